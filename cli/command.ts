@@ -1,0 +1,22 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+
+export interface Command {
+  name: string;
+  summary: string;
+  /** Full --help text. */
+  usage: string;
+  /** Returns the exit status. */
+  run(args: string[]): Promise<number>;
+}
+
+/** node:util parseArgs, with mistakes turned into a UsageError (exit 2 with the usage text). */
+export function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T, allowPositionals = false) {
+  try {
+    return parseArgs({ args, options, allowPositionals, strict: true });
+  } catch (err) {
+    throw new UsageError(err instanceof Error ? err.message : String(err));
+  }
+}
+
+/** Thrown for a misused command line: printed with the command's usage, exit status 2. */
+export class UsageError extends Error {}

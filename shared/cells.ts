@@ -1,0 +1,95 @@
+// Cell values as any reader sees them, normalised to text and dates the same way for every source:
+// exceljs on a file from Excel, LibreOffice, openpyxl or Google Sheets, and Office.js in the add-in.
+export type RawCell =
+  | string
+  | number
+  | boolean
+  | Date
+  | null
+  | undefined
+  | { error: string }
+  | { formula: string };
+
+/** Text as a person would read it: trimmed, runs of spaces folded, line breaks kept; empty becomes null. */
+export function cellText(v: RawCell): string | null {
+  if (v === null || v === undefined) return null;
+  let s: string;
+  if (typeof v === 'string') s = v;
+  else if (typeof v === 'number') s = Number.isInteger(v) ? String(v) : String(+v.toFixed(10));
+  else if (typeof v === 'boolean') s = v ? 'TRUE' : 'FALSE';
+  else if (v instanceof Date) s = isoDate(v) ?? '';
+  else if ('error' in v) s = v.error;
+  else s = `=${v.formula}`;
+  s = s.replace(/\r\n?/g, '\n').replace(/[ \t\u00a0]+/g, ' ').replace(/ ?\n ?/g, '\n').trim();
+  return s === '' ? null : s;
+}
+
+/** Compares official text ignoring how lines were wrapped and how spaces were typed. */
+export function sameText(a: string | null, b: string | null): boolean {
+  const fold = (s: string | null) => (s ?? '').replace(/\s+/g, ' ').trim();
+  return fold(a) === fold(b);
+}
+
+const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+
+/** A Date's calendar day in UTC (exceljs and our writer keep dates at UTC midnight). */
+export function isoDate(d: Date): string | null {
+  if (Number.isNaN(d.getTime())) return null;
+  return `${pad(d.getUTCFullYear(), 4)}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`;
+}
+
+/** Whether an ISO yyyy-mm-dd string is a real calendar day. */
+export function isIsoDate(s: string | null | undefined): s is string {
+  if (!s || !/^\d{4}-\d{2}-\d{2}$/.test(s)) return false;
+  const d = new Date(`${s}T00:00:00Z`);
+  return isoDate(d) === s;
+}
+
+/** Excel serial day number to ISO date, in the 1900 (with its phantom 29 Feb 1900) or 1904 system. */
+export function serialToIso(serial: number, date1904 = false): string | null {
+  if (!Number.isFinite(serial) || serial < 1 || serial > 2958465) return null;
+  const day = Math.floor(serial);
+  const epoch = date1904 ? Date.UTC(1904, 0, 1) : Date.UTC(1899, 11, 30);
+  return isoDate(new Date(epoch + day * 86400000));
+}
+
+export function isoToSerial(iso: string): number {
+  return Math.round((Date.parse(`${iso}T00:00:00Z`) - Date.UTC(1899, 11, 30)) / 86400000);
+}
+
+const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
+
+/** Dates typed as UK text: 31/12/2026, 31-12-2026, 31.12.26, 31 Dec 2026, 31 December 2026, 2026-12-31. */
+export function parseDateText(text: string): string | null {
+  const s = text.trim().toLowerCase().replace(/(\d)(st|nd|rd|th)\b/, '$1');
+  let m = s.match(/^(\d{4})-(\d{1,2})-(\d{1,2})(?:[t ][\d:.]+z?)?$/);
+  if (m) return ymd(+m[1]!, +m[2]!, +m[3]!);
+  m = s.match(/^(\d{1,2})[/.-](\d{1,2})[/.-](\d{2}|\d{4})$/);
+  if (m) return ymd(year(m[3]!), +m[2]!, +m[1]!);
+  m = s.match(/^(\d{1,2})[\s/-]+([a-z]{3,9})\.?,?[\s/-]+(\d{2}|\d{4})$/);
+  if (m) {
+    const month = MONTHS.findIndex((name) => m![2]!.startsWith(name)) + 1;
+    if (month > 0 && (m[2]!.length === 3 || fullMonth(m[2]!))) return ymd(year(m[3]!), month, +m[1]!);
+  }
+  return null;
+}
+const FULL = ['january', 'february', 'march', 'april', 'may', 'june', 'july', 'august', 'september', 'october', 'november', 'december', 'sept'];
+const fullMonth = (name: string) => FULL.includes(name);
+const year = (y: string) => (y.length === 2 ? 2000 + +y : +y);
+function ymd(y: number, m: number, d: number): string | null {
+  const iso = `${pad(y, 4)}-${pad(m)}-${pad(d)}`;
+  return isIsoDate(iso) ? iso : null;
+}
+
+/**
+ * A deadline cell as the plan model holds it: the ISO date when the cell holds a date in any shape (a real date,
+ * a serial number, UK text), otherwise its text as typed, so the rules can say what is wrong with it.
+ */
+export function cellDate(v: RawCell, date1904 = false): string | null {
+  if (v instanceof Date) return isoDate(v) ?? cellText(v);
+  if (typeof v === 'number') return serialToIso(v, date1904) ?? cellText(v);
+  const text = cellText(v);
+  if (text === null) return null;
+  if (/^\d+(\.\d+)?$/.test(text)) return serialToIso(Number(text), date1904) ?? text;
+  return parseDateText(text) ?? text;
+}

@@ -1,0 +1,87 @@
+// Findings: what the checks say about a workbook or a plan. Every code is listed here once, with its severity;
+// docs/findings.md documents each one (a test keeps the two in step).
+export type Severity = 'error' | 'warning';
+
+export interface Finding {
+  code: string;
+  severity: Severity;
+  sheet: string | null;
+  cell: string | null;
+  recommendation: number | null;
+  field: string | null;
+  message: string;
+}
+
+/** Findings about the file itself: it could not be read as an action plan at all. */
+export const FILE_CODES = {
+  FILE_EMPTY: 'error',
+  FILE_TOO_LARGE: 'error',
+  FILE_NOT_XLSX: 'error',
+  FILE_LEGACY_XLS: 'error',
+  FILE_XLSB: 'error',
+  FILE_ODS: 'error',
+  FILE_CSV: 'error',
+  FILE_ENCRYPTED: 'error',
+  FILE_MACRO_ENABLED: 'error',
+  FILE_CORRUPT: 'error',
+  ZIP_TOO_MANY_ENTRIES: 'error',
+  ZIP_UNSAFE_PATH: 'error',
+  ZIP_TOO_LARGE_UNCOMPRESSED: 'error',
+  ZIP_COMPRESSION_RATIO: 'error',
+  XML_UNSAFE: 'error',
+  XML_TOO_DEEP: 'error',
+  SHEET_TOO_LARGE: 'error',
+  READ_TIMEOUT: 'error',
+  NOT_ACTION_PLAN: 'error',
+  UNKNOWN_TEMPLATE: 'error',
+} as const satisfies Record<string, Severity>;
+
+/** Findings about the plan's content. */
+export const PLAN_CODES = {
+  OFFICIAL_TEXT_CHANGED: 'error',
+  ORGANISATION_MISSING: 'error',
+  ORGANISATION_UNKNOWN: 'error',
+  LEAD_MISSING: 'error',
+  RECOMMENDATION_NO_ACTIONS: 'error',
+  ACTION_FIELD_MISSING: 'error',
+  DEADLINE_NOT_DATE: 'error',
+  STATUS_INVALID: 'error',
+  PRIORITY_INVALID: 'error',
+  REASON_MISSING: 'error',
+  ACTION_VAGUE: 'warning',
+  RESPONSIBLE_NOT_NAMED: 'warning',
+  DEADLINE_PASSED: 'warning',
+  DEADLINE_FAR_AHEAD: 'warning',
+  EVIDENCE_MISSING: 'warning',
+} as const satisfies Record<string, Severity>;
+
+export const ALL_CODES = { ...FILE_CODES, ...PLAN_CODES };
+export type FindingCode = keyof typeof ALL_CODES;
+
+export function finding(
+  code: FindingCode,
+  message: string,
+  where: { sheet?: string | null; cell?: string | null; recommendation?: number | null; field?: string | null } = {},
+): Finding {
+  return {
+    code,
+    severity: ALL_CODES[code],
+    sheet: where.sheet ?? null,
+    cell: where.cell ?? null,
+    recommendation: where.recommendation ?? null,
+    field: where.field ?? null,
+    message,
+  };
+}
+
+export const hasErrors = (findings: Finding[]) => findings.some((f) => f.severity === 'error');
+
+/** The result of checking one workbook or plan: the shape `naome validate --json` and the service return. */
+export interface ValidationResult {
+  file: string | null;
+  valid: boolean;
+  readable: boolean;
+  template: { id: string; version: number } | null;
+  organisation: { code: string; name: string } | null;
+  findings: Finding[];
+}
