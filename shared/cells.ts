@@ -93,3 +93,13 @@ export function cellDate(v: RawCell, date1904 = false): string | null {
   if (/^\d+(\.\d+)?$/.test(text)) return serialToIso(Number(text), date1904) ?? text;
   return parseDateText(text) ?? text;
 }
+
+/** Today's date in the UK (Europe/London), ISO yyyy-mm-dd. */
+export function todayIso(now: Date = new Date()): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London', year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
+}
+
+/** Adds whole days to an ISO date. */
+export function addDays(iso: string, days: number): string {
+  return isoDate(new Date(Date.parse(`${iso}T00:00:00Z`) + days * 86400000))!;
+}
