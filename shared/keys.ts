@@ -29,9 +29,12 @@ export function statusLabel(template: Template, code: number): string {
 export function priorityLabel(template: Template, value: string | null): string | null {
   if (value === null) return null;
   const v = fold(value);
-  for (const e of template.priorityKey.entries) {
+  const entries = template.priorityKey.entries;
+  for (const e of entries) {
     const label = fold(e.label);
-    if (v === label || v === fold(`${e.label} ${e.meaning}`) || v === label[0]) return e.label;
+    if (v === label || v === fold(`${e.label} ${e.meaning}`)) return e.label;
   }
-  return null;
+  // A single initial ("H") only when no two labels share it.
+  const initials = entries.filter((e) => v.length === 1 && fold(e.label)[0] === v);
+  return initials.length === 1 ? initials[0]!.label : null;
 }

@@ -1,0 +1,90 @@
+import assert from 'node:assert/strict';
+import { cellDate, cellText, isIsoDate, parseDateText, serialToIso, isoToSerial, sameText } from '../shared/cells';
+import { priorityLabel, statusCode } from '../shared/keys';
+import { ACTION_ROWS_PER_RECOMMENDATION, definedNames, planLayout } from '../shared/layout';
+import { parseOrganisationsCsv, organisationCodeOf } from '../shared/organisations';
+import { currentTemplate, parseTemplate } from '../shared/template';
+
+describe('shared core: cell values', () => {
+  it('reads UK date text in every common shape', () => {
+    for (const s of ['31/12/2026', '31-12-2026', '31.12.2026', '31/12/26', '31 Dec 2026', '31 December 2026', '31st Dec 2026', '2026-12-31', ' 31 dec 2026 '])
+      assert.equal(parseDateText(s), '2026-12-31', s);
+    for (const s of ['31/02/2026', '12/31/2026', 'next week', '31 Foo 2026', '2026'])
+      assert.equal(parseDateText(s), null, s);
+  });
+  it('converts serial numbers in the 1900 and 1904 systems', () => {
+    assert.equal(serialToIso(46387), '2026-12-31');
+    assert.equal(serialToIso(46387 - 1462, true), '2026-12-31');
+    assert.equal(isoToSerial('2026-12-31'), 46387);
+    assert.equal(serialToIso(-5), null);
+  });
+  it('normalises deadlines to ISO or keeps the text as typed', () => {
+    assert.equal(cellDate(new Date(Date.UTC(2026, 11, 31))), '2026-12-31');
+    assert.equal(cellDate(46387), '2026-12-31');
+    assert.equal(cellDate('46387'), '2026-12-31');
+    assert.equal(cellDate('end of March'), 'end of March');
+    assert.equal(cellDate({ formula: 'TODAY()+30' }), '=TODAY()+30');
+    assert.equal(cellDate({ error: '#VALUE!' }), '#VALUE!');
+    assert.equal(cellDate('   '), null);
+    assert.ok(isIsoDate('2028-02-29') && !isIsoDate('2027-02-29'));
+  });
+  it('folds whitespace but keeps line breaks', () => {
+    assert.equal(cellText('  a \t b\r\n c  '), 'a b\nc');
+    assert.equal(cellText(''), null);
+    assert.equal(cellText(2), '2');
+    assert.ok(sameText('a  b\nc', 'a b c'));
+  });
+});
+
+describe('shared core: keys', () => {
+  it('reads a status however it was written', () => {
+    for (const s of ['2', '2.', '2. Action in progress', 'action in progress', ' ACTION IN PROGRESS ', '2 - Action in progress', '2. Action in prog'])
+      assert.equal(statusCode(currentTemplate, s), 2, s);
+    for (const s of ['7', 'in progress', '', 'Action', '3. Action in progress']) assert.equal(statusCode(currentTemplate, s), null, s);
+  });
+  it('reads a priority however it was written', () => {
+    assert.equal(priorityLabel(currentTemplate, 'high'), 'High');
+    assert.equal(priorityLabel(currentTemplate, 'M'), 'Medium');
+    assert.equal(priorityLabel(currentTemplate, 'Low: requires no immediate action (or local audit)'), 'Low');
+    assert.equal(priorityLabel(currentTemplate, 'Urgent'), null);
+  });
+});
+
+describe('shared core: layout and template', () => {
+  const layout = planLayout(currentTemplate, ['RGT – Cambridge']);
+  it('gives every recommendation its block of input rows, in order, without overlap', () => {
+    assert.equal(layout.recommendations.length, 5);
+    let last = layout.columnsRow;
+    for (const rec of layout.recommendations) {
+      assert.equal(rec.lastActionRow - rec.firstActionRow + 1, ACTION_ROWS_PER_RECOMMENDATION);
+      assert.ok(rec.firstActionRow > last);
+      last = rec.lastActionRow;
+    }
+    const rows = layout.rows.map((r) => r.row);
+    assert.deepEqual(rows, [...rows].sort((a, b) => a - b));
+    assert.equal(new Set(rows).size, rows.length);
+  });
+  it('names every header field and block, with unique names', () => {
+    const names = definedNames(layout).map((n) => n.name);
+    assert.equal(new Set(names).size, names.length);
+    assert.ok(names.includes('NAOME_ORGANISATION') && names.includes('NAOME_ACTION_PLAN_LEAD') && names.includes('NAOME_ACTIONS_R5'));
+  });
+  it('refuses a template with a recommendation in an unknown group', () => {
+    const broken = structuredClone(currentTemplate) as unknown as { recommendations: Array<{ group: string }> };
+    broken.recommendations[0]!.group = 'nope';
+    assert.throws(() => parseTemplate(broken), /recommendations\.0\.group: unknown group "nope"/);
+  });
+});
+
+describe('shared core: organisations CSV', () => {
+  it('parses quoted fields and reads codes from dropdown values', () => {
+    const orgs = parseOrganisationsCsv('ods_code,name,nation,nhs_england_region\nRGT,"Cambridge, University Hospitals",England,East of England\n');
+    assert.deepEqual(orgs, [{ code: 'RGT', name: 'Cambridge, University Hospitals', nation: 'England', region: 'East of England' }]);
+    assert.equal(organisationCodeOf('rgt – Cambridge'), 'RGT');
+    assert.equal(organisationCodeOf('7A1 - Betsi'), '7A1');
+  });
+  it('says which line is wrong', () => {
+    assert.throws(() => parseOrganisationsCsv('ods_code,name,nation\nRGT,A,England\nRGT,B,England'), /line 3: RGT appears twice/);
+    assert.throws(() => parseOrganisationsCsv('code,name\n'), /ods_code, name, nation/);
+  });
+});
