@@ -34,6 +34,9 @@ export const FILE_CODES = {
   READ_TIMEOUT: 'error',
   NOT_ACTION_PLAN: 'error',
   UNKNOWN_TEMPLATE: 'error',
+  // Added for `naome validate`: a named file that is not there, or cannot be opened (a folder, no permission).
+  FILE_NOT_FOUND: 'error',
+  FILE_UNREADABLE: 'error',
 } as const satisfies Record<string, Severity>;
 
 /** Findings about the plan's content. */
@@ -53,6 +56,8 @@ export const PLAN_CODES = {
   DEADLINE_PASSED: 'warning',
   DEADLINE_FAR_AHEAD: 'warning',
   EVIDENCE_MISSING: 'warning',
+  // Added with the rules: a lead that names a role or team ("Breast team"), not a person.
+  LEAD_NOT_NAMED: 'warning',
 } as const satisfies Record<string, Severity>;
 
 export const ALL_CODES = { ...FILE_CODES, ...PLAN_CODES };

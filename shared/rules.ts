@@ -1,8 +1,76 @@
 // The national rules for a local action plan, run identically by the add-in, the service and the command line.
-import type { Finding, ValidationResult } from './findings';
-import type { Organisation } from './organisations';
-import type { Plan } from './plan';
+// Pure: no Node or Office API. Every finding names where it is (sheet, cell, recommendation, field) and says, in plain
+// English, what was found and how to put it right. docs/findings.md documents every code.
+import { addDays, isIsoDate, sameText } from './cells';
+import { finding, type Finding, type FindingCode, type ValidationResult } from './findings';
+import { priorityLabel, statusCode } from './keys';
+import { ACTION_FIELDS, DEADLINE_RANGE, LISTS_SHEET, META, PLAN_SHEET, a1, columnOf, planLayout, type ActionField, type PlanLayout } from './layout';
+import { organisationCodeOf, type Organisation } from './organisations';
+import type { Plan, PlanAction } from './plan';
 import type { Template } from './template';
+
+// ---- Thresholds and word lists (the SMART warnings). Kept here, named, so they can be tuned in one place. ----
+
+/**
+ * An action of fewer words than this cannot say what will be done, by what means, measured how ("Audit MDT" or
+ * "Review data" are intentions, not actions). 4 lets a terse but real action through: "Audit MDT listing quarterly".
+ */
+export const MIN_ACTION_WORDS = 4;
+
+/**
+ * Values people type to fill a cell without committing to anything. Compared with the whole cell, case and
+ * punctuation ignored, so "TBC." and "n/a" match but "Agree the TBC items at MDT" does not.
+ */
+export const PLACEHOLDER_VALUES = [
+  'tbc', 'tbd', 'tba', 'na', 'n a', 'n/a', 'none', 'nil', 'no', 'yes', 'x', 'unknown', 'ongoing', 'on going', 'pending',
+  'to be confirmed', 'to be decided', 'to be agreed', 'to be arranged', 'to follow', 'see above', 'as above', 'same as above',
+  'various', 'other', 'ditto', 'etc',
+];
+
+/**
+ * Words that name a role, a team, a department or a title, not a person. A responsible cell is "named" when it has at
+ * least one word of two or more letters outside this list (so "Dr J Smith" and "Jane Smith (CNS)" are named, while
+ * "Breast team", "MDT", "Oncology", "All", "Consultants" and "Lead CNS" are not). A team is accountable to no one in
+ * particular; the audit asks for an individual.
+ */
+export const NOT_A_NAME_WORDS = new Set([
+  // placeholders and filler
+  'tbc', 'tbd', 'tba', 'na', 'none', 'nil', 'unknown', 'various', 'other', 'others', 'etc', 'ongoing', 'pending',
+  'to', 'be', 'confirmed', 'decided', 'agreed', 'arranged', 'appointed', 'identified', 'assigned', 'named', 'nominated',
+  'the', 'of', 'and', 'for', 'in', 'at', 'with', 'by', 'on', 'our', 'all', 'any', 'each', 'every', 'team', 'teams',
+  'members', 'member', 'everyone', 'staff', 'colleagues', 'group', 'groups', 'committee', 'board', 'panel', 'network',
+  // titles
+  'dr', 'doctor', 'mr', 'mrs', 'ms', 'miss', 'mx', 'prof', 'professor', 'sir', 'dame', 'rev',
+  // roles
+  'consultant', 'consultants', 'oncologist', 'oncologists', 'surgeon', 'surgeons', 'radiologist', 'radiologists',
+  'pathologist', 'pathologists', 'physician', 'physicians', 'clinician', 'clinicians', 'doctors', 'registrar',
+  'registrars', 'nurse', 'nurses', 'nursing', 'specialist', 'specialists', 'cns', 'cnss', 'acp', 'matron', 'sister',
+  'lead', 'leads', 'leader', 'manager', 'managers', 'management', 'coordinator', 'coordinators', 'co', 'ordinator',
+  'administrator', 'administrators', 'admin', 'secretary', 'secretaries', 'clerk', 'clerks', 'analyst', 'analysts',
+  'officer', 'officers', 'director', 'directors', 'head', 'chair', 'chairs', 'deputy', 'assistant', 'senior', 'junior',
+  'associate', 'chief', 'executive', 'executives', 'governance', 'pharmacist', 'pharmacists', 'pharmacy', 'therapist',
+  'therapists', 'champion', 'owner', 'tracker', 'trackers', 'navigator', 'navigators', 'support', 'worker', 'workers',
+  'practitioner', 'practitioners', 'advanced', 'medical', 'clinical', 'general',
+  // teams, services and departments
+  'mdt', 'mdts', 'mdm', 'multidisciplinary', 'multi', 'disciplinary', 'breast', 'cancer', 'cancers', 'oncology',
+  'haematology', 'radiology', 'radiotherapy', 'pathology', 'surgery', 'surgical', 'chemotherapy', 'palliative', 'care',
+  'acute', 'metastatic', 'secondary', 'primary', 'service', 'services', 'department', 'departments', 'directorate',
+  'division', 'unit', 'units', 'ward', 'clinic', 'clinics', 'centre', 'center', 'hospital', 'trust', 'health', 'board',
+  'nhs', 'audit', 'data', 'quality', 'information', 'informatics', 'performance', 'cosd', 'cdf', 'it', 'digital', 'office',
+  'business', 'operations', 'operational', 'research', 'trials', 'patient', 'patients', 'pathway', 'pathways',
+  'site', 'specific', 'tumour', 'macmillan', 'wide', 'wider', 'whole', 'alliance', 'sact', 'chemo', 'onc', 'gp', 'gps',
+  'radiographer', 'radiographers', 'sonographer', 'sonographers', 'haematologist', 'histopathologist', 'dietitian',
+  'physiotherapist', 'band', 'project', 'programme', 'improvement', 'qi', 'system', 'systems', 'someone', 'somebody',
+  'me', 'us', 'we', 'myself', 'self',
+]);
+
+/** A deadline further ahead than this many years is implausible for a local action, so probably mistyped. */
+export const FAR_AHEAD_YEARS = 3;
+
+/** Quoted values are cut to this many characters, so a message stays one readable line. */
+const QUOTE_LENGTH = 60;
+
+// ---- Context and helpers ----
 
 export interface CheckContext {
   template: Template;
@@ -11,14 +79,268 @@ export interface CheckContext {
   today: string;
 }
 
+/** The layout depends only on the template; collating thousands of plans should lay it out once. */
+const layouts = new WeakMap<Template, PlanLayout>();
+function layoutOf(template: Template): PlanLayout {
+  let layout = layouts.get(template);
+  if (!layout) layouts.set(template, (layout = planLayout(template, [])));
+  return layout;
+}
+
+/** A value quoted for a message: "…" cut to a readable length, line breaks shown as spaces. */
+export function quote(value: string): string {
+  const s = value.replace(/\s+/g, ' ');
+  return `"${s.length > QUOTE_LENGTH ? `${s.slice(0, QUOTE_LENGTH - 1)}…` : s}"`;
+}
+
+const fold = (s: string) => s.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, ' ').trim();
+const PLACEHOLDERS = new Set(PLACEHOLDER_VALUES.map(fold));
+
+/** Whether a value says nothing: "TBC", "n/a", "-", "?", "ongoing"… (only punctuation counts as nothing too). */
+export function isPlaceholder(value: string): boolean {
+  // Long text is never a placeholder; checking length first keeps a long action from being folded at all.
+  if (value.length > 40) return false;
+  const v = fold(value);
+  return v === '' || PLACEHOLDERS.has(v);
+}
+
+/** Whether a responsible/lead value names at least one individual, not only a role, a team or a placeholder. */
+export function namesIndividual(value: string): boolean {
+  if (isPlaceholder(value)) return false;
+  // Words split at hyphens and apostrophes ("Smith-Jones", "O'Brien"), a possessive 's dropped ("team's"),
+  // single letters (initials) ignored: one remaining word outside the list is taken as a name.
+  const words = value.toLowerCase().replace(/['’]s\b/g, '').match(/\p{L}+/gu) ?? [];
+  return words.some((w) => w.length >= 2 && !NOT_A_NAME_WORDS.has(w));
+}
+
+/** Words in an action, counting only runs of letters or digits. */
+const wordCount = (value: string) => (value.match(/[\p{L}\p{N}]+/gu) ?? []).length;
+
+/** An ISO date `years` later (29 Feb falls back to 28 Feb). */
+function addYears(iso: string, years: number): string {
+  const [y, m, d] = iso.split('-').map(Number) as [number, number, number];
+  const later: string = `${String(y + years).padStart(4, '0')}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
+  // Only 29 February can fail: a year later it has no leap day.
+  return isIsoDate(later) ? later : `${String(y + years).padStart(4, '0')}-02-28`;
+}
+
+/** An ISO date as the workbook shows it: dd/mm/yyyy. */
+export function ukDate(iso: string): string {
+  const [y, m, d] = iso.split('-');
+  return `${d}/${m}/${y}`;
+}
+
+const FIELD_NAMES: Record<ActionField, string> = {
+  action: 'action',
+  responsible: 'responsible individual(s)',
+  deadline: 'deadline',
+  status: 'status',
+  priority: 'priority',
+  reason: 'reason or information',
+  progress: 'progress / evidence',
+};
+
+/** The fields every action row must have (reason is needed only for some statuses, progress only for status 3). */
+const REQUIRED_FIELDS: ActionField[] = ['action', 'responsible', 'deadline', 'status', 'priority'];
+
+/** How to fill each required field, for the ACTION_FIELD_MISSING message. */
+function howToFill(field: ActionField, template: Template, today: string): string {
+  switch (field) {
+    case 'action': return 'describe the local action you will take (what, how, measured how)';
+    case 'responsible': return 'name the individual(s) responsible, e.g. "Dr Jane Smith"';
+    case 'deadline': return `enter the agreed deadline as dd/mm/yyyy, e.g. ${ukDate(addDays(today, 90))}`;
+    case 'status': return `choose a status from Key 1 (${keyRange(template)})`;
+    case 'priority': return `choose a priority from Key 2 (${priorities(template)})`;
+    default: return 'fill it in';
+  }
+}
+
+const keyRange = (t: Template) => {
+  const codes = t.statusKey.entries.map((e) => e.code);
+  return `${Math.min(...codes)}–${Math.max(...codes)}`;
+};
+const priorities = (t: Template) => t.priorityKey.entries.map((e) => e.label).join(', ');
+const statusEntry = (t: Template, code: number) => t.statusKey.entries.find((e) => e.code === code)!;
+
+// ---- The rules ----
+
+/** Sheet order: row, then column; findings with no cell (the plan as a whole) come first. */
+function orderKey(f: Finding): [number, number, number] {
+  const m = f.cell?.match(/^([A-Z]+)(\d+)$/);
+  if (!m) return [f.sheet === PLAN_SHEET ? 1 : 0, 0, 0];
+  const col = [...m[1]!].reduce((n, ch) => n * 26 + ch.charCodeAt(0) - 64, 0);
+  return [f.sheet === PLAN_SHEET ? 1 : 0, Number(m[2]), col];
+}
+function sheetOrder(findings: Finding[]): Finding[] {
+  const keyed = findings.map((f, i) => ({ f, k: [...orderKey(f), i] }));
+  keyed.sort((a, b) => a.k[0]! - b.k[0]! || a.k[1]! - b.k[1]! || a.k[2]! - b.k[2]! || a.k[3]! - b.k[3]!);
+  return keyed.map((x) => x.f);
+}
+
 /** Every finding about a plan's content, in sheet order. */
 export function checkPlan(plan: Plan, ctx: CheckContext): Finding[] {
-  void plan; void ctx;
-  throw new Error('not built yet');
+  const { template } = ctx;
+  if (plan.template.id !== template.id || plan.template.version !== template.version) {
+    return [finding('UNKNOWN_TEMPLATE',
+      `This plan was made from template "${plan.template.id}" version ${plan.template.version}, but it is being checked ` +
+      `against "${template.id}" version ${template.version}: copy your content into a new blank action plan ` +
+      `(template "${template.id}" version ${template.version}) and send that.`,
+      { sheet: LISTS_SHEET, cell: META.idCell })];
+  }
+  const layout = layoutOf(template);
+  const out: Finding[] = [];
+  const at = (cell: string, extra: { recommendation?: number; field?: string } = {}) => ({ sheet: PLAN_SHEET, cell, ...extra });
+  const add = (code: FindingCode, message: string, where: ReturnType<typeof at>) => out.push(finding(code, message, where));
+
+  // Header: the organisation and the named leads.
+  for (const h of layout.header) {
+    const value = present(plan.header[h.id]);
+    const where = at(h.cell, { field: h.id });
+    if (h.kind === 'organisation') {
+      if (value === null) {
+        add('ORGANISATION_MISSING', `The ${h.label} in ${h.cell} is empty: choose your organisation from the list in ${h.cell}.`, where);
+      } else if (!organisationOf(value, ctx.organisations)) {
+        add('ORGANISATION_UNKNOWN',
+          `${h.label} ${quote(value)} in ${h.cell} is not on the list of NHS organisations: choose your organisation from ` +
+          `the list in ${h.cell} (it starts with the ODS code, e.g. "RGT – …").`, where);
+      }
+    } else if (value === null || isPlaceholder(value)) {
+      add('LEAD_MISSING', `The ${h.label} in ${h.cell} is ${value === null ? 'empty' : `only ${quote(value)}`}: ` +
+        `enter the name of the ${h.label.toLowerCase()}, e.g. "Dr Jane Smith".`, where);
+    } else if (!namesIndividual(value)) {
+      add('LEAD_NOT_NAMED', `The ${h.label} in ${h.cell} is ${quote(value)}, which names a role or team, not a person: ` +
+        `enter the name of the individual, e.g. "Dr Jane Smith".`, where);
+    }
+  }
+
+  // Official text: the recommendations and suggested actions must stay as the national team wrote them.
+  const found = new Map(plan.official.map((o) => [o.cell, o.text]));
+  for (const o of layout.official) {
+    const text = found.get(o.cell) ?? null;
+    if (text === o.text || sameText(text, o.text)) continue; // the identical case is the common one, and cheap
+    const what = o.kind === 'text' ? `The text of recommendation ${o.recommendation}` : `The suggested actions for recommendation ${o.recommendation}`;
+    add('OFFICIAL_TEXT_CHANGED',
+      `${what} in ${o.cell} ${o.kind === 'text' ? 'has' : 'have'} been ${text === null ? 'deleted' : `changed (the cell now reads ${quote(text)})`}: ` +
+      `this is official text and must not be edited. Put the original text back (copy it from a blank action plan), ` +
+      `and write your local actions in the rows below it.`,
+      at(o.cell, { recommendation: o.recommendation, field: o.kind === 'text' ? 'recommendationText' : 'suggestedActions' }));
+  }
+
+  // Action rows, recommendation by recommendation.
+  for (const rec of layout.recommendations) {
+    const rows = plan.actions.filter((a) => a.recommendation === rec.number).sort((a, b) => a.row - b.row);
+    if (rows.length === 0) {
+      const cell = a1(columnOf('action'), rec.firstActionRow);
+      add('RECOMMENDATION_NO_ACTIONS',
+        `Recommendation ${rec.number} has no action: add at least one action in rows ${rec.firstActionRow}–${rec.lastActionRow} ` +
+        `(starting at ${cell}), or, if you will not act on it, add a row with status 4 and the reason.`,
+        at(cell, { recommendation: rec.number }));
+    }
+    for (const a of rows) checkAction(a, ctx, (code, field, message) => add(code, message, at(a1(columnOf(field), a.row), { recommendation: rec.number, field })));
+  }
+  return sheetOrder(out);
+}
+
+type Report = (code: FindingCode, field: ActionField, message: string) => void;
+
+/** A value, or null when it is missing or only spaces (a plan sent as JSON may hold "" where a cell reads null). */
+const present = (v: string | null | undefined) => (v == null || v.trim() === '' ? null : v);
+
+/** The checks on one action row, field by field. */
+function checkAction(row: PlanAction, ctx: CheckContext, report: Report): void {
+  const a: PlanAction = { ...row };
+  for (const field of ACTION_FIELDS) a[field] = present(row[field]);
+  const { template, today } = ctx;
+  const cell = (field: ActionField) => a1(columnOf(field), a.row);
+  const rec = `recommendation ${a.recommendation}`;
+
+  for (const field of REQUIRED_FIELDS) {
+    if (a[field] === null) {
+      report('ACTION_FIELD_MISSING', field,
+        `The ${FIELD_NAMES[field]} in ${cell(field)} (an action for ${rec}, row ${a.row}) is empty: ${howToFill(field, template, today)}.`);
+    }
+  }
+
+  if (a.action !== null && (isPlaceholder(a.action) || wordCount(a.action) < MIN_ACTION_WORDS)) {
+    report('ACTION_VAGUE', 'action',
+      `The action ${quote(a.action)} in ${cell('action')} is too vague to be specific: say what will be done, how, and how ` +
+      `success will be measured (at least ${MIN_ACTION_WORDS} words), e.g. "Audit MDT listing of all new MBC patients quarterly".`);
+  }
+
+  if (a.responsible !== null && !namesIndividual(a.responsible)) {
+    report('RESPONSIBLE_NOT_NAMED', 'responsible',
+      `The responsible ${quote(a.responsible)} in ${cell('responsible')} does not name an individual: ` +
+      `name the person accountable for this action, e.g. "Dr Jane Smith" or "Jane Smith (CNS)".`);
+  }
+
+  const code = statusCode(template, a.status);
+  if (a.deadline !== null) {
+    if (!isIsoDate(a.deadline)) {
+      report('DEADLINE_NOT_DATE', 'deadline',
+        `The deadline ${quote(a.deadline)} in ${cell('deadline')} is not a date: enter a date as dd/mm/yyyy, ` +
+        `e.g. ${ukDate(addDays(today, 90))}.`);
+    } else if (a.deadline < DEADLINE_RANGE.from || a.deadline > DEADLINE_RANGE.to) {
+      // What the workbook's own date check refuses: usually a number typed into the cell ("5" reads as 05/01/1900).
+      report('DEADLINE_NOT_DATE', 'deadline',
+        `The deadline in ${cell('deadline')} reads as ${ukDate(a.deadline)}, outside ${ukDate(DEADLINE_RANGE.from)}–` +
+        `${ukDate(DEADLINE_RANGE.to)}, so it is not a real deadline (a number typed into a date cell reads this way): ` +
+        `enter the date as dd/mm/yyyy, e.g. ${ukDate(addDays(today, 90))}.`);
+    } else if (a.deadline < today && code !== template.statusKey.implementedCode) {
+      report('DEADLINE_PASSED', 'deadline',
+        `The deadline ${ukDate(a.deadline)} in ${cell('deadline')} has passed but the status is ` +
+        `${a.status === null ? 'empty' : quote(a.status)}: if the action is done set status ` +
+        `${template.statusKey.implementedCode}, otherwise agree a new deadline and update it.`);
+    } else if (a.deadline > addYears(today, FAR_AHEAD_YEARS)) {
+      report('DEADLINE_FAR_AHEAD', 'deadline',
+        `The deadline ${ukDate(a.deadline)} in ${cell('deadline')} is more than ${FAR_AHEAD_YEARS} years ahead: check the ` +
+        `year was typed correctly, or split the action into steps with nearer deadlines.`);
+    }
+  }
+
+  if (a.status !== null && code === null) {
+    const first = template.statusKey.entries[0]!;
+    report('STATUS_INVALID', 'status',
+      `Status ${quote(a.status)} in ${cell('status')} is not in Key 1: choose ${keyRange(template)} from the list, ` +
+      `e.g. "${first.code}. ${first.label}".`);
+  }
+
+  if (a.priority !== null && priorityLabel(template, a.priority) === null) {
+    report('PRIORITY_INVALID', 'priority',
+      `Priority ${quote(a.priority)} in ${cell('priority')} is not in Key 2: choose ${priorities(template)} from the list.`);
+  }
+
+  if (code !== null && template.statusKey.needsReasonCodes.includes(code) && (a.reason === null || isPlaceholder(a.reason))) {
+    report('REASON_MISSING', 'reason',
+      `Status ${code} ("${statusEntry(template, code).label}") in ${cell('status')} needs a reason or information in ` +
+      `${cell('reason')}, which is ${a.reason === null ? 'empty' : quote(a.reason)}: explain why, in a sentence.`);
+  }
+
+  if (code === template.statusKey.implementedCode && (a.progress === null || isPlaceholder(a.progress))) {
+    report('EVIDENCE_MISSING', 'progress',
+      `Status ${code} ("${statusEntry(template, code).label}") in ${cell('status')} has no progress or evidence in ` +
+      `${cell('progress')}: note what shows the action is done, e.g. "Audit of 20 cases in March: 19 recorded".`);
+  }
+}
+
+/** The organisation a header value names, by its ODS code, when it is on the list. */
+export function organisationOf(value: string | null, organisations: Organisation[]): Organisation | undefined {
+  if (value === null) return undefined;
+  const code = organisationCodeOf(value);
+  return organisations.find((o) => o.code === code);
 }
 
 /** The validate result for a plan (file: the file name, or null for a plan sent as JSON). */
 export function validatePlan(plan: Plan, ctx: CheckContext, file: string | null = null): ValidationResult {
-  void plan; void ctx; void file;
-  throw new Error('not built yet');
+  const findings = checkPlan(plan, ctx);
+  const known = plan.template.id === ctx.template.id && plan.template.version === ctx.template.version;
+  const orgField = ctx.template.headerFields.find((f) => f.kind === 'organisation')!;
+  const org = known ? organisationOf(plan.header[orgField.id] ?? null, ctx.organisations) : undefined;
+  return {
+    file,
+    valid: !findings.some((f) => f.severity === 'error'),
+    readable: true,
+    template: known ? { id: plan.template.id, version: plan.template.version } : null,
+    organisation: org ? { code: org.code, name: org.name } : null,
+    findings,
+  };
 }

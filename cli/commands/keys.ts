@@ -1,12 +1,59 @@
+import { resolve } from 'node:path';
 import type { Command } from '../command';
+import { parse, UsageError } from '../command';
+import { ADMIN, issueKey } from '../../server/keys';
+import { loadOrganisations } from '../../server/organisations';
+import { Store } from '../../server/store/store';
 
-// Placeholder until this command is built.
+const usage = `Usage: naome keys admin [--data DIR]
+       naome keys issue ODS_CODE [--data DIR]
+       naome keys revoke ODS_CODE [--data DIR]
+
+  admin            print a new admin key; the old admin key stops working
+  issue ODS_CODE   print a new key for that organisation; its old key stops working
+  revoke ODS_CODE  the organisation's key stops working
+  --data DIR       the service's data directory (default ./data)
+
+A key is printed once and stored only as a hash: keep it somewhere safe and give it only to its owner.
+This works while the service is running.`;
+
 export const keys: Command = {
   name: 'keys',
-  summary: 'not built yet',
-  usage: 'Usage: naome keys',
-  async run() {
-    console.error('naome keys: not built yet');
-    return 2;
+  summary: 'make the admin key, issue or revoke organisation keys',
+  usage,
+  async run(args) {
+    const { values, positionals } = parse(args, { data: { type: 'string' } }, true);
+    const [action, rawCode, ...extra] = positionals;
+    if (!action) throw new UsageError('say what to do: admin, issue ODS_CODE or revoke ODS_CODE.');
+    if (extra.length) throw new UsageError(`unexpected "${extra.join(' ')}".`);
+    if (action === 'admin' && rawCode) throw new UsageError('"keys admin" takes no ODS code.');
+    if ((action === 'issue' || action === 'revoke') && !rawCode) throw new UsageError(`"keys ${action}" needs an ODS code, e.g. naome keys ${action} RGT.`);
+    if (!['admin', 'issue', 'revoke'].includes(action)) throw new UsageError(`unknown action "${action}": use admin, issue or revoke.`);
+
+    const store = new Store(resolve(values.data ?? 'data'));
+    try {
+      store.seedOrganisations(() => loadOrganisations());
+      if (action === 'admin') {
+        console.log(issueKey(store, ADMIN));
+        console.error('That is the new admin key (shown once). Any older admin key no longer works.');
+        return 0;
+      }
+      const code = rawCode!.trim().toUpperCase();
+      const organisation = store.organisation(code);
+      if (!organisation) {
+        console.error(`naome keys: "${rawCode}" is not an organisation on the list (${store.organisations().length} organisations). Check the ODS code; the admin can replace the list on the admin page.`);
+        return 2;
+      }
+      if (action === 'issue') {
+        console.log(issueKey(store, code));
+        console.error(`That is the new key for ${code} – ${organisation.name} (shown once). Any older key of theirs no longer works.`);
+      } else {
+        const had = store.revokeKey(code);
+        console.error(had ? `${code}'s key is revoked.` : `${code} had no working key; nothing changed.`);
+      }
+      return 0;
+    } finally {
+      store.close();
+    }
   },
 };

@@ -1,12 +1,34 @@
-import type { Command } from '../command';
+// naome manifest: writes the add-in's manifest for a deployment of the service.
+import { writeFileSync } from 'node:fs';
+import { DEFAULT_BASE_URL, manifestXml, normaliseBaseUrl } from '../../addin/manifest';
+import { UsageError, parse, type Command } from '../command';
 
-// Placeholder until this command is built.
 export const manifest: Command = {
   name: 'manifest',
-  summary: 'not built yet',
-  usage: 'Usage: naome manifest',
-  async run() {
-    console.error('naome manifest: not built yet');
-    return 2;
+  summary: 'write the Excel add-in manifest for the service at a given address',
+  usage: [
+    'Usage: naome manifest [--base-url URL] [-o FILE]',
+    '',
+    'Writes the Excel add-in manifest (manifest.xml) whose task pane, icons and links are served by the NAoMe service',
+    'at URL. Give the manifest to Excel (sideload) or to your Microsoft 365 administrator (docs/addin.md).',
+    '',
+    'Options:',
+    `  --base-url URL     the service's https address (default ${DEFAULT_BASE_URL})`,
+    '  -o, --output FILE  write to FILE instead of standard output',
+  ].join('\n'),
+  async run(args) {
+    const { values } = parse(args, { 'base-url': { type: 'string' }, output: { type: 'string', short: 'o' } });
+    let base: string;
+    try {
+      base = normaliseBaseUrl(values['base-url'] ?? DEFAULT_BASE_URL);
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+    const xml = manifestXml(base);
+    if (values.output) {
+      writeFileSync(values.output, xml);
+      console.error(`Wrote the add-in manifest for ${base} to ${values.output}.`);
+    } else process.stdout.write(xml);
+    return 0;
   },
 };

@@ -1,12 +1,93 @@
+import { resolve } from 'node:path';
 import type { Command } from '../command';
+import { parse, UsageError } from '../command';
+import { trustInstructions } from '../../server/certs';
+import { startServer } from '../../server/serve';
 
-// Placeholder until this command is built.
+const usage = `Usage: naome serve [--port N] [--host H] [--data DIR] [--http] [--cert FILE --key FILE]
+
+Starts the service: the submission page, the admin page, the HTTP API and the add-in's files.
+  --port N       port to listen on (default 3000)
+  --host H       address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)
+  --data DIR     where the database and the development certificate are kept (default ./data)
+  --http         plain HTTP, for running behind a TLS proxy (Office needs HTTPS for the add-in)
+  --cert FILE    a real TLS certificate (PEM) and, with --key FILE, its private key;
+                 or set NAOME_TLS_CERT and NAOME_TLS_KEY. Without them a development certificate is made.
+  --trust-proxy  believe X-Forwarded-For from the proxy in front (rate limits per real client)
+  --client-limit N  requests per minute from one client address (default 3000)
+  --key-limit N     requests per minute with one key (default 1200)
+
+Stop it with Ctrl+C (or SIGTERM): requests in flight finish, then the database is closed.`;
+
 export const serve: Command = {
   name: 'serve',
-  summary: 'not built yet',
-  usage: 'Usage: naome serve',
-  async run() {
-    console.error('naome serve: not built yet');
-    return 2;
+  summary: 'run the service (submission page, admin page, API, add-in files)',
+  usage,
+  async run(args) {
+    const { values } = parse(args, {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      data: { type: 'string' },
+      http: { type: 'boolean' },
+      cert: { type: 'string' },
+      key: { type: 'string' },
+      'trust-proxy': { type: 'boolean' },
+      'client-limit': { type: 'string' },
+      'key-limit': { type: 'string' },
+    });
+    const perMinute = (flag: string, value: string | undefined) => {
+      if (value === undefined) return undefined;
+      const n = Number(value);
+      if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${flag} must be a whole number of requests per minute, not "${value}".`);
+      return n;
+    };
+    const limits = { windowMs: 60_000, perClient: perMinute('client-limit', values['client-limit']), perKey: perMinute('key-limit', values['key-limit']) };
+    const port = values.port === undefined ? 3000 : Number(values.port);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a whole number from 0 to 65535, not "${values.port}".`);
+    if (Boolean(values.cert) !== Boolean(values.key)) throw new UsageError('--cert and --key go together.');
+    if (values.http && values.cert) throw new UsageError('--http serves plain HTTP; leave out --cert and --key, or leave out --http.');
+    const dataDir = resolve(values.data ?? 'data');
+
+    const server = await startServer({
+      dataDir, port, host: values.host, http: values.http, cert: values.cert, key: values.key, trustProxy: values['trust-proxy'] ? 1 : false,
+      limits: Object.fromEntries(Object.entries(limits).filter(([, v]) => v !== undefined)),
+    });
+    const hasAdmin = server.store.activeKeyHash('admin') !== undefined;
+    const dataFlag = values.data ? ` --data ${values.data}` : '';
+    const lines = [
+      '',
+      `NAoMe action plan service: ${server.url}`,
+      `  data:            ${dataDir} (${server.store.organisations().length} organisations)`,
+      `  submission page: ${server.url}/`,
+      `  admin page:      ${server.url}/admin`,
+      `  blank workbook:  ${server.url}/template.xlsx  (pre-filled: ${server.url}/template.xlsx?org=ODS_CODE)`,
+      `  API:             ${server.url}/api/openapi.json`,
+    ];
+    if (server.tls?.caPath) {
+      lines.push('', `HTTPS uses a development certificate${server.tls.generated ? ' made just now' : ''}. Its CA is ${server.tls.caPath}.`,
+        'Trust that CA once on each machine that opens these pages or the add-in:', ...trustInstructions(server.tls.caPath),
+        'For a real deployment give --cert and --key (or NAOME_TLS_CERT / NAOME_TLS_KEY).');
+    }
+    lines.push('', 'Next:');
+    if (!hasAdmin) lines.push(`  - make the admin key (shown once):        npx naome keys admin${dataFlag}`);
+    lines.push(
+      `  - give each organisation its key:         npx naome keys issue ODS_CODE${dataFlag}  (or on the admin page)`,
+      `  - organisations download their workbook:  ${server.url}/template.xlsx?org=ODS_CODE`,
+      `  - the Excel add-in: npx naome manifest, then sideload manifest.xml in Excel (Insert > Add-ins > Upload My Add-in)`,
+      '',
+      'Press Ctrl+C to stop.',
+      '',
+    );
+    console.error(lines.join('\n'));
+
+    await new Promise<void>((done) => {
+      const stop = (signal: string) => {
+        server.logger.info({ signal }, 'stopping: finishing requests in flight');
+        server.close().then(() => { server.logger.info('stopped'); done(); });
+      };
+      process.once('SIGTERM', () => stop('SIGTERM'));
+      process.once('SIGINT', () => stop('SIGINT'));
+    });
+    return 0;
   },
 };

@@ -1,0 +1,407 @@
+// A model of the parts of the Excel JavaScript API the add-in uses, built on office-addin-mock's OfficeMockObject,
+// for tests only (never bundled into the task pane). office-addin-mock mirrors the objects it is given and keeps the
+// load/sync bookkeeping (a property read before load + sync is an error string); this file adds what it lacks: a
+// workbook the commands act on, commands queued until context.sync() as Excel queues them, and a count of round trips.
+// Anything the add-in calls that is not modelled here fails loudly rather than passing silently.
+import { OfficeMockObject } from 'office-addin-mock';
+import { isoDate, isoToSerial, serialToIso } from '../../shared/cells';
+import { colIndex, colName, parseCell } from '../src/a1';
+
+export type CellValue = string | number | boolean;
+export interface BorderModel { style?: string; weight?: string; color?: string }
+export interface CellFormatModel {
+  font: { name?: string; size?: number; bold?: boolean; italic?: boolean; color?: string };
+  fill?: string;
+  wrapText?: boolean;
+  horizontalAlignment?: string;
+  verticalAlignment?: string;
+  borders: Record<string, BorderModel>;
+  locked: boolean;
+}
+export interface ValidationModel {
+  range: string;
+  cells: Set<string>;
+  rule?: Excel.DataValidationRule;
+  prompt?: Excel.DataValidationPrompt;
+  errorAlert?: Excel.DataValidationErrorAlert;
+  ignoreBlanks?: boolean;
+}
+export interface ConditionalFormatModel { range: string; type: string; formula?: string; fill?: string; font: { bold?: boolean; color?: string } }
+export interface SheetModel {
+  name: string;
+  position: number;
+  visibility: string;
+  values: Map<string, CellValue>;
+  numberFormats: Map<string, string>;
+  formats: Map<string, CellFormatModel>;
+  merges: string[];
+  validations: ValidationModel[];
+  conditionalFormats: ConditionalFormatModel[];
+  columnWidths: Map<string, number>;
+  rowHeights: Map<number, number>;
+  protection: { protected: boolean; options: Excel.WorksheetProtectionOptions | null };
+  frozenRows: number;
+  /** Page layout settings as written (property path under pageLayout → value), print area and title rows. */
+  pageLayout: Record<string, unknown>;
+}
+
+/** Every cell of an A1 range ('B3', 'B3:D9'); whole rows/columns are not expanded (only widths/heights take them). */
+export function cellsOf(range: string): string[] {
+  const [a, b = a] = range.split(':') as [string, string?];
+  const p = parseCell(a);
+  const q = parseCell(b!);
+  const out: string[] = [];
+  for (let r = Math.min(p.row, q.row); r <= Math.max(p.row, q.row); r++) {
+    for (let c = Math.min(colIndex(p.col), colIndex(q.col)); c <= Math.max(colIndex(p.col), colIndex(q.col)); c++) out.push(`${colName(c)}${r}`);
+  }
+  return out;
+}
+/** Rows and columns of a range as a 2-D list of addresses. */
+function gridOf(range: string): string[][] {
+  const [a, b = a] = range.split(':') as [string, string?];
+  const p = parseCell(a);
+  const q = parseCell(b!);
+  const rows: string[][] = [];
+  for (let r = p.row; r <= q.row; r++) {
+    const row: string[] = [];
+    for (let c = colIndex(p.col); c <= colIndex(q.col); c++) row.push(`${colName(c)}${r}`);
+    rows.push(row);
+  }
+  return rows;
+}
+
+const newFormat = (): CellFormatModel => ({ font: {}, borders: {}, locked: true });
+const quoteSheet = (name: string) => (/^[A-Za-z0-9_]+$/.test(name) ? name : `'${name.replace(/'/g, "''")}'`);
+const isDateFormat = (f: string | undefined) => !!f && /[dmy]/i.test(f.replace(/"[^"]*"/g, '').replace(/\[[^\]]*]/g, ''));
+/** Text Excel would show for a value under a number format (the formats the plan uses: General and dd/mm/yyyy). */
+function shownText(v: CellValue | undefined, fmt: string | undefined, date1904: boolean): string {
+  if (v === undefined) return '';
+  if (typeof v === 'boolean') return v ? 'TRUE' : 'FALSE';
+  if (typeof v === 'number' && isDateFormat(fmt)) {
+    const iso = serialToIso(v, date1904);
+    return iso ? iso.split('-').reverse().join('/') : '#######';
+  }
+  return String(v);
+}
+
+/** An Excel error as the API raises it from context.sync(). */
+export class MockExcelError extends Error {
+  constructor(public code: string, message: string) { super(message); this.name = 'RichApi.Error'; }
+}
+
+type Op = () => void;
+interface Load { target: OfficeMockObject; props: string[]; refresh: () => Record<string, unknown> }
+
+/** The workbook a test inspects and edits, and the API objects the add-in is given. */
+export class ExcelWorkbookModel {
+  sheets: SheetModel[] = [];
+  names = new Map<string, string>();
+  selected: { sheet: string; address: string } | null = null;
+  activeSheet: string | null = null;
+  /** Round trips made through every context of this workbook. */
+  syncs = 0;
+  /** Commands (property writes and method calls) sent through every sync: what a round trip carries. */
+  commands = 0;
+  date1904 = false;
+  private queue: Op[] = [];
+  private loads: Load[] = [];
+
+  constructor(sheetNames: string[] = ['Sheet1']) {
+    for (const n of sheetNames) this.addSheet(n);
+  }
+
+  sheet(name: string): SheetModel | undefined {
+    return this.sheets.find((s) => s.name === name);
+  }
+  private mustSheet(name: string): SheetModel {
+    const s = this.sheet(name);
+    if (!s) throw new MockExcelError('ItemNotFound', `The worksheet '${name}' does not exist.`);
+    return s;
+  }
+  private addSheet(name: string): SheetModel {
+    if (this.sheet(name)) throw new MockExcelError('ItemAlreadyExists', `A worksheet named '${name}' already exists.`);
+    const s: SheetModel = {
+      name, position: this.sheets.length, visibility: 'Visible', values: new Map(), numberFormats: new Map(), formats: new Map(),
+      merges: [], validations: [], conditionalFormats: [], columnWidths: new Map(), rowHeights: new Map(),
+      protection: { protected: false, options: null }, frozenRows: 0, pageLayout: {},
+    };
+    this.sheets.push(s);
+    return s;
+  }
+
+  /** A cell as a person would type it: a Date becomes a serial number shown as a date; '' or null clears it. */
+  setCell(sheet: string, cell: string, value: CellValue | Date | null | undefined) {
+    const s = this.mustSheet(sheet);
+    if (value === null || value === undefined || value === '') { s.values.delete(cell); return; }
+    if (value instanceof Date) {
+      s.values.set(cell, isoToSerial(isoDate(value)!) - (this.date1904 ? 1462 : 0));
+      if (!isDateFormat(s.numberFormats.get(cell))) s.numberFormats.set(cell, 'dd/mm/yyyy');
+      return;
+    }
+    s.values.set(cell, value);
+  }
+  getCell(sheet: string, cell: string): CellValue | undefined {
+    return this.mustSheet(sheet).values.get(cell);
+  }
+  format(sheet: string, cell: string): CellFormatModel {
+    const s = this.mustSheet(sheet);
+    let f = s.formats.get(cell);
+    if (!f) { f = newFormat(); s.formats.set(cell, f); }
+    return f;
+  }
+
+  // ---- the API surface -------------------------------------------------------------------------------------------
+
+  /** A new request context, as Excel.run gives one. */
+  context(): Excel.RequestContext {
+    const workbook = new OfficeMockObject({
+      names: { add: (name: string, ref: string) => { this.queue.push(() => this.addName(name, ref)); } },
+    });
+    // Assigned, not populated: OfficeMockObject would copy the recording proxy's fields rather than keep it.
+    workbook.worksheets = this.worksheetsApi();
+    const ctx = new OfficeMockObject({ workbook: {} });
+    ctx.workbook = workbook;
+    ctx.sync = () => this.sync();
+    return ctx as unknown as Excel.RequestContext;
+  }
+
+  /** Excel.run over this workbook. */
+  run = async <T>(batch: (context: Excel.RequestContext) => Promise<T>): Promise<T> => batch(this.context());
+
+  private async sync(): Promise<void> {
+    this.syncs++;
+    const [queue, loads] = [this.queue, this.loads];
+    this.queue = [];
+    this.loads = [];
+    this.commands += queue.length;
+    for (const op of queue) op();
+    for (const l of loads) {
+      const fresh = l.refresh();
+      const t = l.target as unknown as { setValue(p: string, v: unknown): void };
+      for (const p of l.props) t.setValue(p, fresh[p]);
+      l.target.load(l.props);
+      await l.target.sync();
+    }
+    // OfficeMockObject updates nested properties in promise callbacks: let them run.
+    await new Promise((r) => setTimeout(r, 0));
+  }
+
+  private addName(name: string, ref: string) {
+    if (this.names.has(name)) throw new MockExcelError('ItemAlreadyExists', `The name ${name} already exists.`);
+    if (!/^=('[^']+'|[A-Za-z0-9_]+)!\$[A-Z]+\$\d+(:\$[A-Z]+\$\d+)?$/.test(ref)) throw new MockExcelError('InvalidArgument', `Bad reference for ${name}: ${ref}`);
+    this.names.set(name, ref);
+  }
+
+  /** Wraps a mock so property writes and method calls are queued for the next sync, and load() is recorded. */
+  private recorder<T extends object>(target: T, path: string, apply: (path: string, value: unknown) => void, refresh?: () => Record<string, unknown>, mapLoad?: (p: string) => string): T {
+    return new Proxy(target, {
+      get: (t, prop, receiver) => {
+        if (typeof prop === 'symbol') return Reflect.get(t, prop, receiver);
+        if (prop === 'load' && refresh) {
+          return (arg: string | string[]) => {
+            const props = (Array.isArray(arg) ? arg : arg.split(',')).map((p) => (mapLoad ? mapLoad(p.trim()) : p.trim()));
+            this.loads.push({ target: t as unknown as OfficeMockObject, props, refresh });
+            // Marks the properties as awaiting sync, as office-addin-mock does; the values are filled in at sync.
+            (t as unknown as OfficeMockObject).load(props);
+            return receiver;
+          };
+        }
+        const v = (t as Record<string, unknown>)[prop];
+        if (typeof v === 'function' || (v !== undefined && typeof v !== 'object') || Array.isArray(v)) return v;
+        if (v instanceof OfficeMockObject && v !== undefined) return this.recorder(v as object, `${path}.${prop}`, apply);
+        // A write-only navigation property (format, font, fill…): a recorder over an empty object.
+        return this.recorder({}, `${path}.${prop}`, apply);
+      },
+      set: (_t, prop, value) => {
+        const p = `${path}.${String(prop)}`;
+        this.queue.push(() => apply(p, value));
+        return true;
+      },
+    });
+  }
+
+  private worksheetsApi() {
+    const items = () => this.sheets.slice().sort((a, b) => a.position - b.position).map((s) => {
+      const w = new OfficeMockObject({ name: s.name });
+      w.load('name');
+      void w.sync();
+      return w;
+    });
+    const target = new OfficeMockObject({
+      items: [] as unknown[],
+      add: (name: string) => { this.queue.push(() => { this.addSheet(name); }); return this.worksheetApi(name); },
+      getItem: (name: string) => { this.queue.push(() => { this.mustSheet(name); }); return this.worksheetApi(name); },
+    });
+    return this.recorder(target, 'worksheets', (p) => { throw new Error(`office-addin-mock model: writing ${p} is not modelled`); },
+      () => ({ items: items() }), (p) => (p === 'items/name' ? 'items' : p));
+  }
+
+  private worksheetApi(name: string): Excel.Worksheet {
+    const protection = new OfficeMockObject({
+      protected: false,
+      protect: (options?: Excel.WorksheetProtectionOptions) => {
+        this.queue.push(() => {
+          const s = this.mustSheet(name);
+          // As in Excel: protecting a protected sheet throws.
+          if (s.protection.protected) throw new MockExcelError('InvalidOperation', `The sheet '${name}' is already protected.`);
+          s.protection = { protected: true, options: options ?? {} };
+        });
+      },
+    });
+    const protectionApi = this.recorder(protection, `${name}.protection`, (p) => { throw new Error(`office-addin-mock model: ${p} is not modelled`); },
+      () => ({ protected: this.mustSheet(name).protection.protected }));
+    const target = new OfficeMockObject({
+      name,
+      getRange: (address: string) => this.rangeApi(name, address),
+      activate: () => { this.queue.push(() => { this.mustSheet(name); this.activeSheet = name; }); },
+      freezePanes: { freezeRows: (n: number) => { this.queue.push(() => { this.mustSheet(name).frozenRows = n; }); } },
+      pageLayout: {
+        setPrintArea: (a: string) => { this.queue.push(() => { this.mustSheet(name).pageLayout.printArea = a; }); },
+        setPrintTitleRows: (a: string) => { this.queue.push(() => { this.mustSheet(name).pageLayout.printTitleRows = a; }); },
+      },
+    });
+    const pageLayoutProps = /^pageLayout\.(orientation|paperSize|zoom|(left|right|top|bottom|header|footer)Margin|centerHorizontally|headersFooters\.defaultForAllPages\.(left|center|right)Footer)$/;
+    const api = this.recorder(target, name, (p, v) => {
+      const s = this.mustSheet(name);
+      if (p === `${name}.position`) {
+        const others = this.sheets.filter((x) => x !== s).sort((a, b) => a.position - b.position);
+        others.splice(Math.min(Number(v), others.length), 0, s);
+        others.forEach((x, i) => { x.position = i; });
+      } else if (p === `${name}.visibility`) s.visibility = String(v);
+      else if (pageLayoutProps.test(p.slice(name.length + 1))) s.pageLayout[p.slice(`${name}.pageLayout.`.length)] = v;
+      else throw new Error(`office-addin-mock model: writing ${p} is not modelled`);
+    }, () => ({ name }));
+    return new Proxy(api, { get: (t, prop, r) => (prop === 'protection' ? protectionApi : Reflect.get(t, prop, r)) }) as unknown as Excel.Worksheet;
+  }
+
+  private rangeApi(sheetName: string, address: string): Excel.Range {
+    const whole = /^(\d+:\d+|[A-Z]+:[A-Z]+)$/.test(address);
+    const cells = () => {
+      if (whole) throw new Error(`office-addin-mock model: only widths and heights are modelled for whole rows/columns (${address})`);
+      return cellsOf(address);
+    };
+    const sheet = () => this.mustSheet(sheetName);
+    const refresh = () => {
+      const s = sheet();
+      const g = gridOf(address);
+      return {
+        address: `${quoteSheet(sheetName)}!${address}`,
+        values: g.map((row) => row.map((c) => s.values.get(c) ?? '')),
+        text: g.map((row) => row.map((c) => shownText(s.values.get(c), s.numberFormats.get(c), this.date1904))),
+        numberFormat: g.map((row) => row.map((c) => s.numberFormats.get(c) ?? 'General')),
+      };
+    };
+    const each2d = (v: unknown, set: (cell: string, x: unknown) => void) => {
+      const g = gridOf(address);
+      if (!Array.isArray(v)) { g.flat().forEach((c) => set(c, v)); return; }
+      if (v.length !== g.length || v.some((row, i) => !Array.isArray(row) || row.length !== g[i]!.length)) {
+        throw new MockExcelError('InvalidArgument', `The array's size does not match the range ${address}.`);
+      }
+      g.forEach((row, i) => row.forEach((c, j) => set(c, (v[i] as unknown[])[j])));
+    };
+    const fmt = (c: string) => this.format(sheetName, c);
+    const apply = (p: string, v: unknown) => {
+      const s = sheet();
+      const key = p.slice(`${sheetName}!${address}.`.length);
+      const font = /^format\.font\.(name|size|bold|italic|color)$/.exec(key);
+      const border = /^format\.borders\.(\w+)\.(style|weight|color)$/.exec(key);
+      const dv = /^dataValidation\.(rule|prompt|errorAlert|ignoreBlanks)$/.exec(key);
+      if (key === 'values') {
+        each2d(v, (c, x) => {
+          if (x === null) return; // null leaves a cell as it is
+          if (typeof x === 'string' && x.startsWith("'")) s.values.set(c, x.slice(1));
+          else if (x === '') s.values.delete(c);
+          else if (typeof x === 'string' && /^-?\d+(\.\d+)?$/.test(x)) s.values.set(c, Number(x));
+          else if (typeof x === 'string' && x.startsWith('=')) throw new Error('office-addin-mock model: formulas are not modelled');
+          else s.values.set(c, x as CellValue);
+        });
+      } else if (key === 'numberFormat') each2d(v, (c, x) => s.numberFormats.set(c, String(x)));
+      else if (font) cells().forEach((c) => { (fmt(c).font as Record<string, unknown>)[font[1]!] = v; });
+      else if (key === 'format.fill.color') cells().forEach((c) => { fmt(c).fill = String(v); });
+      else if (key === 'format.wrapText') cells().forEach((c) => { fmt(c).wrapText = Boolean(v); });
+      else if (key === 'format.horizontalAlignment') cells().forEach((c) => { fmt(c).horizontalAlignment = String(v); });
+      else if (key === 'format.verticalAlignment') cells().forEach((c) => { fmt(c).verticalAlignment = String(v); });
+      else if (key === 'format.protection.locked') cells().forEach((c) => { fmt(c).locked = Boolean(v); });
+      else if (border) this.applyBorder(sheetName, address, border[1]!, border[2]!, v);
+      else if (key === 'format.columnWidth') {
+        const m = /^([A-Z]+):([A-Z]+)$/.exec(address);
+        if (!m) throw new Error(`office-addin-mock model: column widths are modelled on whole columns only (${address})`);
+        for (let c = colIndex(m[1]!); c <= colIndex(m[2]!); c++) s.columnWidths.set(colName(c), Number(v));
+      } else if (key === 'format.rowHeight') {
+        const m = /^(\d+):(\d+)$/.exec(address);
+        if (!m) throw new Error(`office-addin-mock model: row heights are modelled on whole rows only (${address})`);
+        for (let r = Number(m[1]); r <= Number(m[2]); r++) s.rowHeights.set(r, Number(v));
+      } else if (dv) this.applyValidation(s, address, dv[1] as 'rule', v);
+      else throw new Error(`office-addin-mock model: writing ${key} on a range is not modelled`);
+    };
+    const target = new OfficeMockObject({
+      address: '',
+      values: [[]],
+      text: [[]],
+      numberFormat: [[]],
+      merge: (across = false) => {
+        this.queue.push(() => {
+          const s = sheet();
+          const g = gridOf(address);
+          const parts = across ? g.map((row) => `${row[0]}:${row[row.length - 1]}`) : [`${g[0]![0]}:${g[g.length - 1]![g[0]!.length - 1]}`];
+          for (const m of parts) if (m.split(':')[0] !== m.split(':')[1]) s.merges.push(m);
+        });
+      },
+      select: () => { this.queue.push(() => { sheet(); this.selected = { sheet: sheetName, address }; }); },
+      conditionalFormats: {
+        add: (type: string) => {
+          const cf: ConditionalFormatModel = { range: address, type, font: {} };
+          this.queue.push(() => { sheet().conditionalFormats.push(cf); });
+          return this.recorder({}, 'cf', (p, v) => {
+            if (p === 'cf.custom.rule.formula') cf.formula = String(v);
+            else if (p === 'cf.custom.format.fill.color') cf.fill = String(v);
+            else if (p === 'cf.custom.format.font.bold') cf.font.bold = Boolean(v);
+            else if (p === 'cf.custom.format.font.color') cf.font.color = String(v);
+            else throw new Error(`office-addin-mock model: ${p} on a conditional format is not modelled`);
+          });
+        },
+      },
+      format: {
+        borders: {
+          getItem: (edge: string) => this.recorder({}, `${sheetName}!${address}.format.borders.${edge}`, apply),
+        },
+      },
+    });
+    return this.recorder(target, `${sheetName}!${address}`, apply, refresh) as unknown as Excel.Range;
+  }
+
+  private applyBorder(sheetName: string, address: string, edge: string, prop: string, v: unknown) {
+    const g = gridOf(address);
+    const last = { r: g.length - 1, c: g[0]!.length - 1 };
+    const set = (cell: string, side: string) => { ((this.format(sheetName, cell).borders[side] ??= {}) as Record<string, unknown>)[prop] = v; };
+    g.forEach((row, r) => row.forEach((cell, c) => {
+      if (edge === 'EdgeTop' && r === 0) set(cell, 'top');
+      if (edge === 'EdgeBottom' && r === last.r) set(cell, 'bottom');
+      if (edge === 'EdgeLeft' && c === 0) set(cell, 'left');
+      if (edge === 'EdgeRight' && c === last.c) set(cell, 'right');
+      if (edge === 'InsideHorizontal') { if (r > 0) set(cell, 'top'); if (r < last.r) set(cell, 'bottom'); }
+      if (edge === 'InsideVertical') { if (c > 0) set(cell, 'left'); if (c < last.c) set(cell, 'right'); }
+    }));
+    if (!['EdgeTop', 'EdgeBottom', 'EdgeLeft', 'EdgeRight', 'InsideHorizontal', 'InsideVertical'].includes(edge)) {
+      throw new Error(`office-addin-mock model: border ${edge} is not modelled`);
+    }
+  }
+
+  private applyValidation(s: SheetModel, address: string, prop: 'rule' | 'prompt' | 'errorAlert' | 'ignoreBlanks', v: unknown) {
+    const cells = new Set(cellsOf(address));
+    let entry = s.validations.find((x) => x.range === address);
+    if (prop === 'rule') {
+      // Excel on the web throws when a rule is set on a range overlapping one that already has a prompt.
+      const clash = s.validations.find((x) => x.prompt && [...cells].some((c) => x.cells.has(c)));
+      if (clash) throw new MockExcelError('InvalidOperation', `Setting a validation rule on ${address} after a prompt on ${clash.range}.`);
+      // A new rule replaces any validation on those cells.
+      for (const other of s.validations) if (other !== entry) for (const c of cells) other.cells.delete(c);
+      s.validations = s.validations.filter((x) => x.cells.size > 0);
+    }
+    if (!entry) {
+      entry = { range: address, cells };
+      s.validations.push(entry);
+    }
+    (entry as unknown as Record<string, unknown>)[prop] = v;
+  }
+}

@@ -1,0 +1,68 @@
+// Talking to the NAoMe service from the task pane (which is served by it, so every URL is relative to its origin).
+// Every failure becomes a ServiceError whose message says plainly what happened and what to do.
+import type { ValidationResult } from '../../shared/findings';
+import type { Organisation } from '../../shared/organisations';
+import type { Plan } from '../../shared/plan';
+
+export interface Receipt {
+  id: string | number;
+  organisation: { code: string; name: string };
+  version: number;
+  receivedAt: string;
+  sha256: string;
+  format: 'xlsx' | 'json';
+  warnings: ValidationResult['findings'];
+}
+
+export type ServiceProblem = 'network' | 'key' | 'forbidden' | 'service';
+export class ServiceError extends Error {
+  constructor(public problem: ServiceProblem, message: string) { super(message); this.name = 'ServiceError'; }
+}
+
+async function request(path: string, init: RequestInit = {}): Promise<Response> {
+  try {
+    return await fetch(path, { ...init, headers: { Accept: 'application/json', ...init.headers }, cache: 'no-store' });
+  } catch {
+    throw new ServiceError('network', 'Could not reach the NAoMe service: check your network connection and try again. Nothing has been lost: your workbook is unchanged.');
+  }
+}
+
+/** The service's own error message, when it sent one. */
+async function serviceMessage(res: Response): Promise<string | null> {
+  try {
+    const body = (await res.json()) as { error?: { message?: string } };
+    return body.error?.message ?? null;
+  } catch {
+    return null;
+  }
+}
+
+export async function fetchOrganisations(): Promise<Organisation[]> {
+  const res = await request('/api/organisations');
+  if (!res.ok) throw new ServiceError('service', `The service could not list the organisations (HTTP ${res.status}). Try again later.`);
+  return (await res.json()) as Organisation[];
+}
+
+export type SubmitOutcome = { kind: 'received'; receipt: Receipt } | { kind: 'rejected'; result: ValidationResult };
+
+/** Sends the plan as JSON with the organisation key. A plan with errors comes back as the service's findings. */
+export async function submitPlan(plan: Plan, key: string): Promise<SubmitOutcome> {
+  const res = await request('/api/submissions', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${key}` },
+    body: JSON.stringify(plan),
+  });
+  if (res.status === 201) return { kind: 'received', receipt: (await res.json()) as Receipt };
+  if (res.status === 422) {
+    const body = (await res.json()) as { result?: ValidationResult } & Partial<ValidationResult>;
+    return { kind: 'rejected', result: body.result ?? (body as ValidationResult) };
+  }
+  const said = await serviceMessage(res);
+  if (res.status === 401) {
+    throw new ServiceError('key', `The service did not accept the organisation key${said ? ` (${said})` : ''}. Check the key you were given, enter it again below and submit again. Nothing has been lost.`);
+  }
+  if (res.status === 403) {
+    throw new ServiceError('forbidden', said ?? 'This organisation key belongs to a different organisation from the one named in the plan. Check the organisation in the plan, or use your own organisation\'s key.');
+  }
+  throw new ServiceError('service', `The service could not take the plan (HTTP ${res.status}${said ? `: ${said}` : ''}). Try again later; nothing has been lost.`);
+}

@@ -1,0 +1,61 @@
+// Validating one typical returned plan in-process (guard + exceljs read + plan model + rules) beside a bare exceljs
+// load of the same bytes. Target: checkWorkbook costs at most 1.3× the bare load.
+import ExcelJS from 'exceljs';
+import { loadOrganisations } from '../server/organisations';
+import { checkWorkbook } from '../server/xlsx/checkWorkbook';
+import { writePlanWorkbook } from '../server/xlsx/writePlanWorkbook';
+import { dateFromToday, fillWorkbook, goodPlanContent } from '../test/helpers/plans';
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+async function time(fn: () => Promise<unknown>): Promise<number> {
+  const t = process.hrtime.bigint();
+  await fn();
+  return Number(process.hrtime.bigint() - t) / 1e6;
+}
+
+/** A typical return: three actions under each recommendation, every field filled. */
+async function typicalPlan(): Promise<Buffer> {
+  const organisations = loadOrganisations();
+  const content = goodPlanContent('RGT');
+  for (let rec = 1; rec <= 5; rec++) {
+    while (content.actions.filter((a) => a.recommendation === rec).length < 3) {
+      content.actions.push({
+        recommendation: rec,
+        action: `Audit a sample of 20 patients each quarter against recommendation ${rec} and report the results to the cancer board`,
+        responsible: 'Ms Laura Evans, cancer services manager',
+        deadline: dateFromToday(200 + rec),
+        status: '1. Awaiting plan of action',
+        priority: 'Low',
+        progress: 'Audit proforma drafted',
+      });
+    }
+  }
+  return fillWorkbook(await writePlanWorkbook({ organisations, organisation: 'RGT' }), content);
+}
+
+export async function bench(): Promise<void> {
+  const organisations = loadOrganisations();
+  const bytes = await typicalPlan();
+  const bare = () => new ExcelJS.Workbook().xlsx.load(bytes as unknown as ArrayBuffer);
+  const check = () => checkWorkbook(bytes, { organisations, file: 'plan.xlsx' });
+  const first = await check();
+  if (!first.result.valid) throw new Error(`the bench plan should be valid: ${JSON.stringify(first.result.findings)}`);
+  for (let i = 0; i < 30; i++) { await bare(); await check(); }
+  const rounds = 300;
+  const bareTimes: number[] = [];
+  const checkTimes: number[] = [];
+  // Interleaved, so both see the same garbage-collector and CPU conditions.
+  for (let i = 0; i < rounds; i++) {
+    bareTimes.push(await time(bare));
+    checkTimes.push(await time(check));
+  }
+  const b = median(bareTimes);
+  const c = median(checkTimes);
+  console.log(`typical plan: ${(bytes.length / 1024).toFixed(1)} KB, ${first.plan!.actions.length} actions; medians of ${rounds} interleaved runs`);
+  console.log(`  bare exceljs load:            ${b.toFixed(2)} ms`);
+  console.log(`  checkWorkbook (guard+read+rules): ${c.toFixed(2)} ms`);
+  console.log(`  ratio: ${(c / b).toFixed(2)}× (target ≤ 1.30×)`);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await bench();

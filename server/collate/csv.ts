@@ -1,0 +1,33 @@
+// The Actions rows as CSV (RFC 4180: CRLF line ends, fields quoted when they hold a comma, quote or line break), in
+// UTF-8 with a byte-order mark so Excel reads accented names correctly. Text is made inert exactly as in the workbook.
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { Writable } from 'node:stream';
+import { isoDate } from '../../shared/cells';
+import type { Collator } from './collator';
+import { inert } from './inert';
+import { openOutput } from './output';
+import { actionsTable, type Format, type Value } from './tables';
+
+const BOM = '\uFEFF';
+
+function field(v: Value, format: Format): string {
+  let s: string;
+  if (v === null) s = '';
+  else if (v instanceof Date) s = format === 'date' ? isoDate(v)! : `${v.toISOString().slice(0, 19)}Z`;
+  else if (typeof v === 'number') s = String(v);
+  else s = inert(v);
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+function* csvLines(collator: Collator): Generator<string> {
+  const table = actionsTable(collator);
+  yield BOM + table.columns.map((c) => field(c.header, 'text')).join(',') + '\r\n';
+  for (const values of table.rows()) yield values.map((v, i) => field(v, table.columns[i]!.format)).join(',') + '\r\n';
+}
+
+/** Writes the Actions CSV to a file path or a stream, and ends it. */
+export async function writeActionsCsv(collator: Collator, target: string | Writable): Promise<void> {
+  const { stream, failed } = await openOutput(target);
+  await Promise.race([pipeline(Readable.from(csvLines(collator)), stream), failed]);
+}

@@ -1,0 +1,78 @@
+// The Summary sheet's figures: per nation and per recommendation, how many plans and actions, by status and priority,
+// and how many actions are overdue. Status and priority are read with the shared keys, so "2", "2. Action in
+// progress" and "action in progress" all count as code 2.
+import { isIsoDate } from '../../shared/cells';
+import { priorityLabel, statusCode } from '../../shared/keys';
+import type { PlanAction } from '../../shared/plan';
+import type { Template } from '../../shared/template';
+import type { Collator } from './collator';
+
+export interface Tally {
+  /** Counted plans with at least one action here (for the "all recommendations" line: every counted plan). */
+  plans: number;
+  actions: number;
+  /** Actions per Key 1 code, in key order; `null` key: status outside Key 1 or blank. */
+  byStatus: Map<number | null, number>;
+  /** Actions per Key 2 label, in key order; `null` key: priority outside Key 2 or blank. */
+  byPriority: Map<string | null, number>;
+  overdue: number;
+}
+
+export interface SummaryLine {
+  nation: string;
+  /** Recommendation number, or null for all recommendations together. */
+  recommendation: number | null;
+  tally: Tally;
+}
+
+export const ALL_NATIONS = 'Total';
+
+/** Whether an action's deadline has passed while it is not implemented. */
+export function isOverdue(template: Template, action: PlanAction, today: string): boolean {
+  return isIsoDate(action.deadline) && action.deadline < today && statusCode(template, action.status) !== template.statusKey.implementedCode;
+}
+
+function emptyTally(template: Template): Tally {
+  return {
+    plans: 0,
+    actions: 0,
+    byStatus: new Map<number | null, number>([...template.statusKey.entries.map((e) => [e.code, 0] as const), [null, 0]]),
+    byPriority: new Map<string | null, number>([...template.priorityKey.entries.map((e) => [e.label, 0] as const), [null, 0]]),
+    overdue: 0,
+  };
+}
+
+/**
+ * One line per nation of the organisations list and recommendation, then a line for all recommendations; then the
+ * same for all nations together (which also holds plans of organisations whose nation is not known).
+ */
+export function summaryLines(collator: Collator): SummaryLine[] {
+  const { template, today } = collator;
+  const nations = [...collator.nations(), ALL_NATIONS];
+  const recs: Array<number | null> = [...template.recommendations.map((r) => r.number), null];
+  const tallies = new Map(nations.map((n) => [n, new Map(recs.map((r) => [r, emptyTally(template)]))]));
+
+  for (const { organisation, actions } of collator.counted()) {
+    const buckets = [tallies.get(organisation.nation), tallies.get(ALL_NATIONS)!].filter((b) => b !== undefined);
+    const recsWithActions = new Set(actions.map((a) => a.recommendation));
+    for (const bucket of buckets) {
+      bucket.get(null)!.plans++;
+      for (const r of recsWithActions) if (bucket.has(r)) bucket.get(r)!.plans++;
+    }
+    for (const action of actions) {
+      const code = statusCode(template, action.status);
+      const priority = priorityLabel(template, action.priority);
+      const overdue = isOverdue(template, action, today);
+      for (const bucket of buckets) {
+        for (const tally of [bucket.get(action.recommendation), bucket.get(null)!]) {
+          if (!tally) continue;
+          tally.actions++;
+          tally.byStatus.set(code, tally.byStatus.get(code)! + 1);
+          tally.byPriority.set(priority, tally.byPriority.get(priority)! + 1);
+          if (overdue) tally.overdue++;
+        }
+      }
+    }
+  }
+  return nations.flatMap((nation) => recs.map((recommendation) => ({ nation, recommendation, tally: tallies.get(nation)!.get(recommendation)! })));
+}

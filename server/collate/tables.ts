@@ -1,0 +1,181 @@
+// What each sheet of the national workbook holds, column by column, as plain tables. The xlsx writer and the CSV
+// writer both draw from here, so the Actions sheet and the CSV cannot drift apart. docs/collation.md describes them.
+import { isIsoDate } from '../../shared/cells';
+import { priorityLabel, statusCode, statusLabel } from '../../shared/keys';
+import { ACTION_COLUMNS, statusOption, type ActionField } from '../../shared/layout';
+import type { Collator, EntryRecord } from './collator';
+import { isOverdue, summaryLines } from './summary';
+
+/** A cell value: text (made inert when written), a whole number, a share (0..1), a calendar date or a time. */
+export type Value = string | number | Date | null;
+export type Format = 'text' | 'integer' | 'share' | 'date' | 'datetime';
+
+export interface Column {
+  header: string;
+  width: number;
+  format: Format;
+}
+
+export interface Table {
+  sheet: string;
+  columns: Column[];
+  rows: () => Iterable<Value[]>;
+}
+
+const col = (header: string, width: number, format: Format = 'text'): Column => ({ header, width, format });
+const header = (field: ActionField) => ACTION_COLUMNS.find((c) => c.field === field)!.header;
+const yesNo = (b: boolean) => (b ? 'Yes' : 'No');
+/** A Date at UTC midnight from an ISO day, as exceljs writes a calendar date. */
+const day = (iso: string) => new Date(`${iso}T00:00:00Z`);
+
+export function summaryTable(c: Collator): Table {
+  const { statusKey, priorityKey } = c.template;
+  const pair = (label: string): Column[] => [col(label, 14, 'integer'), col(`${label} (share)`, 12, 'share')];
+  return {
+    sheet: 'Summary',
+    columns: [
+      col('Nation', 12),
+      col('Recommendation', 16),
+      col('Plans returned', 10, 'integer'),
+      col('Actions', 10, 'integer'),
+      ...statusKey.entries.flatMap((e) => pair(statusOption(e.code, e.label))),
+      ...pair('Status outside Key 1'),
+      ...priorityKey.entries.flatMap((e) => pair(`Priority ${e.label}`)),
+      ...pair('Priority outside Key 2'),
+      col('Overdue actions', 10, 'integer'),
+    ],
+    *rows() {
+      for (const { nation, recommendation, tally } of summaryLines(c)) {
+        const share = (n: number) => (tally.actions ? n / tally.actions : null);
+        const both = (n: number) => [n, share(n)];
+        yield [
+          nation,
+          recommendation === null ? 'All recommendations' : recommendation,
+          tally.plans,
+          tally.actions,
+          ...[...statusKey.entries.map((e) => e.code), null].flatMap((k) => both(tally.byStatus.get(k)!)),
+          ...[...priorityKey.entries.map((e) => e.label), null].flatMap((k) => both(tally.byPriority.get(k)!)),
+          tally.overdue,
+        ];
+      }
+    },
+  };
+}
+
+export function actionsTable(c: Collator): Table {
+  const t = c.template;
+  return {
+    sheet: 'Actions',
+    columns: [
+      col('Organisation code', 12),
+      col('Organisation name', 40),
+      col('Nation', 10),
+      col('Region', 20),
+      col('Recommendation', 10, 'integer'),
+      col(header('action'), 50),
+      col(header('responsible'), 28),
+      col('Deadline', 12, 'date'),
+      col('Status code', 8, 'integer'),
+      col('Status (Key 1)', 30),
+      col('Priority (Key 2)', 10),
+      col(header('reason'), 30),
+      col(header('progress'), 36),
+      col('Overdue', 9),
+      col('Plan valid', 9),
+      col('Row in plan', 8, 'integer'),
+      col('Source', 36),
+      col('Submitted (UTC)', 17, 'datetime'),
+    ],
+    *rows() {
+      for (const { organisation: o, entry, actions } of c.counted()) {
+        const sorted = [...actions].sort((a, b) => a.recommendation - b.recommendation || a.row - b.row);
+        for (const a of sorted) {
+          const code = statusCode(t, a.status);
+          yield [
+            o.code, o.name, o.nation, o.region, a.recommendation,
+            a.action, a.responsible,
+            // A real date when the cell held one; otherwise the text as typed, so nothing is hidden.
+            isIsoDate(a.deadline) ? day(a.deadline) : a.deadline,
+            code,
+            code === null ? a.status : statusLabel(t, code),
+            priorityLabel(t, a.priority) ?? a.priority,
+            a.reason, a.progress,
+            yesNo(isOverdue(t, a, c.today)),
+            yesNo(entry.valid),
+            a.row,
+            entry.source, entry.submittedAt,
+          ];
+        }
+      }
+    },
+  };
+}
+
+const listSources = (entries: EntryRecord[]) => entries.map((e) => `${e.source} (${e.submittedAt.toISOString().slice(0, 16).replace('T', ' ')})`).join('; ');
+
+export function organisationsTable(c: Collator): Table {
+  return {
+    sheet: 'Organisations',
+    columns: [
+      col('Organisation code', 12),
+      col('Organisation name', 40),
+      col('Nation', 10),
+      col('Region', 20),
+      col('Source', 36),
+      col('Submitted (UTC)', 17, 'datetime'),
+      col('Valid', 7),
+      col('Errors', 8, 'integer'),
+      col('Warnings', 9, 'integer'),
+      col('Actions', 8, 'integer'),
+      col('Superseded (older returns, newest first)', 50),
+    ],
+    *rows() {
+      for (const { organisation: o, entry, actions } of c.counted()) {
+        yield [o.code, o.name, o.nation, o.region, entry.source, entry.submittedAt, yesNo(entry.valid), entry.errors,
+          entry.warnings, actions.length, listSources(c.superseded(o.code)) || null];
+      }
+    },
+  };
+}
+
+export function notReturnedTable(c: Collator): Table {
+  return {
+    sheet: 'Not returned',
+    columns: [col('Organisation code', 12), col('Organisation name', 50), col('Nation', 10), col('Region', 24)],
+    *rows() {
+      for (const o of c.notReturned()) yield [o.code, o.name, o.nation, o.region];
+    },
+  };
+}
+
+export function problemsTable(c: Collator): Table {
+  return {
+    sheet: 'Problems',
+    columns: [
+      col('Source', 36),
+      col('Submitted (UTC)', 17, 'datetime'),
+      col('File state', 14),
+      col('Organisation code', 12),
+      col('Severity', 9),
+      col('Code', 26),
+      col('Sheet', 12),
+      col('Cell', 7),
+      col('Recommendation', 10, 'integer'),
+      col('Field', 12),
+      col('Message', 80),
+    ],
+    *rows() {
+      for (const e of c.entries) {
+        const state = c.stateOf(e);
+        for (const f of e.findings) {
+          yield [e.source, e.submittedAt, state, e.code, f.severity, f.code, f.sheet, f.cell, f.recommendation, f.field, f.message];
+        }
+      }
+    },
+  };
+}
+
+/** The national workbook's sheets, in order. */
+export function collationTables(c: Collator): Table[] {
+  return [summaryTable(c), actionsTable(c), organisationsTable(c), notReturnedTable(c), problemsTable(c)];
+}

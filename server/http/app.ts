@@ -1,0 +1,326 @@
+// The service's Express app: routes exactly as docs/api.md, with security headers, rate limits, bounded bodies and
+// structured logs. Holds no state of its own beyond caches: everything lasting is in the Store.
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import helmet from 'helmet';
+import { rateLimit } from 'express-rate-limit';
+import pino, { type Logger } from 'pino';
+import type { z } from 'zod';
+import { todayIso } from '../../shared/cells';
+import { parseOrganisationsCsv } from '../../shared/organisations';
+import { builtInTemplates, currentTemplate, type Template } from '../../shared/template';
+import { Collator } from '../collate/collator';
+import { writeActionsCsv } from '../collate/csv';
+import { writeCollationWorkbook } from '../collate/workbook';
+import { ADMIN, issueKey } from '../keys';
+import type { Store } from '../store/store';
+import { writePlanWorkbook } from '../xlsx/writePlanWorkbook';
+import { adminOnly, organisationOnly, ownerOf, principalOf, requireKey } from './auth';
+import { queuedCheck, type CheckOptions, type Checked } from './check';
+import { HttpError, errorHandler, sendError } from './errors';
+import { openApiDocument } from './openapi';
+import {
+  adminOrganisationSchema, countSchema, healthSchema, issuedKeySchema, odsCodeSchema, organisationSchema, receiptSchema,
+  rejectedSubmissionSchema, submissionSchema, validationResultSchema,
+} from './schemas';
+import { XLSX_TYPE, readUpload, type Upload } from './uploads';
+
+const root = (path: string) => fileURLToPath(new URL(`../../${path}`, import.meta.url));
+
+export const VERSION: string = JSON.parse(readFileSync(root('package.json'), 'utf8')).version;
+
+export interface Limits {
+  /** Largest upload (workbook, form or JSON plan), bytes. */
+  maxUploadBytes: number;
+  /** Rate-limit window, ms. */
+  windowMs: number;
+  /** Requests per window from one client address (all of /api and the template). */
+  perClient: number;
+  /** Requests per window with one key. */
+  perKey: number;
+}
+
+export const DEFAULT_LIMITS: Limits = {
+  maxUploadBytes: 10 * 1024 * 1024,
+  windowMs: 60_000,
+  perClient: 3000,
+  perKey: 1200,
+};
+
+export interface AppOptions {
+  store: Store;
+  logger?: Logger;
+  limits?: Partial<Limits>;
+  /** Today's date, ISO (for the rules and collation); default the real today. */
+  today?: () => string;
+  templates?: Template[];
+  /** Checks an upload; default in this process. The server may pass a worker pool's. */
+  check?: (upload: Upload, opts: CheckOptions) => Promise<Checked>;
+  /** Where the pages and the built add-in are; defaults are the repository's. */
+  pagesDir?: string;
+  addinDir?: string;
+  officeJsDir?: string;
+  /** Express "trust proxy" (set when running behind a TLS proxy, so rate limits see real client addresses). */
+  trustProxy?: boolean | number | string;
+}
+
+/** Hosts that frame an add-in's task pane in Office on the web. */
+const OFFICE_FRAME_ANCESTORS = [
+  "'self'", 'https://*.office.com', 'https://*.officeapps.live.com', 'https://*.office365.com', 'https://*.sharepoint.com',
+  'https://*.microsoft.com', 'https://*.cloud.microsoft', 'https://*.live.com',
+];
+
+/** Validates a response body against its schema before it goes out: a mismatch is our bug, so it surfaces loudly. */
+function reply<T>(res: Response, status: number, schema: z.ZodType<T>, body: T): void {
+  res.status(status).json(schema.parse(body));
+}
+
+const asyncRoute = (fn: (req: Request, res: Response) => Promise<void>) => (req: Request, res: Response, next: NextFunction) => {
+  fn(req, res).catch(next);
+};
+
+export function createApp(opts: AppOptions) {
+  const { store } = opts;
+  const logger = opts.logger ?? pino({ level: 'info' });
+  const limits: Limits = { ...DEFAULT_LIMITS, ...opts.limits };
+  const today = opts.today ?? (() => todayIso());
+  const templates = opts.templates ?? builtInTemplates;
+  const check = opts.check ?? queuedCheck();
+  const pagesDir = opts.pagesDir ?? root('server/pages');
+  const addinDir = opts.addinDir ?? root('dist/addin');
+  const officeJsDir = opts.officeJsDir ?? root('node_modules/@microsoft/office-js/dist');
+  const checkOptions = (): CheckOptions => ({ organisations: store.organisations(), today: today(), templates });
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', opts.trustProxy ?? false);
+  app.set('etag', false);
+
+  // ── logs: method, path without query, status, time, organisation — never a key, never plan content ─────────────
+  app.use((req, res, next) => {
+    const start = process.hrtime.bigint();
+    res.on('close', () => {
+      const ms = Number(process.hrtime.bigint() - start) / 1e6;
+      logger.info({
+        method: req.method,
+        path: req.originalUrl.split('?')[0]!.slice(0, 200),
+        status: res.writableFinished ? res.statusCode : 499,
+        ms: Math.round(ms * 10) / 10,
+        org: ownerOf(res),
+      }, 'request');
+    });
+    next();
+  });
+
+  // ── security headers: strict everywhere; the add-in may load Office.js from Microsoft and be framed by Office ──────
+  const siteHeaders = helmet({
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"], scriptSrc: ["'self'"], styleSrc: ["'self'"], imgSrc: ["'self'", 'data:'], fontSrc: ["'self'"],
+        connectSrc: ["'self'"], objectSrc: ["'none'"], baseUri: ["'self'"], formAction: ["'self'"], frameAncestors: ["'none'"],
+      },
+    },
+    frameguard: { action: 'deny' },
+  });
+  const addinHeaders = helmet({
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"], scriptSrc: ["'self'", 'https://appsforoffice.microsoft.com'],
+        styleSrc: ["'self'", "'unsafe-inline'"], imgSrc: ["'self'", 'data:'], fontSrc: ["'self'"], connectSrc: ["'self'"],
+        frameSrc: ["'self'", 'https://appsforoffice.microsoft.com', 'https://*.office.com', 'https://*.officeapps.live.com'],
+        objectSrc: ["'none'"], baseUri: ["'self'"], formAction: ["'self'"], frameAncestors: OFFICE_FRAME_ANCESTORS,
+      },
+    },
+    // Office frames the task pane and fetches the ribbon icons from its own origin.
+    frameguard: false,
+    crossOriginResourcePolicy: { policy: 'cross-origin' },
+    crossOriginOpenerPolicy: { policy: 'unsafe-none' },
+  });
+  app.use((req, res, next) => (req.path.startsWith('/addin/') || req.path === '/addin' ? addinHeaders : siteHeaders)(req, res, next));
+
+  // ── rate limits ───────────────────────────────────────────────────────────────────────────────────────────────────
+  const tooMany = (req: Request, res: Response) =>
+    sendError(res, 429, 'TOO_MANY_REQUESTS', 'Too many requests: wait a minute and try again.');
+  const perClient = rateLimit({ windowMs: limits.windowMs, limit: limits.perClient, standardHeaders: 'draft-7', legacyHeaders: false, handler: tooMany });
+  const perKey = rateLimit({
+    windowMs: limits.windowMs, limit: limits.perKey, standardHeaders: 'draft-7', legacyHeaders: false, handler: tooMany,
+    keyGenerator: (_req, res) => `key:${ownerOf(res)}`,
+    validate: { keyGeneratorIpFallback: false },
+  });
+  app.use(['/api', '/template.xlsx'], perClient);
+  const keyed = [requireKey(store), perKey];
+  const admin = [...keyed, adminOnly];
+
+  // ── public ───────────────────────────────────────────────────────────────────────────────────────────────────────
+  app.get('/api/health', (_req, res) => reply(res, 200, healthSchema, { ok: true, version: VERSION }));
+
+  app.get('/api/organisations', (_req, res) => reply(res, 200, organisationSchema.array(), store.organisations()));
+
+  app.get('/api/openapi.json', (_req, res) => { res.json(openApiDocument(VERSION)); });
+
+  const templateCache = new Map<string, Buffer>();
+  app.get('/template.xlsx', asyncRoute(async (req, res) => {
+    const raw = req.query.org;
+    if (raw !== undefined && typeof raw !== 'string') throw new HttpError(400, 'BAD_ORGANISATION', 'Give one organisation: ?org=ODS_CODE.');
+    const code = raw ? raw.trim().toUpperCase() : '';
+    const organisations = store.organisations();
+    if (code && !organisations.some((o) => o.code === code)) {
+      throw new HttpError(400, 'UNKNOWN_ORGANISATION', `"${raw!.slice(0, 20)}" is not an organisation on the list. Pick your organisation's ODS code from /api/organisations, or leave org out for a blank workbook.`);
+    }
+    let bytes = templateCache.get(code);
+    if (!bytes) {
+      bytes = await writePlanWorkbook({ template: currentTemplate, organisations, organisation: code || undefined });
+      if (templateCache.size > 300) templateCache.clear();
+      templateCache.set(code, bytes);
+    }
+    const name = `naome-action-plan-${currentTemplate.id.replace(/^naome-/, '')}${code ? `-${code}` : ''}.xlsx`;
+    res.status(200).type(XLSX_TYPE).attachment(name).send(bytes);
+  }));
+
+  app.post('/api/validate', asyncRoute(async (req, res) => {
+    const upload = await readUpload(req, limits.maxUploadBytes);
+    const { result } = await check(upload, checkOptions());
+    reply(res, result.readable ? 200 : 422, validationResultSchema, result);
+  }));
+
+  // ── organisation key (admin sees everything) ─────────────────────────────────────────────────────────────────────
+  app.post('/api/submissions', ...keyed, organisationOnly, asyncRoute(async (req, res) => {
+    const me = principalOf(res);
+    const code = me.kind === 'organisation' ? me.code : '';
+    const upload = await readUpload(req, limits.maxUploadBytes);
+    const receivedAt = new Date().toISOString();
+    const sha256 = createHash('sha256').update(upload.bytes).digest('hex');
+    const { result, plan } = await check(upload, checkOptions());
+    if (result.organisation && result.organisation.code !== code) {
+      throw new HttpError(403, 'WRONG_ORGANISATION',
+        `This plan is for ${result.organisation.code} but the key is ${code}'s. Submit it with ${result.organisation.code}'s own key, or correct the organisation in the plan.`);
+    }
+    if (!result.readable || !result.valid || !plan || !result.organisation) {
+      return reply(res, 422, rejectedSubmissionSchema, { result });
+    }
+    const receipt = store.addSubmission({
+      organisation: result.organisation, receivedAt, sha256, format: upload.format, fileName: upload.fileName, bytes: upload.bytes, plan, result,
+    });
+    res.location(`/api/submissions/${receipt.id}`);
+    reply(res, 201, receiptSchema, receipt);
+  }));
+
+  app.get('/api/submissions', ...keyed, (_req, res) => {
+    const me = principalOf(res);
+    reply(res, 200, receiptSchema.array(), store.receipts(me.kind === 'admin' ? undefined : me.code));
+  });
+
+  /** A submission the caller may see; another organisation's looks exactly like one that does not exist. */
+  const visible = (res: Response, id: string) => {
+    const me = principalOf(res);
+    const notFound = new HttpError(404, 'NOT_FOUND', 'No submission of yours has that id.');
+    if (id.length > 100) throw notFound;
+    return { me, notFound };
+  };
+
+  app.get('/api/submissions/:id', ...keyed, (req, res) => {
+    const { me, notFound } = visible(res, req.params.id as string);
+    const found = store.submission(req.params.id as string);
+    if (!found || (me.kind === 'organisation' && found.receipt.organisation.code !== me.code)) throw notFound;
+    reply(res, 200, submissionSchema, { receipt: found.receipt, result: found.result });
+  });
+
+  app.get('/api/submissions/:id/file', ...keyed, (req, res) => {
+    const { me, notFound } = visible(res, req.params.id as string);
+    const file = store.storedFile(req.params.id as string);
+    if (!file || (me.kind === 'organisation' && file.organisation !== me.code)) throw notFound;
+    const receipt = store.submission(req.params.id as string)!.receipt;
+    const name = file.fileName ?? `naome-plan-${file.organisation}-v${receipt.version}.${file.format}`;
+    res.status(200).type(file.format === 'xlsx' ? XLSX_TYPE : 'application/json').attachment(name).send(file.bytes);
+  });
+
+  // ── admin key ─────────────────────────────────────────────────────────────────────────────────────────────────────
+  app.get('/api/admin/organisations', ...admin, (_req, res) => {
+    const owners = store.keyOwners();
+    const latest = store.latestReceipts();
+    reply(res, 200, adminOrganisationSchema.array(), store.organisations().map((o) => ({
+      ...o, hasKey: owners.has(o.code), latest: latest.get(o.code) ?? null,
+    })));
+  });
+
+  app.put('/api/admin/organisations', ...admin, express.text({ type: ['text/csv', 'text/plain'], limit: '5mb' }), (req, res) => {
+    if (typeof req.body !== 'string') throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', 'Send the organisations list as text/csv with the columns ods_code,name,nation,nhs_england_region.');
+    let list;
+    try {
+      list = parseOrganisationsCsv(req.body);
+    } catch (err) {
+      throw new HttpError(400, 'BAD_CSV', (err as Error).message);
+    }
+    if (list.length === 0) throw new HttpError(400, 'BAD_CSV', 'The organisations CSV has a header but no organisations; the list was not changed.');
+    store.replaceOrganisations(list);
+    templateCache.clear();
+    logger.info({ count: list.length }, 'organisations replaced');
+    reply(res, 200, countSchema, { count: list.length });
+  });
+
+  const knownOrganisation = (raw: string) => {
+    const parsed = odsCodeSchema.safeParse(raw);
+    const code = parsed.success ? parsed.data.toUpperCase() : '';
+    if (!code || !store.organisation(code)) {
+      throw new HttpError(404, 'UNKNOWN_ORGANISATION', `"${raw.slice(0, 20)}" is not an organisation on the list.`);
+    }
+    return code;
+  };
+
+  app.post('/api/admin/organisations/:code/key', ...admin, (req, res) => {
+    const code = knownOrganisation(req.params.code as string);
+    const key = issueKey(store, code);
+    logger.info({ org: code }, 'organisation key issued');
+    reply(res, 201, issuedKeySchema, { code, key });
+  });
+
+  app.delete('/api/admin/organisations/:code/key', ...admin, (req, res) => {
+    const code = knownOrganisation(req.params.code as string);
+    store.revokeKey(code);
+    logger.info({ org: code }, 'organisation key revoked');
+    res.status(204).end();
+  });
+
+  const collator = () => {
+    const c = new Collator({ organisations: store.organisations(), today: today(), template: currentTemplate });
+    for (const s of store.latestSubmissions()) {
+      c.add({ source: `submission ${s.receipt.id} (v${s.receipt.version})`, submittedAt: new Date(s.receipt.receivedAt), result: s.result, plan: s.plan });
+    }
+    return c;
+  };
+
+  app.get('/api/collation.xlsx', ...admin, asyncRoute(async (_req, res) => {
+    const c = collator();
+    res.status(200).type(XLSX_TYPE).attachment(`naome-collation-${today()}.xlsx`);
+    await writeCollationWorkbook(c, res);
+  }));
+
+  app.get('/api/collation.csv', ...admin, asyncRoute(async (_req, res) => {
+    const c = collator();
+    res.status(200).type('text/csv; charset=utf-8').attachment(`naome-actions-${today()}.csv`);
+    await writeActionsCsv(c, res);
+  }));
+
+  // ── pages and the add-in ─────────────────────────────────────────────────────────────────────────────────────────
+  const page = (file: string) => (_req: Request, res: Response, next: NextFunction) => {
+    const path = `${pagesDir}/${file}`;
+    if (!existsSync(path)) return next();
+    res.sendFile(path);
+  };
+  app.get('/', page('index.html'));
+  app.get('/admin', page('admin.html'));
+  app.use('/assets', express.static(`${pagesDir}/assets`, { fallthrough: true, index: false }));
+  app.use('/addin/office-local', express.static(officeJsDir, { index: false }));
+  app.use('/addin', express.static(addinDir, { index: false }));
+
+  app.use('/api', (_req, _res, next) => next(new HttpError(404, 'NOT_FOUND', 'There is no such API endpoint: see /api/openapi.json.')));
+  app.use((_req, res) => sendError(res, 404, 'NOT_FOUND', 'Nothing here. The submission page is at /.'));
+  app.use(errorHandler(logger));
+  return app;
+}
+
+export { ADMIN };

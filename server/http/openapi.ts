@@ -1,0 +1,173 @@
+// The OpenAPI 3.1 document served at /api/openapi.json. Paths are written by hand beside the routes (app.ts); the
+// component schemas are generated from the zod schemas the routes check their bodies with.
+import { z } from 'zod';
+import {
+  adminOrganisationSchema, countSchema, errorSchema, findingSchema, healthSchema, issuedKeySchema, organisationSchema,
+  planSchema, receiptSchema, rejectedSubmissionSchema, submissionSchema, validationResultSchema,
+} from './schemas';
+
+const COMPONENTS: Record<string, z.ZodType> = {
+  Finding: findingSchema, ValidationResult: validationResultSchema, Receipt: receiptSchema, Submission: submissionSchema,
+  RejectedSubmission: rejectedSubmissionSchema, Organisation: organisationSchema, AdminOrganisation: adminOrganisationSchema,
+  Health: healthSchema, IssuedKey: issuedKeySchema, Count: countSchema, Error: errorSchema, Plan: planSchema,
+};
+
+function componentSchemas(): Record<string, unknown> {
+  const registry = z.registry<{ id: string }>();
+  for (const [id, schema] of Object.entries(COMPONENTS)) registry.add(schema, { id });
+  const { schemas } = z.toJSONSchema(registry, { uri: (id) => `#/components/schemas/${id}`, unrepresentable: 'any' });
+  return Object.fromEntries(Object.entries(schemas).map(([id, s]) => {
+    const { $schema: _s, $id: _i, ...rest } = s as Record<string, unknown>;
+    return [id, rest];
+  }));
+}
+
+const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });
+const json = (schema: unknown, description: string) => ({ description, content: { 'application/json': { schema } } });
+const error = (description: string) => json(ref('Error'), description);
+const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+const binary = { type: 'string', contentMediaType: 'application/octet-stream' };
+
+const planBody = {
+  required: true,
+  description: 'The workbook (raw .xlsx body, or multipart/form-data with a field "file"), or a plan as JSON (what the add-in sends).',
+  content: {
+    [XLSX]: { schema: binary },
+    'application/octet-stream': { schema: binary },
+    'multipart/form-data': { schema: { type: 'object', properties: { file: binary }, required: ['file'] } },
+    'application/json': { schema: ref('Plan') },
+  },
+};
+
+const keyErrors = {
+  401: error('No key, or a wrong or revoked key.'),
+  429: error('Too many requests from this client or with this key.'),
+};
+const adminErrors = { ...keyErrors, 403: error('The key is not the admin key.') };
+const secured = [{ bearer: [] }];
+const codeParam = { name: 'code', in: 'path', required: true, schema: { type: 'string', pattern: '^[A-Za-z0-9]{3,5}$' }, description: 'ODS code' };
+const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string' }, description: 'Submission id (from its receipt)' };
+
+let cached: Record<string, unknown> | undefined;
+
+export function openApiDocument(version: string): Record<string, unknown> {
+  cached ??= {
+    openapi: '3.1.0',
+    info: {
+      title: 'NAoMe local action plan service',
+      version,
+      description: 'Check, submit and collate NAoMe local action plans. Errors are {"error": {"code", "message"}}. ' +
+        'Authenticate with "Authorization: Bearer <key>": an organisation key acts for its organisation, the admin key for the national team.',
+    },
+    components: {
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An organisation key or the admin key.' } },
+      schemas: componentSchemas(),
+    },
+    paths: {
+      '/api/health': { get: { summary: 'Is the service up', responses: { 200: json(ref('Health'), 'Up.') } } },
+      '/api/organisations': {
+        get: { summary: 'The organisations that can return a plan', responses: { 200: json({ type: 'array', items: ref('Organisation') }, 'The list.') } },
+      },
+      '/api/openapi.json': { get: { summary: 'This document', responses: { 200: { description: 'OpenAPI 3.1 document.' } } } },
+      '/template.xlsx': {
+        get: {
+          summary: 'The blank plan workbook, pre-filled with the organisation when org is given',
+          parameters: [{ name: 'org', in: 'query', required: false, schema: { type: 'string' }, description: 'ODS code' }],
+          responses: { 200: { description: 'The workbook.', content: { [XLSX]: { schema: binary } } }, 400: error('Unknown organisation.') },
+        },
+      },
+      '/api/validate': {
+        post: {
+          summary: 'Check a plan; stores nothing',
+          requestBody: planBody,
+          responses: {
+            200: json(ref('ValidationResult'), 'The plan was read (valid or not).'),
+            400: error('JSON that is not a plan, or a malformed form.'),
+            413: error('Too large.'),
+            415: error('Unsupported Content-Type.'),
+            422: json(ref('ValidationResult'), 'The file could not be read as a plan (readable: false, one file finding).'),
+            429: error('Too many requests.'),
+          },
+        },
+      },
+      '/api/submissions': {
+        post: {
+          summary: "Submit a plan with the organisation's key",
+          security: secured,
+          requestBody: planBody,
+          responses: {
+            201: json(ref('Receipt'), 'Accepted and stored as the next version.'),
+            400: error('JSON that is not a plan, or a malformed form.'),
+            403: error("The plan is another organisation's, or the key is the admin key."),
+            413: error('Too large.'),
+            422: json(ref('RejectedSubmission'), 'The plan has errors or could not be read; nothing was stored.'),
+            ...keyErrors,
+          },
+        },
+        get: {
+          summary: 'Receipts, newest first: own (organisation key) or all (admin key)',
+          security: secured,
+          responses: { 200: json({ type: 'array', items: ref('Receipt') }, 'Receipts.'), ...keyErrors },
+        },
+      },
+      '/api/submissions/{id}': {
+        get: {
+          summary: 'One submission: its receipt and validate result',
+          security: secured, parameters: [idParam],
+          responses: { 200: json(ref('Submission'), 'The submission.'), 404: error('No such submission of yours.'), ...keyErrors },
+        },
+      },
+      '/api/submissions/{id}/file': {
+        get: {
+          summary: 'The bytes exactly as sent',
+          security: secured, parameters: [idParam],
+          responses: {
+            200: { description: 'The workbook or JSON plan as sent.', content: { [XLSX]: { schema: binary }, 'application/json': { schema: ref('Plan') } } },
+            404: error('No such submission of yours.'),
+            ...keyErrors,
+          },
+        },
+      },
+      '/api/admin/organisations': {
+        get: {
+          summary: 'Organisations with key and latest submission (admin)',
+          security: secured,
+          responses: { 200: json({ type: 'array', items: ref('AdminOrganisation') }, 'The list.'), ...adminErrors },
+        },
+        put: {
+          summary: 'Replace the organisations list from CSV (admin)',
+          security: secured,
+          requestBody: { required: true, content: { 'text/csv': { schema: { type: 'string' } } }, description: 'Columns ods_code,name,nation,nhs_england_region.' },
+          responses: { 200: json(ref('Count'), 'Replaced.'), 400: error('The CSV is not a valid list (the message names the line).'), ...adminErrors },
+        },
+      },
+      '/api/admin/organisations/{code}/key': {
+        post: {
+          summary: "Issue a new key for an organisation (admin); the old one stops working. Shown once.",
+          security: secured, parameters: [codeParam],
+          responses: { 201: json(ref('IssuedKey'), 'The new key.'), 404: error('Unknown organisation.'), ...adminErrors },
+        },
+        delete: {
+          summary: "Revoke an organisation's key (admin)",
+          security: secured, parameters: [codeParam],
+          responses: { 204: { description: 'Revoked.' }, 404: error('Unknown organisation.'), ...adminErrors },
+        },
+      },
+      '/api/collation.xlsx': {
+        get: {
+          summary: "The national workbook from each organisation's latest submission (admin)",
+          security: secured,
+          responses: { 200: { description: 'Workbook.', content: { [XLSX]: { schema: binary } } }, ...adminErrors },
+        },
+      },
+      '/api/collation.csv': {
+        get: {
+          summary: "The Actions CSV from each organisation's latest submission (admin)",
+          security: secured,
+          responses: { 200: { description: 'CSV (UTF-8 with BOM).', content: { 'text/csv': { schema: { type: 'string' } } } }, ...adminErrors },
+        },
+      },
+    },
+  };
+  return cached;
+}

@@ -1,0 +1,227 @@
+// The admin page: sign in with the admin key (kept only in sessionStorage), see which organisations have submitted,
+// download the collation, issue and revoke organisation keys, replace the organisations list.
+import { NetworkError, announce, call, el, fieldError, filenameFrom, focusHeading, messageFor, plural, saveBlob, timeElement } from './common.js';
+
+const STORE = 'naome.adminKey';
+const $ = (id) => document.getElementById(id);
+const signin = $('signin'), signinForm = $('signin-form'), keyInput = $('admin-key'), keyError = $('admin-key-error');
+const admin = $('admin'), adminError = $('admin-error');
+const filter = $('filter'), onlyMissing = $('only-missing'), tbody = document.querySelector('#orgs tbody');
+
+const state = { key: sessionStorage.getItem(STORE), organisations: [] };
+
+// ---- Signing in -------------------------------------------------------------------------------------------------
+
+signinForm.addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const key = keyInput.value.trim();
+  if (!key) {
+    fieldError(keyInput, keyError, 'Enter the admin key.');
+    return keyInput.focus();
+  }
+  await signIn(key);
+});
+
+async function signIn(key) {
+  fieldError(keyInput, keyError, null);
+  const res = await adminCall('/api/admin/organisations', {}, key).catch((e) => e);
+  if (res instanceof Error || !res.ok) {
+    const message = res instanceof Error ? res.message
+      : res.status === 401 ? 'The admin key was not accepted. Check that you copied it in full; `naome keys admin` on the server prints a new one.'
+      : messageFor(res, 'Signing in');
+    signOut();
+    fieldError(keyInput, keyError, message);
+    announce(`Not signed in. ${message}`);
+    keyInput.focus();
+    return;
+  }
+  state.key = key;
+  sessionStorage.setItem(STORE, key);
+  keyInput.value = '';
+  signin.hidden = true;
+  admin.hidden = false;
+  showOrganisations(res.data);
+  const missing = state.organisations.filter((o) => !o.latest).length;
+  announce(`Signed in. ${plural(state.organisations.length, 'organisation')}, ${missing} not yet submitted.`);
+  focusHeading($('orgs-heading'));
+}
+
+function signOut() {
+  state.key = null;
+  sessionStorage.removeItem(STORE);
+  admin.hidden = true;
+  signin.hidden = false;
+  $('new-key').hidden = true;
+  $('new-key-value').value = '';
+}
+
+$('signout').addEventListener('click', () => {
+  signOut();
+  announce('Signed out.');
+  keyInput.focus();
+});
+
+/** A call with the admin key; a 401 later on (the key was replaced) signs out and says why. */
+async function adminCall(path, options = {}, key = state.key) {
+  const res = await call(path, { ...options, key });
+  if (res.status === 401 && key === state.key && state.key) {
+    signOut();
+    fieldError(keyInput, keyError, 'The admin key is no longer accepted. Sign in with the current one.');
+  }
+  return res;
+}
+
+function showError(message) {
+  if (!message) { adminError.hidden = true; adminError.textContent = ''; return; }
+  adminError.textContent = message;
+  adminError.hidden = false;
+  announce(message);
+}
+
+async function reload() {
+  const res = await adminCall('/api/admin/organisations').catch((e) => e);
+  if (res instanceof Error) return showError(res.message);
+  if (!res.ok) return showError(messageFor(res, 'Loading the organisations'));
+  showOrganisations(res.data);
+}
+
+// ---- The organisations table ------------------------------------------------------------------------------------
+
+function showOrganisations(list) {
+  state.organisations = list;
+  render();
+}
+
+/** The filter is a phrase found anywhere in the code, name, region or nation ("RGT", "cambridge", "east of england"). */
+function matches(o, phrase) {
+  return [o.code, o.name, o.region, o.nation].some((text) => (text ?? '').toLowerCase().includes(phrase));
+}
+
+function render() {
+  const phrase = filter.value.trim().toLowerCase().replace(/\s+/g, ' ');
+  const all = state.organisations;
+  const shown = all.filter((o) => matches(o, phrase) && (!onlyMissing.checked || !o.latest));
+  const missing = all.filter((o) => !o.latest).length;
+  $('outstanding').textContent = missing === 0
+    ? `All ${all.length} organisations have submitted.`
+    : `${missing} of ${all.length} organisations have not yet submitted.`;
+  $('filter-count').textContent = `Showing ${shown.length} of ${all.length} organisations`;
+  tbody.replaceChildren(...shown.map(row));
+}
+
+function row(o) {
+  const latest = o.latest
+    ? [el('span', { class: 'tag done' }, `Version ${o.latest.version}`), ' ', timeElement(o.latest.receivedAt),
+      el('button', { type: 'button', class: 'link', onclick: () => downloadFile(o) },
+        'Download file', el('span', { class: 'vh' }, ` of ${o.code} version ${o.latest.version}`))]
+    : el('span', { class: 'tag none' }, 'Not yet submitted');
+  const actions = el('div', { class: 'row' },
+    el('button', { type: 'button', class: 'small secondary', onclick: () => issueKey(o) },
+      o.hasKey ? 'Replace key' : 'Issue key', el('span', { class: 'vh' }, ` for ${o.code}`)),
+    o.hasKey ? el('button', { type: 'button', class: 'small danger', onclick: () => revokeKey(o) },
+      'Revoke', el('span', { class: 'vh' }, ` key of ${o.code}`)) : null);
+  return el('tr', { 'data-code': o.code },
+    el('th', { scope: 'row' }, el('strong', {}, o.code), ` ${o.name}`),
+    el('td', {}, o.region || o.nation),
+    el('td', {}, latest),
+    el('td', {}, o.latest ? String(o.latest.warnings.length) : '–'),
+    el('td', {}, o.hasKey ? 'Issued' : 'None'),
+    el('td', { class: 'nowrap' }, actions));
+}
+
+filter.addEventListener('input', render);
+onlyMissing.addEventListener('change', render);
+
+// ---- Keys -------------------------------------------------------------------------------------------------------
+
+async function issueKey(o) {
+  if (o.hasKey && !window.confirm(`Replace the key of ${o.code}? Their current key stops working at once.`)) return;
+  showError(null);
+  const res = await adminCall(`/api/admin/organisations/${encodeURIComponent(o.code)}/key`, { method: 'POST' }).catch((e) => e);
+  if (res instanceof Error) return showError(res.message);
+  if (res.status !== 201 || !res.data?.key) return showError(messageFor(res, 'Issuing the key'));
+  $('new-key-heading').textContent = `New key for ${o.code} – ${o.name}`;
+  $('new-key-label').textContent = `Key for ${o.code}`;
+  $('new-key-value').value = res.data.key;
+  $('new-key').hidden = false;
+  announce(`Key issued for ${o.code}. It is shown only once.`);
+  focusHeading($('new-key-heading'));
+  await reload();
+}
+
+async function revokeKey(o) {
+  if (!window.confirm(`Revoke the key of ${o.code}? They cannot submit until you issue a new one.`)) return;
+  showError(null);
+  const res = await adminCall(`/api/admin/organisations/${encodeURIComponent(o.code)}/key`, { method: 'DELETE' }).catch((e) => e);
+  if (res instanceof Error) return showError(res.message);
+  if (!res.ok) return showError(messageFor(res, 'Revoking the key'));
+  await reload();
+  announce(`Key revoked for ${o.code}.`);
+}
+
+$('copy-key').addEventListener('click', async () => {
+  const input = $('new-key-value');
+  try {
+    await navigator.clipboard.writeText(input.value);
+  } catch {
+    input.select(); // no clipboard permission: leave it selected for Ctrl+C
+    return announce('Could not copy automatically: the key is selected, press Ctrl+C to copy it.');
+  }
+  announce('Key copied.');
+});
+
+$('hide-key').addEventListener('click', () => {
+  $('new-key').hidden = true;
+  $('new-key-value').value = '';
+  announce('Key hidden.');
+  focusHeading($('orgs-heading'));
+});
+
+// ---- Collation downloads ----------------------------------------------------------------------------------------
+
+async function download(path, fallback) {
+  showError(null);
+  const res = await adminCall(path, { as: 'blob' }).catch((e) => e);
+  if (res instanceof Error) return showError(res.message);
+  if (!res.ok) return showError(messageFor(res, 'The download'));
+  const name = filenameFrom(res.response, fallback);
+  saveBlob(res.data, name);
+  announce(`Downloaded ${name}.`);
+}
+
+/** The latest file an organisation sent, byte for byte as it arrived. */
+function downloadFile(o) {
+  const ext = o.latest.format === 'json' ? 'json' : 'xlsx';
+  return download(`/api/submissions/${encodeURIComponent(o.latest.id)}/file`, `naome-plan-${o.code}-v${o.latest.version}.${ext}`);
+}
+
+$('download-xlsx').addEventListener('click', () => download('/api/collation.xlsx', 'naome-collation.xlsx'));
+$('download-csv').addEventListener('click', () => download('/api/collation.csv', 'naome-collation.csv'));
+
+// ---- Replacing the organisations list ---------------------------------------------------------------------------
+
+$('replace-form').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const input = $('orgs-csv'), error = $('orgs-csv-error');
+  fieldError(input, error, null);
+  const file = input.files?.[0];
+  if (!file) {
+    fieldError(input, error, 'Choose the organisations CSV file first.');
+    return input.focus();
+  }
+  if (!window.confirm(`Replace the whole organisations list with ${file.name}?`)) return;
+  const res = await adminCall('/api/admin/organisations', { method: 'PUT', body: await file.text(), contentType: 'text/csv' }).catch((err) => err);
+  const message = res instanceof NetworkError ? res.message : res instanceof Error ? String(res) : res.ok ? null : messageFor(res, 'Replacing the list');
+  if (message) {
+    fieldError(input, error, message);
+    announce(`The list was not replaced. ${message}`);
+    return input.focus();
+  }
+  input.value = '';
+  await reload();
+  announce(`Organisations list replaced: ${plural(res.data?.count ?? state.organisations.length, 'organisation')}.`);
+});
+
+// A key kept from earlier in this tab signs in at once.
+if (state.key) signIn(state.key);
+else keyInput.focus();

@@ -1,0 +1,92 @@
+// Starts the service: opens (or creates) the database under the data directory, loads the organisations list on first
+// start, and listens over HTTPS (development certificate by default) or plain HTTP. close() stops accepting, lets
+// requests in flight finish, then closes the database.
+import http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo, Socket } from 'node:net';
+import { resolve } from 'node:path';
+import pino, { type Logger } from 'pino';
+import { createApp, type AppOptions, type Limits } from './http/app';
+import { certificateFromFiles, developmentCertificate, type TlsFiles } from './certs';
+import { loadOrganisations } from './organisations';
+import { Store } from './store/store';
+
+export interface ServerOptions {
+  /** Where the database and the development certificate live (default ./data). */
+  dataDir?: string;
+  port?: number;
+  host?: string;
+  /** Plain HTTP (tests; behind a TLS proxy). */
+  http?: boolean;
+  /** A real certificate and key (paths); default NAOME_TLS_CERT / NAOME_TLS_KEY, else the development certificate. */
+  cert?: string;
+  key?: string;
+  logger?: Logger;
+  limits?: Partial<Limits>;
+  today?: AppOptions['today'];
+  trustProxy?: AppOptions['trustProxy'];
+  /** How long close() waits for requests in flight before cutting them off, ms. */
+  shutdownGraceMs?: number;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  dataDir: string;
+  store: Store;
+  logger: Logger;
+  /** Set when serving HTTPS. */
+  tls?: TlsFiles;
+  close(): Promise<void>;
+}
+
+export async function startServer(opts: ServerOptions = {}): Promise<RunningServer> {
+  const dataDir = resolve(opts.dataDir ?? 'data');
+  const logger = opts.logger ?? pino({ level: 'info' });
+  const store = new Store(dataDir);
+  try {
+    store.seedOrganisations(() => loadOrganisations());
+    let tls: TlsFiles | undefined;
+    if (!opts.http) {
+      const certPath = opts.cert ?? process.env.NAOME_TLS_CERT;
+      const keyPath = opts.key ?? process.env.NAOME_TLS_KEY;
+      if (Boolean(certPath) !== Boolean(keyPath)) throw new Error('Give both a certificate and its key (--cert and --key, or NAOME_TLS_CERT and NAOME_TLS_KEY).');
+      tls = certPath && keyPath ? certificateFromFiles(certPath, keyPath) : await developmentCertificate(dataDir);
+    }
+    const app = createApp({ store, logger, limits: opts.limits, today: opts.today, trustProxy: opts.trustProxy });
+    const server = tls ? https.createServer({ cert: tls.cert, key: tls.key }, app) : http.createServer(app);
+    server.requestTimeout = 60_000;
+    server.headersTimeout = 20_000;
+    server.keepAliveTimeout = 5_000;
+
+    // Track which connections are mid-request, so close() can drop idle keep-alive ones at once and wait for the rest.
+    const sockets = new Set<Socket>();
+    server.on('connection', (s: Socket) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
+
+    const host = opts.host ?? '127.0.0.1';
+    await new Promise<void>((ok, fail) => {
+      server.once('error', fail);
+      server.listen(opts.port ?? 3000, host, () => { server.off('error', fail); ok(); });
+    });
+    const port = (server.address() as AddressInfo).port;
+    const shownHost = host === '127.0.0.1' || host === '::1' || host === '0.0.0.0' || host === '::' ? 'localhost' : host;
+    const url = `${tls ? 'https' : 'http'}://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`;
+
+    let closing: Promise<void> | undefined;
+    const close = () => (closing ??= new Promise<void>((done) => {
+      const grace = setTimeout(() => { for (const s of sockets) s.destroy(); }, opts.shutdownGraceMs ?? 10_000);
+      grace.unref();
+      server.close(() => {
+        clearTimeout(grace);
+        store.close();
+        done();
+      });
+      // Idle keep-alive connections would hold close() open; busy ones are closed once their response is sent.
+      server.closeIdleConnections();
+    }));
+    return { url, port, dataDir, store, logger, tls, close };
+  } catch (err) {
+    store.close();
+    throw err;
+  }
+}

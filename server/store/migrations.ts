@@ -1,0 +1,56 @@
+// The database schema, as an ordered list of migrations applied in code. PRAGMA user_version records how many
+// have run, so a data directory from an older release is brought up to date on start and never rebuilt.
+import type Database from 'better-sqlite3';
+
+export const MIGRATIONS: string[] = [
+  // 1: organisations, keys (hashes only), submissions (append-only: one row per accepted version).
+  `
+  CREATE TABLE organisations (
+    code     TEXT PRIMARY KEY,
+    name     TEXT NOT NULL,
+    nation   TEXT NOT NULL,
+    region   TEXT NOT NULL,
+    position INTEGER NOT NULL
+  );
+  CREATE TABLE keys (
+    id         INTEGER PRIMARY KEY,
+    owner      TEXT NOT NULL,          -- 'admin' or an organisation's ODS code
+    sha256     TEXT NOT NULL UNIQUE,   -- hex SHA-256 of the key; the key itself is never stored
+    created_at TEXT NOT NULL,
+    revoked_at TEXT
+  );
+  CREATE INDEX keys_active ON keys (owner) WHERE revoked_at IS NULL;
+  CREATE TABLE submissions (
+    id           TEXT PRIMARY KEY,
+    organisation TEXT NOT NULL,
+    version      INTEGER NOT NULL,
+    received_at  TEXT NOT NULL,
+    sha256       TEXT NOT NULL,
+    format       TEXT NOT NULL CHECK (format IN ('xlsx', 'json')),
+    file_name    TEXT,
+    bytes        BLOB NOT NULL,
+    plan_json    TEXT NOT NULL,
+    result_json  TEXT NOT NULL,
+    UNIQUE (organisation, version)
+  );
+  -- Nothing submitted is ever changed or removed.
+  CREATE TRIGGER submissions_no_update BEFORE UPDATE ON submissions
+    BEGIN SELECT RAISE(ABORT, 'submissions are never changed'); END;
+  CREATE TRIGGER submissions_no_delete BEFORE DELETE ON submissions
+    BEGIN SELECT RAISE(ABORT, 'submissions are never deleted'); END;
+  `,
+];
+
+/** Applies the migrations not yet applied, each in its own transaction. */
+export function migrate(db: Database.Database): void {
+  const applied = db.pragma('user_version', { simple: true }) as number;
+  if (applied > MIGRATIONS.length) {
+    throw new Error(`The database was written by a newer release (schema ${applied}; this release knows ${MIGRATIONS.length}). Upgrade naome.`);
+  }
+  for (let i = applied; i < MIGRATIONS.length; i++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[i]!);
+      db.pragma(`user_version = ${i + 1}`);
+    })();
+  }
+}

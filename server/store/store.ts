@@ -1,0 +1,219 @@
+// The service's database: one SQLite file (WAL) holding organisations, key hashes and every submission ever
+// accepted. Submissions are append-only; each is written in one transaction, so a crash leaves it whole or absent.
+import { mkdirSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import type { Finding, ValidationResult } from '../../shared/findings';
+import type { Organisation } from '../../shared/organisations';
+import type { Plan } from '../../shared/plan';
+import { migrate } from './migrations';
+
+export const DATABASE_FILE = 'naome.sqlite';
+
+export type SubmissionFormat = 'xlsx' | 'json';
+
+/** What an organisation is given back for an accepted submission. */
+export interface Receipt {
+  id: string;
+  organisation: { code: string; name: string };
+  version: number;
+  receivedAt: string;
+  sha256: string;
+  format: SubmissionFormat;
+  warnings: Finding[];
+}
+
+export interface NewSubmission {
+  organisation: { code: string; name: string };
+  receivedAt: string;
+  sha256: string;
+  format: SubmissionFormat;
+  fileName: string | null;
+  bytes: Buffer;
+  plan: Plan;
+  result: ValidationResult;
+}
+
+export interface StoredSubmission {
+  receipt: Receipt;
+  plan: Plan;
+  result: ValidationResult;
+}
+
+export interface StoredFile {
+  organisation: string;
+  format: SubmissionFormat;
+  fileName: string | null;
+  bytes: Buffer;
+}
+
+interface SubmissionRow {
+  id: string;
+  organisation: string;
+  version: number;
+  received_at: string;
+  sha256: string;
+  format: SubmissionFormat;
+  result_json: string;
+  plan_json?: string;
+}
+
+const RECEIPT_COLUMNS = 'id, organisation, version, received_at, sha256, format, result_json';
+
+function receiptOf(row: SubmissionRow, result: ValidationResult = JSON.parse(row.result_json)): Receipt {
+  return {
+    id: row.id,
+    organisation: { code: row.organisation, name: result.organisation?.name ?? row.organisation },
+    version: row.version,
+    receivedAt: row.received_at,
+    sha256: row.sha256,
+    format: row.format,
+    warnings: result.findings.filter((f) => f.severity === 'warning'),
+  };
+}
+
+export class Store {
+  readonly db: Database.Database;
+  readonly path: string;
+
+  constructor(dataDir: string) {
+    mkdirSync(dataDir, { recursive: true });
+    this.path = join(dataDir, DATABASE_FILE);
+    this.db = new Database(this.path);
+    this.db.pragma('journal_mode = WAL');
+    // FULL: a commit is on disk before the 201 goes out, so not even a power cut loses an acknowledged submission.
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('busy_timeout = 5000');
+    migrate(this.db);
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  // ── organisations ──────────────────────────────────────────────────────────────────────────────────────────────
+  organisations(): Organisation[] {
+    return this.db.prepare('SELECT code, name, nation, region FROM organisations ORDER BY position').all() as Organisation[];
+  }
+
+  organisation(code: string): Organisation | undefined {
+    return this.db.prepare('SELECT code, name, nation, region FROM organisations WHERE code = ?').get(code) as Organisation | undefined;
+  }
+
+  /** Replaces the whole list at once. Submissions and keys of organisations no longer listed are kept. */
+  replaceOrganisations(list: Organisation[]): void {
+    const insert = this.db.prepare('INSERT INTO organisations (code, name, nation, region, position) VALUES (?, ?, ?, ?, ?)');
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM organisations').run();
+      list.forEach((o, i) => insert.run(o.code, o.name, o.nation, o.region, i));
+    })();
+  }
+
+  /** Loads the list only into an empty database (first start); a list replaced later by the admin is kept. */
+  seedOrganisations(list: () => Organisation[]): void {
+    const { n } = this.db.prepare('SELECT count(*) AS n FROM organisations').get() as { n: number };
+    if (n === 0) this.replaceOrganisations(list());
+  }
+
+  // ── keys (hashes only) ─────────────────────────────────────────────────────────────────────────────────────────
+  /** The hash of the owner's current key ('admin' or an ODS code), or undefined when it has none. */
+  activeKeyHash(owner: string): string | undefined {
+    const row = this.db.prepare('SELECT sha256 FROM keys WHERE owner = ? AND revoked_at IS NULL ORDER BY id DESC LIMIT 1').get(owner) as
+      | { sha256: string }
+      | undefined;
+    return row?.sha256;
+  }
+
+  /** Records a new key for the owner and revokes any older one, atomically. */
+  replaceKey(owner: string, sha256: string, now = new Date().toISOString()): void {
+    this.db.transaction(() => {
+      this.db.prepare('UPDATE keys SET revoked_at = ? WHERE owner = ? AND revoked_at IS NULL').run(now, owner);
+      this.db.prepare('INSERT INTO keys (owner, sha256, created_at) VALUES (?, ?, ?)').run(owner, sha256, now);
+    })();
+  }
+
+  /** Revokes the owner's key; false when it had none. */
+  revokeKey(owner: string, now = new Date().toISOString()): boolean {
+    return this.db.prepare('UPDATE keys SET revoked_at = ? WHERE owner = ? AND revoked_at IS NULL').run(now, owner).changes > 0;
+  }
+
+  /** The owners that hold a working key. */
+  keyOwners(): Set<string> {
+    const rows = this.db.prepare('SELECT DISTINCT owner FROM keys WHERE revoked_at IS NULL').all() as Array<{ owner: string }>;
+    return new Set(rows.map((r) => r.owner));
+  }
+
+  // ── submissions (append-only) ──────────────────────────────────────────────────────────────────────────────────
+  /** Stores an accepted submission as the organisation's next version, in one transaction. */
+  addSubmission(s: NewSubmission): Receipt {
+    const id = randomUUID();
+    const version = this.db.transaction(() => {
+      const { v } = this.db.prepare('SELECT COALESCE(MAX(version), 0) + 1 AS v FROM submissions WHERE organisation = ?').get(s.organisation.code) as { v: number };
+      this.db
+        .prepare(
+          `INSERT INTO submissions (id, organisation, version, received_at, sha256, format, file_name, bytes, plan_json, result_json)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(id, s.organisation.code, v, s.receivedAt, s.sha256, s.format, s.fileName, s.bytes, JSON.stringify(s.plan), JSON.stringify(s.result));
+      return v;
+    }).immediate();
+    return {
+      id,
+      organisation: s.organisation,
+      version,
+      receivedAt: s.receivedAt,
+      sha256: s.sha256,
+      format: s.format,
+      warnings: s.result.findings.filter((f) => f.severity === 'warning'),
+    };
+  }
+
+  /** Receipts, newest first: one organisation's, or everyone's when code is undefined. */
+  receipts(code?: string): Receipt[] {
+    const rows = (code === undefined
+      ? this.db.prepare(`SELECT ${RECEIPT_COLUMNS} FROM submissions ORDER BY rowid DESC`).all()
+      : this.db.prepare(`SELECT ${RECEIPT_COLUMNS} FROM submissions WHERE organisation = ? ORDER BY rowid DESC`).all(code)) as SubmissionRow[];
+    return rows.map((r) => receiptOf(r));
+  }
+
+  submission(id: string): StoredSubmission | undefined {
+    const row = this.db.prepare(`SELECT ${RECEIPT_COLUMNS}, plan_json FROM submissions WHERE id = ?`).get(id) as SubmissionRow | undefined;
+    if (!row) return undefined;
+    const result = JSON.parse(row.result_json) as ValidationResult;
+    return { receipt: receiptOf(row, result), plan: JSON.parse(row.plan_json!), result };
+  }
+
+  storedFile(id: string): StoredFile | undefined {
+    const row = this.db.prepare('SELECT organisation, format, file_name, bytes FROM submissions WHERE id = ?').get(id) as
+      | { organisation: string; format: SubmissionFormat; file_name: string | null; bytes: Buffer }
+      | undefined;
+    return row && { organisation: row.organisation, format: row.format, fileName: row.file_name, bytes: row.bytes };
+  }
+
+  /** Each organisation's latest submission, with its stored plan and result (for collation and the admin list). */
+  latestSubmissions(): StoredSubmission[] {
+    const rows = this.db
+      .prepare(
+        `SELECT ${RECEIPT_COLUMNS}, plan_json FROM submissions s
+         WHERE version = (SELECT MAX(version) FROM submissions WHERE organisation = s.organisation)
+         ORDER BY organisation`,
+      )
+      .all() as SubmissionRow[];
+    return rows.map((row) => {
+      const result = JSON.parse(row.result_json) as ValidationResult;
+      return { receipt: receiptOf(row, result), plan: JSON.parse(row.plan_json!), result };
+    });
+  }
+
+  /** Each organisation's latest receipt, without loading plans. */
+  latestReceipts(): Map<string, Receipt> {
+    const rows = this.db
+      .prepare(
+        `SELECT ${RECEIPT_COLUMNS} FROM submissions s
+         WHERE version = (SELECT MAX(version) FROM submissions WHERE organisation = s.organisation)`,
+      )
+      .all() as SubmissionRow[];
+    return new Map(rows.map((r) => [r.organisation, receiptOf(r)]));
+  }
+}

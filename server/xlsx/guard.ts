@@ -1,0 +1,268 @@
+// The guard in front of the workbook parser. An upload is untrusted: before any XML parser or exceljs sees it, this
+// decides what kind of file it is, refuses anything that is not a plain .xlsx with a specific reason, and bounds the
+// work — upload size, zip entries and their paths, declared AND actually inflated sizes, compression ratio, XML
+// nesting, rows and cells. Only the parts a plan is read from are ever inflated, each at most to its limit.
+import { inflateRawSync } from 'node:zlib';
+import yauzl, { type Entry, type ZipFile } from 'yauzl';
+import { finding, type Finding } from '../../shared/findings';
+import { RATIO_FLOOR_BYTES, formatBytes, type ReadLimits } from './limits';
+import { attributes, decodeXmlText, dirOf, findTags, resolvePart } from './parts';
+import { sniff } from './sniff';
+import { scanXml } from './xmlScan';
+
+/** The parts of a workbook the reader needs, inflated, checked, and named by what they are. */
+export interface GuardedWorkbook {
+  workbookXml: Buffer;
+  styles: Buffer | null;
+  sharedStrings: Buffer | null;
+  /** Every sheet the workbook lists, in order; `xml` only for the sheets that were asked for. */
+  sheets: Array<{ name: string; rId: string; xml: Buffer | null }>;
+  /** The workbook counts dates from 1904 (workbookPr date1904 = 1 or true). */
+  date1904: boolean;
+}
+export type GuardOutcome = { ok: true; workbook: GuardedWorkbook } | { ok: false; finding: Finding };
+
+/** Thrown inside the guard to stop at the first problem; turned into the one finding the caller gets. */
+export class Refusal extends Error {
+  constructor(readonly finding: Finding) {
+    super(finding.message);
+  }
+}
+const refuse = (code: Parameters<typeof finding>[0], message: string, where: Parameters<typeof finding>[2] = {}): never => {
+  throw new Refusal(finding(code, message, where));
+};
+
+const SAVE_AS_XLSX = 'open it in Excel and use File > Save As > Excel Workbook (.xlsx), then send the .xlsx file';
+
+/**
+ * Checks an upload and inflates the workbook part, its relationships, styles, shared strings and the sheets named in
+ * `wantedSheets`. Never throws: a file that is refused gives one finding saying why and how to fix it.
+ */
+export async function guardWorkbook(bytes: Buffer, limits: ReadLimits, wantedSheets: string[], deadline = Infinity): Promise<GuardOutcome> {
+  try {
+    return { ok: true, workbook: await guard(bytes, limits, wantedSheets, deadline) };
+  } catch (err) {
+    if (err instanceof Refusal) return { ok: false, finding: err.finding };
+    return { ok: false, finding: finding('FILE_CORRUPT', `The file is damaged or incomplete (${(err as Error).message}). Save it again from Excel as .xlsx and send the new copy.`) };
+  }
+}
+
+async function guard(bytes: Buffer, limits: ReadLimits, wantedSheets: string[], deadline: number): Promise<GuardedWorkbook> {
+  refuseByKind(bytes, limits);
+  const zip = await openZip(bytes);
+  if (zip.entryCount > limits.maxEntries) {
+    refuse('ZIP_TOO_MANY_ENTRIES', `The file holds ${zip.entryCount} parts; an .xlsx action plan has about 15 and at most ${limits.maxEntries} are accepted. Send the action plan workbook itself.`);
+  }
+  const entries = await readEntries(zip, limits);
+  const inflater = new Inflater(bytes, zip, entries, limits, deadline);
+
+  if (entries.has('mimetype') && !entries.has('[content_types].xml')) {
+    const mimetype = (await inflater.part('mimetype', false)).toString('latin1').trim();
+    if (mimetype === 'application/vnd.oasis.opendocument.spreadsheet') {
+      refuse('FILE_ODS', 'This is an OpenDocument spreadsheet (.ods), not an Excel workbook. In LibreOffice use File > Save As, choose "Excel 2007-365 (.xlsx)", and send the .xlsx file.');
+    }
+    refuse('FILE_NOT_XLSX', `This is an OpenDocument file (${mimetype.slice(0, 80)}), not an Excel workbook. Send the action plan workbook (.xlsx).`);
+  }
+  classifyPackage(entries);
+  // The workbook part is wherever the package relationships say (Excel: xl/workbook.xml); what it is, its content type.
+  const rootRels = entries.has('_rels/.rels') ? relationships(await inflater.part('_rels/.rels', true), '') : [];
+  const workbookPath = rootRels.find((r) => /\/officeDocument$/.test(r.type))?.target ?? 'xl/workbook.xml';
+  const mainType = contentTypeOf(workbookPath, (await inflater.part('[Content_Types].xml', true)).toString('utf8'));
+  if (/sheet\.binary/i.test(mainType)) refuse('FILE_XLSB', `This is an Excel Binary Workbook (.xlsb), which cannot be checked: ${SAVE_AS_XLSX}.`);
+  if (/macroEnabled/i.test(mainType)) refuse('FILE_MACRO_ENABLED', `This is a macro-enabled workbook (.xlsm); files with macros are not accepted. To remove the macros, ${SAVE_AS_XLSX}.`);
+  if (/wordprocessingml/i.test(mainType)) refuse('FILE_NOT_XLSX', 'This is a Word document, not an Excel workbook. Send the action plan workbook (.xlsx).');
+  if (/presentationml/i.test(mainType)) refuse('FILE_NOT_XLSX', 'This is a PowerPoint file, not an Excel workbook. Send the action plan workbook (.xlsx).');
+  if (!/spreadsheetml\.(sheet|template)\.main/i.test(mainType) || !entries.has(workbookPath.toLowerCase())) {
+    refuse('FILE_NOT_XLSX', 'This file is a zip archive but not an Excel workbook (it has no workbook part). Send the action plan workbook (.xlsx).');
+  }
+  const workbookXml = fixBooleans(await inflater.part(workbookPath, true));
+  const relsPath = `${dirOf(workbookPath)}_rels/${workbookPath.split('/').pop()}.rels`;
+  const rels = entries.has(relsPath.toLowerCase()) ? relationships(await inflater.part(relsPath, true), dirOf(workbookPath)) : [];
+  const relOf = (suffix: string) => rels.find((r) => r.type.endsWith(suffix));
+  const workbookText = workbookXml.toString('utf8');
+
+  const sheets: GuardedWorkbook['sheets'] = [];
+  for (const tag of findTags(workbookText, 'sheet')) {
+    const a = attributes(tag);
+    const rId = Object.entries(a).find(([k]) => /(^|:)id$/.test(k))?.[1] ?? '';
+    const name = decodeXmlText(a.name ?? '');
+    const target = rels.find((r) => r.id === rId && /\/worksheet$/.test(r.type))?.target;
+    const xml = target && wantedSheets.includes(name) && entries.has(target.toLowerCase()) ? await inflater.part(target, true, name) : null;
+    sheets.push({ name, rId, xml });
+  }
+  const stylesRel = relOf('/styles');
+  const stringsRel = relOf('/sharedStrings');
+  // Styles (which numbers are dates) and shared strings matter only when there is a sheet to read.
+  const wanted = sheets.some((s) => s.xml);
+  const styles = wanted && stylesRel && entries.has(stylesRel.target.toLowerCase()) ? await inflater.part(stylesRel.target, true) : null;
+  const sharedStrings = wanted && stringsRel && entries.has(stringsRel.target.toLowerCase()) ? await inflater.part(stringsRel.target, true) : null;
+  const workbookPr = findTags(workbookText, 'workbookPr')[0];
+  const date1904 = workbookPr ? /^(1|true)$/i.test(attributes(workbookPr).date1904 ?? '') : false;
+  return { workbookXml, styles, sharedStrings, sheets, date1904 };
+}
+
+/** Everything that can be told from the first bytes: empty, too big, not a zip (and then what it is). */
+function refuseByKind(bytes: Buffer, limits: ReadLimits): void {
+  if (bytes.length > limits.maxBytes) {
+    refuse('FILE_TOO_LARGE', `The file is ${formatBytes(bytes.length)}; uploads are limited to ${formatBytes(limits.maxBytes)} and an action plan is well under 1 MB. Check that you chose the action plan workbook.`);
+  }
+  switch (sniff(bytes)) {
+    case 'zip': return;
+    case 'empty': return refuse('FILE_EMPTY', 'The file is empty (0 bytes). Save the action plan in Excel and send the .xlsx file again.');
+    case 'encrypted': return refuse('FILE_ENCRYPTED', 'This workbook is protected with a password to open, so it cannot be read. Open it in Excel, remove the password (File > Info > Protect Workbook > Encrypt with Password, then clear the password), and save it again as .xlsx.');
+    case 'legacy-xls': return refuse('FILE_LEGACY_XLS', `This is an old-format Excel 97-2003 workbook (.xls): ${SAVE_AS_XLSX}.`);
+    case 'compound-other': return refuse('FILE_NOT_XLSX', 'This is an old-format Office file (not an Excel workbook). Send the action plan workbook (.xlsx).');
+    case 'text': return refuse('FILE_CSV', 'This is a CSV or text file, not an Excel workbook: the action plan must be sent as the .xlsx workbook it was issued as (a CSV loses the layout the checks rely on).');
+    case 'markup': return refuse('FILE_NOT_XLSX', `This is an HTML or XML file (e.g. saved as "Web Page" or "XML Spreadsheet 2003"), not an Excel workbook: ${SAVE_AS_XLSX}.`);
+    default: return refuse('FILE_NOT_XLSX', 'This file is not an Excel workbook (.xlsx). Send the action plan workbook.');
+  }
+}
+
+/** What the entry names alone reveal: OpenDocument, binary workbook, macros. */
+function classifyPackage(entries: Map<string, Entry>): void {
+  const names = [...entries.keys()];
+  if (entries.has('xl/workbook.bin')) refuse('FILE_XLSB', `This is an Excel Binary Workbook (.xlsb), which cannot be checked: ${SAVE_AS_XLSX}.`);
+  if (names.some((n) => n.endsWith('vbaproject.bin'))) {
+    refuse('FILE_MACRO_ENABLED', `This is a macro-enabled workbook (.xlsm); files with macros are not accepted. To remove the macros, ${SAVE_AS_XLSX}.`);
+  }
+  if (!entries.has('[content_types].xml')) refuse('FILE_NOT_XLSX', 'This file is a zip archive but not an Excel workbook. Send the action plan workbook (.xlsx).');
+}
+
+function openZip(bytes: Buffer): Promise<ZipFile> {
+  return new Promise((resolve, reject) => {
+    yauzl.fromBuffer(bytes, { lazyEntries: true, decodeStrings: false, validateEntrySizes: true }, (err, zip) => {
+      if (err) reject(new Refusal(finding('FILE_CORRUPT', `The file is damaged or incomplete: it looks like an .xlsx (a zip) but cannot be opened (${err.message}). It may have been cut short while uploading or copying; save it again from Excel and send the new copy.`)));
+      else resolve(zip);
+    });
+  });
+}
+
+/** Reads the central directory: names (no escaping the package), declared sizes and ratios, before inflating anything. */
+function readEntries(zip: ZipFile, limits: ReadLimits): Promise<Map<string, Entry>> {
+  return new Promise((resolve, reject) => {
+    const entries = new Map<string, Entry>();
+    let declaredTotal = 0;
+    zip.on('error', (err: Error) => reject(err instanceof Refusal ? err : new Refusal(finding('FILE_CORRUPT', `The file is damaged or incomplete (${err.message}). Save it again from Excel as .xlsx and send the new copy.`))));
+    zip.on('end', () => resolve(entries));
+    zip.on('entry', (entry: Entry) => {
+      try {
+        const name = yauzl.getFileNameLowLevel(entry.generalPurposeBitFlag, entry.fileNameRaw, entry.extraFields, true);
+        const unsafe = yauzl.validateFileName(name);
+        if (unsafe) refuse('ZIP_UNSAFE_PATH', `The file contains a part with an unsafe path ("${name.slice(0, 120)}": ${unsafe.replace(/:.*$/, '')}). Excel never writes such paths: the file has been tampered with or was not made by a spreadsheet program.`);
+        const key = name.toLowerCase();
+        if (entries.has(key)) refuse('ZIP_UNSAFE_PATH', `The file contains the part "${name.slice(0, 120)}" twice, so it is ambiguous which one a program would read. Save the workbook again from Excel.`);
+        checkSize(name, entry.uncompressedSize, entry.compressedSize, limits, 'declares');
+        declaredTotal += entry.uncompressedSize;
+        if (declaredTotal > limits.maxTotalBytes) {
+          refuse('ZIP_TOO_LARGE_UNCOMPRESSED', `The file's parts add up to more than ${formatBytes(limits.maxTotalBytes)} once uncompressed (an action plan is under 1 MB). Send the action plan workbook itself.`);
+        }
+        if (!name.endsWith('/')) entries.set(key, entry);
+        zip.readEntry();
+      } catch (err) {
+        reject(err);
+      }
+    });
+    zip.readEntry();
+  });
+}
+
+function checkSize(name: string, size: number, compressed: number, limits: ReadLimits, verb: 'declares' | 'inflates to'): void {
+  if (size > RATIO_FLOOR_BYTES && size / Math.max(1, compressed) > limits.maxRatio) {
+    refuse('ZIP_COMPRESSION_RATIO', `The part "${name}" ${verb} ${formatBytes(size)} from ${formatBytes(compressed)} (a ratio of ${Math.round(size / Math.max(1, compressed))}:1, over the ${limits.maxRatio}:1 accepted). This is how a "zip bomb" is made; an action plan never compresses like this.`);
+  }
+  if (size > limits.maxEntryBytes) {
+    refuse('ZIP_TOO_LARGE_UNCOMPRESSED', `The part "${name}" ${verb} more than ${formatBytes(limits.maxEntryBytes)} uncompressed (an action plan's largest is under 1 MB). Send the action plan workbook itself.`);
+  }
+}
+
+/** Inflates parts one at a time, counting the bytes really produced and stopping the moment a limit is passed. */
+class Inflater {
+  private total = 0;
+  constructor(
+    private readonly bytes: Buffer,
+    private readonly zip: ZipFile,
+    private readonly entries: Map<string, Entry>,
+    private readonly limits: ReadLimits,
+    private readonly deadline: number,
+  ) {}
+
+  async part(path: string, xml: boolean, sheet?: string): Promise<Buffer> {
+    if (Date.now() > this.deadline) refuse('READ_TIMEOUT', `Reading the file took longer than ${this.limits.timeoutMs} ms, so it was stopped. An action plan reads in a few milliseconds: send the action plan workbook itself.`);
+    const entry = this.entries.get(path.toLowerCase());
+    if (!entry) return refuse('FILE_CORRUPT', `The workbook refers to a part "${path}" that is missing. Save it again from Excel as .xlsx and send the new copy.`);
+    if (entry.generalPurposeBitFlag & 0x1) refuse('FILE_ENCRYPTED', 'The parts of this zip are encrypted, so it cannot be read. Save the workbook again from Excel as .xlsx without a password.');
+    const { fileDataStart } = await new Promise<{ fileDataStart: number }>((resolve, reject) =>
+      this.zip.readLocalFileHeader(entry, { minimal: true }, (err, header) => (err ? reject(err) : resolve(header))));
+    const raw = this.bytes.subarray(fileDataStart, fileDataStart + entry.compressedSize);
+    const room = Math.min(this.limits.maxEntryBytes, this.limits.maxTotalBytes - this.total);
+    let data: Buffer;
+    if (entry.compressionMethod === 0) data = raw;
+    else if (entry.compressionMethod === 8) {
+      try {
+        // maxOutputLength makes zlib stop (and throw) as soon as the output passes the limit: a lying header cannot
+        // make us inflate more than `room` bytes.
+        data = inflateRawSync(raw, { maxOutputLength: room + 1 });
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+          return refuse('ZIP_TOO_LARGE_UNCOMPRESSED', `The part "${path}" inflates to more than ${formatBytes(room)} although its header says ${formatBytes(entry.uncompressedSize)}: the file's size records are false, as in a "zip bomb". Send the action plan workbook itself.`);
+        }
+        return refuse('FILE_CORRUPT', `The part "${path}" is damaged and cannot be decompressed (${(err as Error).message}). Save the workbook again from Excel as .xlsx and send the new copy.`);
+      }
+    } else return refuse('FILE_CORRUPT', `The part "${path}" uses a compression method (${entry.compressionMethod}) that spreadsheet programs do not write. Save the workbook again from Excel as .xlsx.`);
+    checkSize(path, data.length, entry.compressedSize, this.limits, 'inflates to');
+    if (data.length !== entry.uncompressedSize) {
+      refuse('FILE_CORRUPT', `The part "${path}" inflates to ${data.length} bytes but its header says ${entry.uncompressedSize}: the file is damaged. Save it again from Excel as .xlsx.`);
+    }
+    this.total += data.length;
+    return xml ? checkXml(path, toUtf8(data), this.limits, sheet) : data;
+  }
+}
+
+/** XML parts may be UTF-16 (with a byte order mark); the scan and exceljs both read UTF-8. */
+function toUtf8(data: Buffer): Buffer {
+  if (data[0] === 0xff && data[1] === 0xfe) return Buffer.from(data.toString('utf16le', 2), 'utf8');
+  if (data[0] === 0xfe && data[1] === 0xff) return Buffer.from(Buffer.from(data.subarray(2)).swap16().toString('utf16le'), 'utf8');
+  return data;
+}
+
+function checkXml(path: string, xml: Buffer, limits: ReadLimits, sheet?: string): Buffer {
+  const scan = scanXml(xml, { maxDepth: limits.maxXmlDepth, maxRows: limits.maxRows, maxCells: limits.maxCells });
+  if (scan.ok) return xml;
+  const where = sheet ? { sheet } : {};
+  const what = sheet ? `the sheet "${sheet}"` : `the part "${path}"`;
+  switch (scan.problem) {
+    case 'doctype':
+      return refuse('XML_UNSAFE', `${what[0]!.toUpperCase()}${what.slice(1)} contains a DOCTYPE or ENTITY declaration. Excel never writes these; they are used to read files from the server (XXE) or to exhaust memory ("billion laughs"), so the file is refused. Save the workbook again from Excel.`, where);
+    case 'depth':
+      return refuse('XML_TOO_DEEP', `${what[0]!.toUpperCase()}${what.slice(1)} nests its XML more than ${limits.maxXmlDepth} levels deep (a workbook needs fewer than 10), so it was not parsed. Save the workbook again from Excel.`, where);
+    case 'rows':
+      return refuse('SHEET_TOO_LARGE', `${what[0]!.toUpperCase()}${what.slice(1)} has more than ${limits.maxRows.toLocaleString('en-GB')} rows; an action plan has about 120. Delete the extra rows (or send the action plan workbook itself).`, where);
+    case 'cells':
+      return refuse('SHEET_TOO_LARGE', `${what[0]!.toUpperCase()}${what.slice(1)} has more than ${limits.maxCells.toLocaleString('en-GB')} cells; an action plan has about 1,000. Delete the extra rows and columns (or send the action plan workbook itself).`, where);
+    default:
+      return refuse('SHEET_TOO_LARGE', `The workbook holds more than ${limits.maxCells.toLocaleString('en-GB')} different texts; an action plan has a few hundred. Send the action plan workbook itself.`);
+  }
+}
+
+/** LibreOffice writes booleans as true/false where exceljs understands only 1/0; date1904 is the one that shifts values. */
+function fixBooleans(workbookXml: Buffer): Buffer {
+  const text = workbookXml.toString('utf8');
+  const fixed = text.replace(/(<(?:[\w-]+:)?workbookPr\b[^>]*?\bdate1904\s*=\s*)(["'])(true|false)\2/i, (_m, pre: string, q: string, v: string) => `${pre}${q}${v.toLowerCase() === 'true' ? 1 : 0}${q}`);
+  return fixed === text ? workbookXml : Buffer.from(fixed, 'utf8');
+}
+
+/** A part's content type: its Override in [Content_Types].xml, else the Default for its extension. */
+function contentTypeOf(path: string, types: string): string {
+  const all = [...findTags(types, 'Override'), ...findTags(types, 'Default')].map((t) => attributes(t));
+  const override = all.find((a) => a.PartName !== undefined && resolvePart('', decodeXmlText(a.PartName)).toLowerCase() === path.toLowerCase());
+  const ext = path.slice(path.lastIndexOf('.') + 1).toLowerCase();
+  return (override ?? all.find((a) => (a.Extension ?? '').toLowerCase() === ext))?.ContentType ?? '';
+}
+
+interface Relationship { id: string; type: string; target: string }
+function relationships(xml: Buffer, baseDir: string): Relationship[] {
+  return findTags(xml.toString('utf8'), 'Relationship')
+    .map((tag) => attributes(tag))
+    .filter((a) => (a.TargetMode ?? '').toLowerCase() !== 'external' && a.Target)
+    .map((a) => ({ id: a.Id ?? '', type: a.Type ?? '', target: resolvePart(baseDir, decodeXmlText(a.Target!)) }));
+}

@@ -1,0 +1,49 @@
+// Small helpers for the package parts the guard reads before any XML parser runs: tags and attributes found by
+// pattern (these parts are tiny and flat), XML entities in attribute values, and part paths inside the zip.
+
+/** Every start tag with this local name (any namespace prefix), e.g. findTags(xml, 'sheet'). */
+export function findTags(xml: string, localName: string): string[] {
+  // [^<>]* rather than [^>]*: each attempt stops at the next "<", so hostile input cannot make this quadratic.
+  return xml.match(new RegExp(`<(?:[\\w.-]+:)?${localName}(?=[\\s/>])[^<>]*>`, 'g')) ?? [];
+}
+
+/** A start tag's attributes by name (prefixed names keep their prefix, e.g. "r:id"). */
+export function attributes(tag: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  // Anchored on the whitespace before each name, so a long run of name characters is scanned once, not once per start.
+  for (const m of tag.matchAll(/\s([\w.:-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/g)) out[m[1]!] = m[2] ?? m[3] ?? '';
+  return out;
+}
+
+const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+export function decodeXmlText(s: string): string {
+  return s.replace(/&(#x[0-9a-f]+|#\d+|\w+);/gi, (m, e: string) => {
+    if (e[0] === '#') {
+      const code = e[1] === 'x' || e[1] === 'X' ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10);
+      return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : m;
+    }
+    return ENTITIES[e] ?? m;
+  });
+}
+
+/** The folder of a part, with its trailing slash ("xl/workbook.xml" → "xl/"). */
+export function dirOf(path: string): string {
+  return path.slice(0, path.lastIndexOf('/') + 1);
+}
+
+/**
+ * A relationship target as a part path inside the zip: relative to the source part's folder, or absolute from the
+ * package root ("/xl/tables/table1.xml", as openpyxl writes it). Percent-escapes are decoded; ".." is resolved and
+ * cannot climb above the root.
+ */
+export function resolvePart(baseDir: string, target: string): string {
+  let t = target;
+  try { t = decodeURIComponent(target); } catch { /* keep it as written */ }
+  const parts = (t.startsWith('/') ? t.slice(1) : baseDir + t).split('/');
+  const out: string[] = [];
+  for (const p of parts) {
+    if (p === '..') out.pop();
+    else if (p !== '.' && p !== '') out.push(p);
+  }
+  return out.join('/');
+}

@@ -1,0 +1,55 @@
+// A cheap pass over an XML part before any parser sees it: no DOCTYPE (so no external entities and no entity
+// expansion), bounded nesting, and a count of rows, cells and shared strings — all from the bytes, in one pass that
+// stops as soon as a limit is passed. It does not check well-formedness: the real parser does that afterwards.
+export interface XmlScanLimits {
+  maxDepth: number;
+  maxRows: number;
+  maxCells: number;
+}
+export type XmlScan =
+  | { ok: true; rows: number; cells: number; strings: number }
+  | { ok: false; problem: 'doctype' | 'depth' | 'rows' | 'cells' | 'strings'; at: number };
+
+const LT = 0x3c, GT = 0x3e, SLASH = 0x2f, BANG = 0x21, QUERY = 0x3f, COLON = 0x3a, QUOTE = 0x22, APOS = 0x27;
+
+const isNameEnd = (b: number | undefined) => b === undefined || b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d || b === SLASH || b === GT;
+
+/** True when the tag's local name (after any prefix) starting at `from` is exactly `name`. */
+function localNameIs(xml: Buffer, from: number, name: string): boolean {
+  let start = from;
+  for (let i = from; i < from + 64 && i < xml.length && !isNameEnd(xml[i]); i++) if (xml[i] === COLON) start = i + 1;
+  for (let k = 0; k < name.length; k++) if (xml[start + k] !== name.charCodeAt(k)) return false;
+  return isNameEnd(xml[start + name.length]);
+}
+
+export function scanXml(xml: Buffer, limits: XmlScanLimits): XmlScan {
+  let depth = 0, rows = 0, cells = 0, strings = 0;
+  let i = xml.indexOf(LT);
+  while (i !== -1) {
+    const next = xml[i + 1];
+    if (next === BANG) {
+      // Comments and CDATA are skipped whole; any declaration (<!DOCTYPE, <!ENTITY, <!ELEMENT…) is refused.
+      if (xml[i + 2] === 0x2d && xml[i + 3] === 0x2d) { const end = xml.indexOf('-->', i + 4); i = end === -1 ? -1 : xml.indexOf(LT, end + 3); continue; }
+      if (xml.subarray(i + 2, i + 9).toString('latin1') === '[CDATA[') { const end = xml.indexOf(']]>', i + 9); i = end === -1 ? -1 : xml.indexOf(LT, end + 3); continue; }
+      return { ok: false, problem: 'doctype', at: i };
+    }
+    if (next === QUERY) { i = xml.indexOf(LT, i + 2); continue; }
+    if (next === SLASH) { depth--; i = xml.indexOf(LT, i + 2); continue; }
+    // An opening tag: find its end outside quoted attribute values, to see whether it closes itself.
+    let j = i + 1, quote = 0;
+    for (; j < xml.length; j++) {
+      const b = xml[j]!;
+      if (quote) { if (b === quote) quote = 0; }
+      else if (b === QUOTE || b === APOS) quote = b;
+      else if (b === GT) break;
+    }
+    if (xml[j - 1] !== SLASH) {
+      if (++depth > limits.maxDepth) return { ok: false, problem: 'depth', at: i };
+    }
+    if (localNameIs(xml, i + 1, 'c')) { if (++cells > limits.maxCells) return { ok: false, problem: 'cells', at: i }; }
+    else if (localNameIs(xml, i + 1, 'row')) { if (++rows > limits.maxRows) return { ok: false, problem: 'rows', at: i }; }
+    else if (localNameIs(xml, i + 1, 'si')) { if (++strings > limits.maxCells) return { ok: false, problem: 'strings', at: i }; }
+    i = xml.indexOf(LT, j);
+  }
+  return { ok: true, rows, cells, strings };
+}

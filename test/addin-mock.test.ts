@@ -1,0 +1,221 @@
+// The add-in's Excel API code (addin/src/createPlan.ts, readPlan.ts) run against office-addin-mock: OfficeMockObject
+// objects modelling the Excel API parts the add-in uses (addin/mock/excelMock.ts), with context.sync() counted.
+import assert from 'node:assert/strict';
+import { todayIso } from '../shared/cells';
+import { LISTS_SHEET, PLAN_SHEET, columnOf, definedNames, planLayout, type PlanLayout } from '../shared/layout';
+import { organisationLabel } from '../shared/organisations';
+import { currentTemplate } from '../shared/template';
+import { BASE_FONT, DEADLINE_NUMBER_FORMAT, STYLES, printSetup, listsSheetCells, overdueRule, validationsFor } from '../shared/workbookSpec';
+import { createPlan } from '../addin/src/createPlan';
+import { checkOpenWorkbook, selectCell } from '../addin/src/readPlan';
+import { ExcelWorkbookModel, cellsOf } from '../addin/mock/excelMock';
+import { loadOrganisations } from '../server/organisations';
+import { writePlanWorkbook } from '../server/xlsx/writePlanWorkbook';
+import { checkWorkbook } from '../server/xlsx/checkWorkbook';
+import { contentCells, dateFromToday, fillWorkbook, goodPlanContent, type PlanContent } from './helpers/plans';
+
+const organisations = loadOrganisations();
+const layout: PlanLayout = planLayout(currentTemplate, organisations.map(organisationLabel));
+
+/** A context whose sync() calls are counted: the number of round trips to Excel. */
+function countedContext(model: ExcelWorkbookModel) {
+  const context = model.context();
+  const counter = { syncs: 0 };
+  const sync = context.sync.bind(context);
+  context.sync = (<T>(v?: T) => { counter.syncs++; return sync(v); }) as typeof context.sync;
+  return { context, counter };
+}
+
+/** Content a person might type: the correct plan plus several actions per recommendation and bad values. */
+function messyContent(): PlanContent {
+  const good = goodPlanContent('RGT');
+  return {
+    header: { ...good.header, actionPlanLead: null },
+    actions: [
+      ...good.actions,
+      { recommendation: 2, action: 'Set up a monthly audit meeting to review data completeness for metastatic cases', responsible: 'Dr A Jones', deadline: '31/13/2026', status: '9', priority: 'Urgent', progress: 'Not started yet' },
+      { recommendation: 2, action: 'Write to the cancer alliance about the dashboard', responsible: 'TBC', deadline: dateFromToday(30), status: '1. Action not started', priority: 'Low' },
+      { recommendation: 3, action: 'Agree a pathway with the CNS team for recurrence reporting', responsible: 'Ms B Green, lead CNS', deadline: dateFromToday(-10), status: '4', priority: 'h', progress: 42 },
+      { recommendation: 4, action: 'Review', responsible: 'Mr C White', deadline: '15/03/2027', status: 'in progress', priority: 'Medium', progress: 'Started' },
+      { recommendation: 4, responsible: 'Someone', status: '2' },
+      { recommendation: 5, action: 'Present results at the regional network meeting and agree actions', responsible: 'Dr D Black', deadline: dateFromToday(4000), status: '5. Action not required', priority: 'Low', reason: 'Covered by the network' },
+    ],
+  };
+}
+
+describe('Excel add-in with office-addin-mock (OfficeMockObject model of the Excel API)', () => {
+  it('Create plan writes the sheets, values, merges, formats, dropdowns, date checks, names and protection in 3 round trips', async () => {
+    const model = new ExcelWorkbookModel(['Sheet1']);
+    const { context, counter } = countedContext(model);
+    const outcome = await createPlan(context, { organisations, organisation: 'rgt' });
+    assert.equal(outcome.ok, true);
+    assert.equal(counter.syncs, 3, 'a fixed number of round trips, never one per row or cell');
+
+    const plan = model.sheet(PLAN_SHEET)!;
+    const lists = model.sheet(LISTS_SHEET)!;
+    assert.deepEqual(model.sheets.slice().sort((a, b) => a.position - b.position).map((s) => s.name), [PLAN_SHEET, LISTS_SHEET, 'Sheet1']);
+    assert.equal(lists.visibility, 'Hidden');
+    assert.equal(plan.visibility, 'Visible');
+
+    // Every value of the layout, in its cell.
+    for (const row of layout.rows) for (const c of row.cells) if (c.value !== undefined) assert.equal(plan.values.get(c.cell), c.value, c.cell);
+    const org = organisations.find((o) => o.code === 'RGT')!;
+    assert.equal(plan.values.get(layout.header.find((h) => h.kind === 'organisation')!.cell), organisationLabel(org));
+    for (const h of layout.header.filter((x) => x.kind === 'person')) assert.equal(plan.values.has(h.cell), false);
+    for (const { cell, value } of listsSheetCells(layout)) assert.equal(lists.values.get(cell), value, `Lists!${cell}`);
+
+    // Merges: each merged layout cell, as one merge on its row.
+    const merged = layout.rows.flatMap((r) => r.cells.filter((c) => c.mergeTo).map((c) => `${c.cell}:${c.mergeTo}${r.row}`));
+    assert.deepEqual([...plan.merges].sort(), merged.sort());
+
+    // Input cells unlocked, everything else locked; the sheets protected with formatting of rows/columns allowed.
+    for (const row of layout.rows) {
+      for (const c of row.cells) {
+        const cells = c.mergeTo ? cellsOf(`${c.cell}:${c.mergeTo}${row.row}`) : [c.cell];
+        for (const cell of cells) assert.equal(plan.formats.get(cell)?.locked, !c.input, `${cell} locked`);
+      }
+    }
+    assert.deepEqual(plan.protection, { protected: true, options: { allowFormatColumns: true, allowFormatRows: true, selectionMode: 'Normal' } });
+    assert.equal(lists.protection.protected, true);
+
+    // Styles: a few telling cells.
+    const title = plan.formats.get('A1')!;
+    assert.equal(title.fill, `#${STYLES.title.fill}`);
+    assert.equal(title.font.bold, true);
+    assert.equal(title.font.size, STYLES.title.font.size);
+    assert.equal(title.font.name, BASE_FONT.name);
+    assert.equal(plan.formats.get(`B${layout.recommendations[0]!.firstActionRow}`)!.fill, `#${STYLES.input.fill}`);
+    assert.equal(plan.formats.get(`B${layout.recommendations[0]!.firstActionRow}`)!.borders.top?.style, 'Continuous');
+
+    // Deadline cells carry the date format.
+    const d = columnOf('deadline');
+    for (const rec of layout.recommendations) {
+      for (let r = rec.firstActionRow; r <= rec.lastActionRow; r++) assert.equal(plan.numberFormats.get(`${d}${r}`), DEADLINE_NUMBER_FORMAT);
+    }
+
+    // Validations: exactly the spec's, lists through the defined names, dates between the bounds, prompts and stop alerts.
+    const specs = validationsFor(layout);
+    assert.equal(plan.validations.length, specs.length);
+    for (const v of specs) {
+      const got = plan.validations.find((x) => x.range === v.range && x.cells.size === cellsOf(v.range).length)!;
+      assert.ok(got, `validation on ${v.range}`);
+      assert.deepEqual(got.rule, v.kind === 'list'
+        ? { list: { inCellDropDown: true, source: v.source } }
+        : { date: { operator: 'Between', formula1: v.from, formula2: v.to } });
+      assert.deepEqual(got.prompt, { showPrompt: true, title: v.promptTitle, message: v.prompt });
+      assert.deepEqual(got.errorAlert, { showAlert: true, style: 'Stop', title: v.errorTitle, message: v.error });
+      assert.equal(got.ignoreBlanks, true);
+    }
+
+    // Defined names and the overdue highlight.
+    assert.deepEqual(Object.fromEntries(model.names), Object.fromEntries(definedNames(layout).map((n) => [n.name, `=${n.ref}`])));
+    assert.deepEqual(plan.conditionalFormats.map((c) => [c.range, c.formula, c.fill]), overdueRule(layout).map((r) => [r.range, `=${r.formula}`, `#${r.fill}`]));
+
+    // Widths and heights.
+    assert.equal(plan.columnWidths.size, 8);
+    for (const row of layout.rows) if (row.height) assert.equal(plan.rowHeights.get(row.row), row.height, `row ${row.row} height`);
+    assert.deepEqual(model.selected, { sheet: PLAN_SHEET, address: layout.header[0]!.cell });
+    assert.deepEqual(plan.pageLayout, {}, 'no print setup unless ExcelApi 1.9 is there');
+  });
+
+  it('Create plan applies the spec\'s print setup where ExcelApi 1.9 is supported, still in 3 round trips', async () => {
+    const model = new ExcelWorkbookModel();
+    await createPlan(model.context(), { organisations, printSetup: true });
+    assert.equal(model.syncs, 3);
+    const p = printSetup(layout);
+    const pl = model.sheet(PLAN_SHEET)!.pageLayout;
+    assert.equal(pl.printArea, p.printArea);
+    assert.equal(pl.printTitleRows, p.titleRows);
+    assert.equal(pl.orientation, 'Landscape');
+    assert.equal(pl.paperSize, 'A4');
+    assert.deepEqual(pl.zoom, { horizontalFitToPages: 1, verticalFitToPages: 0 });
+    assert.equal(pl.leftMargin, p.margins.left * 72);
+    assert.equal(`&L${pl['headersFooters.defaultForAllPages.leftFooter']}&R${pl['headersFooters.defaultForAllPages.rightFooter']}`, p.footer);
+  });
+
+  it('Create plan refuses to build over an existing plan, and an unknown organisation, saying why', async () => {
+    const model = new ExcelWorkbookModel();
+    assert.equal((await createPlan(model.context(), { organisations })).ok, true);
+    const again = await createPlan(model.context(), { organisations });
+    assert.equal(again.ok, false);
+    assert.match((again as { message: string }).message, /already has a sheet named 'Action plan'.*Check/);
+    const unknown = await createPlan(new ExcelWorkbookModel().context(), { organisations, organisation: 'ZZZ99' });
+    assert.match((unknown as { message: string }).message, /ZZZ99 is not in the list/);
+  });
+
+  it('office-addin-mock: a property read before load and sync is its error string, not a value', async () => {
+    const model = new ExcelWorkbookModel();
+    const ctx = model.context();
+    const range = ctx.workbook.worksheets.getItem('Sheet1').getRange('A1:B2');
+    assert.equal(range.values as unknown, 'Error, property was not loaded');
+    range.load('values');
+    assert.equal(range.values as unknown, 'Error, context.sync() was not called');
+    await ctx.sync();
+    assert.deepEqual(range.values, [['', ''], ['', '']]);
+  });
+
+  it('Check gives the same plan and the same findings as the exceljs reader on the equivalent .xlsx file, in 2 round trips', async () => {
+    const today = todayIso();
+    for (const [name, content] of [['correct', goodPlanContent('RGT')], ['messy', messyContent()]] as const) {
+      // The .xlsx route: our writer's blank workbook, filled by exceljs, read and checked by checkWorkbook.
+      const blank = await writePlanWorkbook({ organisations });
+      const file = await checkWorkbook(await fillWorkbook(blank, content), { organisations, today, file: null });
+
+      // The add-in route: the plan built through the modelled Excel API, the same content typed in, checked.
+      const model = new ExcelWorkbookModel();
+      assert.equal((await createPlan(model.context(), { organisations })).ok, true);
+      for (const { cell, value } of contentCells(content)) model.setCell(PLAN_SHEET, cell, value);
+      const { context, counter } = countedContext(model);
+      const addin = await checkOpenWorkbook(context, { organisations, today });
+      assert.equal(counter.syncs, 2, 'a fixed number of round trips');
+
+      assert.ok(file.plan, JSON.stringify(file.result.findings));
+      assert.deepEqual(addin.plan, file.plan);
+      assert.deepEqual(addin.result, file.result);
+      if (name === 'correct') assert.deepEqual(addin.result.findings, [], 'the correct plan has no findings');
+    }
+  });
+
+  it('Check finds errors and warnings across recommendations on the messy content (so the equality above is not vacuous)', async () => {
+    const model = new ExcelWorkbookModel();
+    await createPlan(model.context(), { organisations });
+    for (const { cell, value } of contentCells(messyContent())) model.setCell(PLAN_SHEET, cell, value);
+    const { result, plan } = await checkOpenWorkbook(model.context(), { organisations, today: todayIso() });
+    assert.equal(plan!.actions.length, messyContent().actions.length);
+    const codes = new Set(result.findings.map((f) => f.code));
+    for (const code of ['LEAD_MISSING', 'DEADLINE_NOT_DATE', 'STATUS_INVALID', 'PRIORITY_INVALID', 'REASON_MISSING', 'DEADLINE_PASSED']) assert.ok(codes.has(code), `${code} in ${[...codes]}`);
+    assert.ok(new Set(result.findings.map((f) => f.recommendation)).size >= 4);
+    assert.equal(result.valid, false);
+  });
+
+  it('Check reads dates right in a workbook using the 1904 date system (told by the cells\' displayed text)', async () => {
+    const content = goodPlanContent('RGT');
+    const read = async (date1904: boolean) => {
+      const model = new ExcelWorkbookModel();
+      model.date1904 = date1904;
+      await createPlan(model.context(), { organisations });
+      for (const { cell, value } of contentCells(content)) model.setCell(PLAN_SHEET, cell, value);
+      return checkOpenWorkbook(model.context(), { organisations, today: todayIso() });
+    };
+    const [a, b] = [await read(false), await read(true)];
+    assert.deepEqual(b.plan, a.plan);
+    assert.equal(a.plan!.actions[0]!.deadline, content.actions[0]!.deadline instanceof Date ? content.actions[0]!.deadline.toISOString().slice(0, 10) : null);
+  });
+
+  it('Check on a workbook without a plan says so; choosing a finding selects its cell', async () => {
+    const model = new ExcelWorkbookModel();
+    const none = await checkOpenWorkbook(model.context(), { organisations, today: todayIso() });
+    assert.equal(none.result.readable, false);
+    assert.equal(none.result.findings[0]!.code, 'NOT_ACTION_PLAN');
+    assert.match(none.result.findings[0]!.message, /Create plan/);
+
+    await createPlan(model.context(), { organisations });
+    const { result } = await checkOpenWorkbook(model.context(), { organisations, today: todayIso() });
+    const f = result.findings.find((x) => x.cell)!;
+    const { context, counter } = countedContext(model);
+    await selectCell(context, f.sheet!, f.cell!);
+    assert.deepEqual(model.selected, { sheet: f.sheet, address: f.cell });
+    assert.equal(model.activeSheet, f.sheet);
+    assert.equal(counter.syncs, 1);
+  });
+});

@@ -1,0 +1,96 @@
+// Starts the real service for a test: plain HTTP on a free loopback port, a fresh data directory (real SQLite file)
+// in the system temp dir, the seeded organisations list, and an admin key. close() stops it and removes the data.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import pino from 'pino';
+import type { Limits } from '../../server/http/app';
+import { issueKey } from '../../server/keys';
+import { startServer, type RunningServer } from '../../server/serve';
+
+export interface TestServerOptions {
+  limits?: Partial<Limits>;
+  /** Today's date for the rules and collation (ISO); default the real today. */
+  today?: string;
+  /** Use this data directory (kept on close) instead of a fresh temp one. */
+  dataDir?: string;
+}
+
+export interface TestServer {
+  url: string;
+  dataDir: string;
+  adminKey: string;
+  /** Issues (or replaces) an organisation's key through the admin API and returns it. */
+  issueKey(code: string): Promise<string>;
+  /** Every log line the server wrote, as parsed JSON. */
+  logs: Array<Record<string, unknown>>;
+  server: RunningServer;
+  close(): Promise<void>;
+}
+
+export async function startTestServer(opts: TestServerOptions = {}): Promise<TestServer> {
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'naome-server-'));
+  const logs: Array<Record<string, unknown>> = [];
+  const sink = new Writable({
+    write(chunk, _enc, done) {
+      for (const line of String(chunk).split('\n')) if (line.trim()) logs.push(JSON.parse(line));
+      done();
+    },
+  });
+  const server = await startServer({
+    dataDir,
+    http: true,
+    host: '127.0.0.1',
+    port: 0,
+    logger: pino({ level: 'info' }, sink),
+    limits: { perClient: 100_000, perKey: 100_000, ...opts.limits },
+    today: opts.today ? () => opts.today! : undefined,
+  });
+  const url = server.url.replace('localhost', '127.0.0.1');
+  const adminKey = issueKey(server.store, 'admin');
+  return {
+    url,
+    dataDir,
+    adminKey,
+    logs,
+    server,
+    async issueKey(code: string) {
+      const res = await fetch(`${url}/api/admin/organisations/${encodeURIComponent(code)}/key`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${adminKey}` },
+      });
+      if (res.status !== 201) throw new Error(`issuing a key for ${code}: HTTP ${res.status} ${await res.text()}`);
+      return ((await res.json()) as { key: string }).key;
+    },
+    async close() {
+      await server.close();
+      if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+
+export interface CallOptions {
+  key?: string;
+  body?: Buffer | string | FormData;
+  /** Content-Type; default by body: JSON text → application/json, Buffer → the xlsx type. */
+  type?: string;
+  headers?: Record<string, string>;
+}
+
+/** One HTTP call to a test server; the response with its body read as bytes (and JSON when it is JSON). */
+export async function call(base: string, method: string, path: string, opts: CallOptions = {}) {
+  const headers: Record<string, string> = { ...opts.headers };
+  if (opts.key !== undefined) headers.authorization = `Bearer ${opts.key}`;
+  if (opts.body !== undefined && !(opts.body instanceof FormData)) {
+    headers['content-type'] = opts.type ?? (typeof opts.body === 'string' ? 'application/json' : XLSX_TYPE);
+  }
+  const res = await fetch(`${base}${path}`, { method, headers, body: opts.body as BodyInit | undefined });
+  const bytes = Buffer.from(await res.arrayBuffer());
+  const isJson = (res.headers.get('content-type') ?? '').includes('application/json');
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const json: any = isJson && bytes.length ? JSON.parse(bytes.toString('utf8')) : undefined;
+  return { status: res.status, headers: res.headers, bytes, json };
+}

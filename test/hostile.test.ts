@@ -1,0 +1,269 @@
+// Hostile uploads, generated here byte by byte: each is refused with the expected code and a clear message, and the
+// process's memory stays bounded (no timing asserts: bench/validate.ts measures speed).
+import assert from 'node:assert/strict';
+import { constants, crc32, deflateRawSync } from 'node:zlib';
+import yauzl from 'yauzl';
+import { loadOrganisations } from '../server/organisations';
+import { checkWorkbook, type CheckOutcome } from '../server/xlsx/checkWorkbook';
+import { storedZip } from '../server/xlsx/storedZip';
+import { writePlanWorkbook } from '../server/xlsx/writePlanWorkbook';
+import { PLAN_SHEET } from '../shared/layout';
+import { fillWorkbook, goodPlanContent } from './helpers/plans';
+
+const organisations = loadOrganisations();
+const MB = 1024 * 1024;
+
+interface ZipEntry {
+  name: string;
+  /** Uncompressed content (deflated here), or `deflated` with the size the header should declare. */
+  data?: Buffer | string;
+  deflated?: { raw: Buffer; declaredSize: number };
+}
+
+/** A zip written by hand, so headers can say whatever the test needs. */
+function zip(entries: ZipEntry[]): Buffer {
+  const chunks: Buffer[] = [];
+  const central: Buffer[] = [];
+  let offset = 0;
+  for (const e of entries) {
+    const name = Buffer.from(e.name, 'utf8');
+    const data = e.data === undefined ? null : Buffer.from(e.data);
+    const raw = e.deflated?.raw ?? deflateRawSync(data!, { level: 1 });
+    const size = e.deflated?.declaredSize ?? data!.length;
+    const crc = data ? crc32(data) : 0;
+    const local = Buffer.alloc(30);
+    local.writeUInt32LE(0x04034b50, 0); local.writeUInt16LE(20, 4); local.writeUInt16LE(8, 8);
+    local.writeUInt32LE(crc, 14); local.writeUInt32LE(raw.length, 18); local.writeUInt32LE(size, 22); local.writeUInt16LE(name.length, 26);
+    const dir = Buffer.alloc(46);
+    dir.writeUInt32LE(0x02014b50, 0); dir.writeUInt16LE(20, 4); dir.writeUInt16LE(20, 6); dir.writeUInt16LE(8, 10);
+    dir.writeUInt32LE(crc, 16); dir.writeUInt32LE(raw.length, 20); dir.writeUInt32LE(size, 24); dir.writeUInt16LE(name.length, 28);
+    dir.writeUInt32LE(offset, 42);
+    chunks.push(local, name, raw);
+    central.push(dir, name);
+    offset += 30 + name.length + raw.length;
+  }
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0); end.writeUInt16LE(entries.length, 8); end.writeUInt16LE(entries.length, 10);
+  end.writeUInt32LE(central.reduce((n, b) => n + b.length, 0), 12); end.writeUInt32LE(offset, 16);
+  return Buffer.concat([...chunks, ...central, end]);
+}
+
+/**
+ * Deflated zeros, `mb` megabytes of them, built without ever holding or compressing them: one megabyte compressed
+ * with a full flush (which empties the history and ends on a byte boundary) can be repeated as often as wanted,
+ * then one empty final block ends the stream.
+ */
+function deflatedZeros(mb: number): Buffer {
+  const oneMb = deflateRawSync(Buffer.alloc(MB), { level: 9, finishFlush: constants.Z_FULL_FLUSH });
+  return Buffer.concat([...Array<Buffer>(mb).fill(oneMb), Buffer.from([0x03, 0x00])]);
+}
+
+const CONTENT_TYPES = `<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>`;
+const ROOT_RELS = `<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>`;
+const WORKBOOK = `<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="${PLAN_SHEET}" sheetId="1" r:id="rId1"/><sheet name="Lists" sheetId="2" r:id="rId1"/></sheets></workbook>`;
+const WORKBOOK_RELS = `<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>`;
+
+/** A minimal workbook whose one sheet (read as the plan sheet) is the given entry. */
+function workbookWithSheet(sheet: Omit<ZipEntry, 'name'>, extra: ZipEntry[] = []): Buffer {
+  return zip([
+    { name: '[Content_Types].xml', data: CONTENT_TYPES },
+    { name: '_rels/.rels', data: ROOT_RELS },
+    { name: 'xl/workbook.xml', data: WORKBOOK },
+    { name: 'xl/_rels/workbook.xml.rels', data: WORKBOOK_RELS },
+    { name: 'xl/worksheets/sheet1.xml', ...sheet },
+    ...extra,
+  ]);
+}
+
+/** Every part of a zip, inflated (for editing a real plan). */
+async function unzip(bytes: Buffer): Promise<Array<{ name: string; data: Buffer }>> {
+  const zipfile = await yauzl.fromBufferPromise(bytes, { lazyEntries: true });
+  const out: Array<{ name: string; data: Buffer }> = [];
+  for await (const entry of zipfile.eachEntry()) {
+    const stream = await zipfile.openReadStreamPromise(entry);
+    const chunks: Buffer[] = [];
+    for await (const chunk of stream) chunks.push(chunk as Buffer);
+    out.push({ name: entry.fileName, data: Buffer.concat(chunks) });
+  }
+  return out;
+}
+async function editPart(bytes: Buffer, name: string, edit: (xml: string) => string): Promise<Buffer> {
+  const parts = await unzip(bytes);
+  const part = parts.find((p) => p.name === name);
+  assert.ok(part, `${name} in the plan`);
+  part.data = Buffer.from(edit(part.data.toString('utf8')), 'utf8');
+  return storedZip(parts);
+}
+
+/** A minimal OLE2 compound file whose directory holds EncryptionInfo and EncryptedPackage: how Excel wraps an .xlsx with a password to open. */
+function encryptedWorkbook(): Buffer {
+  const header = Buffer.alloc(512, 0);
+  Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]).copy(header, 0);
+  header.writeUInt16LE(0x3e, 0x18); header.writeUInt16LE(3, 0x1a); header.writeUInt16LE(0xfffe, 0x1c);
+  header.writeUInt16LE(9, 0x1e); header.writeUInt16LE(6, 0x20);
+  header.writeUInt32LE(1, 0x2c); // one FAT sector
+  header.writeUInt32LE(1, 0x30); // directory in sector 1
+  header.writeUInt32LE(0x1000, 0x38);
+  header.writeUInt32LE(0xfffffffe, 0x3c); header.writeUInt32LE(0xfffffffe, 0x44);
+  for (let i = 0; i < 109; i++) header.writeUInt32LE(i === 0 ? 0 : 0xffffffff, 0x4c + i * 4);
+  const fat = Buffer.alloc(512, 0xff);
+  fat.writeUInt32LE(0xfffffffd, 0); fat.writeUInt32LE(0xfffffffe, 4);
+  const dir = Buffer.alloc(512, 0);
+  const entry = (i: number, name: string, type: number, left: number, right: number, child: number) => {
+    const at = i * 128;
+    dir.write(name, at, 'utf16le');
+    dir.writeUInt16LE((name.length + 1) * 2, at + 0x40);
+    dir[at + 0x42] = type; dir[at + 0x43] = 1;
+    dir.writeUInt32LE(left, at + 0x44); dir.writeUInt32LE(right, at + 0x48); dir.writeUInt32LE(child, at + 0x4c);
+    dir.writeUInt32LE(0xfffffffe, at + 0x74);
+  };
+  const none = 0xffffffff;
+  entry(0, 'Root Entry', 5, none, none, 1);
+  entry(1, 'EncryptionInfo', 2, none, 2, none);
+  entry(2, 'EncryptedPackage', 2, none, none, none);
+  dir.fill(0xff, 3 * 128 + 0x44, 3 * 128 + 0x50); // the unused fourth entry: no siblings, no child
+  return Buffer.concat([header, fat, dir]);
+}
+
+/** Checks a file, sampling the process's memory while it runs; returns the outcome and the RSS growth in MB. */
+async function checkMeasured(bytes: Buffer): Promise<{ outcome: CheckOutcome; grewMb: number }> {
+  const before = process.memoryUsage.rss();
+  let peak = before;
+  const sampler = setInterval(() => { peak = Math.max(peak, process.memoryUsage.rss()); }, 2);
+  try {
+    const outcome = await checkWorkbook(bytes, { organisations, file: 'upload.xlsx' });
+    peak = Math.max(peak, process.memoryUsage.rss());
+    return { outcome, grewMb: (peak - before) / MB };
+  } finally {
+    clearInterval(sampler);
+  }
+}
+
+async function assertRefused(bytes: Buffer, code: string, messagePattern: RegExp): Promise<CheckOutcome> {
+  const { outcome, grewMb } = await checkMeasured(bytes);
+  const { result } = outcome;
+  assert.equal(result.findings.length, 1, JSON.stringify(result.findings));
+  const [f] = result.findings;
+  assert.equal(f!.code, code, f!.message);
+  assert.match(f!.message, messagePattern);
+  assert.equal(result.readable, false);
+  assert.equal(result.valid, false);
+  assert.equal(result.file, 'upload.xlsx');
+  assert.equal(outcome.plan, null);
+  assert.ok(grewMb < 300, `memory grew by ${grewMb.toFixed(0)} MB`);
+  return outcome;
+}
+
+describe('hostile uploads', function () {
+  this.timeout(120_000);
+  let plan: Buffer;
+  before(async () => {
+    plan = await fillWorkbook(await writePlanWorkbook({ organisations }), goodPlanContent('RGT'));
+  });
+
+  it('refuses a zip bomb that would inflate past 1 GB, by its compression ratio', async () => {
+    const raw = deflatedZeros(1100);
+    assert.ok(raw.length < 2 * MB);
+    await assertRefused(workbookWithSheet({ deflated: { raw, declaredSize: 1100 * MB } }), 'ZIP_COMPRESSION_RATIO', /xl\/worksheets\/sheet1\.xml.*zip bomb/s);
+  });
+
+  it('refuses a part whose header lies about its size, stopping at the limit while inflating', async () => {
+    const raw = deflatedZeros(1100);
+    const outcome = await assertRefused(workbookWithSheet({ deflated: { raw, declaredSize: 2000 } }), 'ZIP_TOO_LARGE_UNCOMPRESSED', /inflates to more than 50 MB although its header says 2 KB/);
+    assert.equal(outcome.result.findings[0]!.sheet, null);
+  });
+
+  it('refuses declared sizes past the limit before inflating anything', async () => {
+    await assertRefused(workbookWithSheet({ deflated: { raw: Buffer.from([0x03, 0x00]), declaredSize: 60 * MB } }), 'ZIP_COMPRESSION_RATIO', /ratio/);
+    const withinRatio = zip([{ name: '[Content_Types].xml', data: CONTENT_TYPES }, { name: 'xl/big.bin', deflated: { raw: Buffer.alloc(MB), declaredSize: 150 * MB } }]);
+    await assertRefused(withinRatio, 'ZIP_TOO_LARGE_UNCOMPRESSED', /more than 50 MB uncompressed/);
+  });
+
+  it('refuses XXE: an external entity in a sheet', async () => {
+    const xxe = await editPart(plan, 'xl/worksheets/sheet1.xml', (xml) =>
+      xml.replace('<worksheet', '<!DOCTYPE worksheet [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>\n<worksheet').replace('</sheetData>', '<row r="200"><c r="B200" t="inlineStr"><is><t>&xxe;</t></is></c></row></sheetData>'));
+    const { result } = await assertRefused(xxe, 'XML_UNSAFE', /DOCTYPE or ENTITY.*XXE/s);
+    assert.equal(result.findings[0]!.sheet, PLAN_SHEET);
+  });
+
+  it('refuses entity expansion ("billion laughs") in a sheet', async () => {
+    const lol = ['<!ENTITY lol "lol">', ...Array.from({ length: 9 }, (_, i) => `<!ENTITY lol${i + 1} "${`&lol${i || ''};`.repeat(10)}">`)].join('');
+    const laughs = await editPart(plan, 'xl/worksheets/sheet1.xml', (xml) =>
+      xml.replace('<worksheet', `<!DOCTYPE worksheet [${lol}]>\n<worksheet`).replace('</sheetData>', '<row r="200"><c r="B200" t="inlineStr"><is><t>&lol9;</t></is></c></row></sheetData>'));
+    await assertRefused(laughs, 'XML_UNSAFE', /billion laughs/);
+  });
+
+  it('refuses XML nested deeper than the limit', async () => {
+    const deep = await editPart(plan, 'xl/worksheets/sheet1.xml', (xml) => xml.replace('</sheetData>', `</sheetData>${'<extLst>'.repeat(5000)}${'</extLst>'.repeat(5000)}`));
+    await assertRefused(deep, 'XML_TOO_DEEP', /more than 64 levels/);
+  });
+
+  it('refuses a sheet of 1,000,000 rows after counting, without parsing it', async () => {
+    const rows: string[] = [];
+    for (let r = 1; r <= 1_000_000; r++) rows.push(`<row r="${r}"><c><v>1</v></c></row>`);
+    const sheet = `<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>${rows.join('')}</sheetData></worksheet>`;
+    const { result } = await assertRefused(workbookWithSheet({ data: sheet }), 'SHEET_TOO_LARGE', /more than 10,000 rows/);
+    assert.equal(result.findings[0]!.sheet, PLAN_SHEET);
+  });
+
+  it('reads a real plan correctly although its validations cover whole columns', async () => {
+    const whole = ['A', 'B', 'C', 'D', 'E', 'F', 'G', 'H', 'I'].map((c) =>
+      `<dataValidation type="list" allowBlank="1" showErrorMessage="1" sqref="${c}:${c}"><formula1>Lists!$D$2:$D$6</formula1></dataValidation>`).join('');
+    const edited = await editPart(plan, 'xl/worksheets/sheet1.xml', (xml) => {
+      const replaced = xml.replace(/<dataValidations[\s\S]*?<\/dataValidations>/, `<dataValidations count="9">${whole}</dataValidations>`);
+      assert.notEqual(replaced, xml, 'the plan sheet has validations to replace');
+      return replaced;
+    });
+    const original = await checkWorkbook(plan, { organisations, file: 'upload.xlsx' });
+    const { outcome, grewMb } = await checkMeasured(edited);
+    assert.equal(outcome.result.readable, true);
+    assert.deepEqual(outcome.result.findings, []);
+    assert.equal(outcome.result.valid, true);
+    assert.deepEqual(outcome.plan, original.plan);
+    assert.ok(grewMb < 300, `memory grew by ${grewMb.toFixed(0)} MB`);
+  });
+
+  it('refuses an empty file', async () => {
+    await assertRefused(Buffer.alloc(0), 'FILE_EMPTY', /empty \(0 bytes\)/);
+  });
+
+  it('refuses a truncated zip', async () => {
+    await assertRefused(plan.subarray(0, Math.floor(plan.length / 2)), 'FILE_CORRUPT', /damaged or incomplete/);
+  });
+
+  it('refuses zip entries with ../, absolute and backslash paths', async () => {
+    for (const name of ['../../etc/cron.d/evil', 'xl/../../evil.xml', '/etc/passwd', 'C:/Windows/evil.dll', 'xl\\..\\..\\evil.xml']) {
+      const bytes = zip([{ name: '[Content_Types].xml', data: CONTENT_TYPES }, { name, data: 'x' }]);
+      await assertRefused(bytes, 'ZIP_UNSAFE_PATH', /unsafe path/);
+    }
+  });
+
+  it('refuses a workbook encrypted with a password to open', async () => {
+    await assertRefused(encryptedWorkbook(), 'FILE_ENCRYPTED', /remove the password.*save it again/s);
+  });
+
+  it('refuses a macro-enabled workbook (.xlsm)', async () => {
+    const parts = await unzip(plan);
+    const types = parts.find((p) => p.name === '[Content_Types].xml')!;
+    types.data = Buffer.from(types.data.toString('utf8').replace('spreadsheetml.sheet.main+xml', '').replace(
+      'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml', 'application/vnd.ms-excel.sheet.macroEnabled.main+xml'));
+    const xlsm = storedZip([...parts, { name: 'xl/vbaProject.bin', data: Buffer.from('not really VBA') }]);
+    await assertRefused(xlsm, 'FILE_MACRO_ENABLED', /Excel Workbook \(\.xlsx\)/);
+    const typeOnly = await editPart(plan, '[Content_Types].xml', (xml) =>
+      xml.replace('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml', 'application/vnd.ms-excel.sheet.macroEnabled.main+xml'));
+    await assertRefused(typeOnly, 'FILE_MACRO_ENABLED', /macro-enabled/);
+  });
+
+  it('refuses CSV text and files that are not spreadsheets at all', async () => {
+    await assertRefused(Buffer.from('Recommendation,Action,Deadline\n1,Review,31/12/2026\n'), 'FILE_CSV', /CSV/);
+    await assertRefused(Buffer.from('%PDF-1.7\n\x00\x01\x02binary'), 'FILE_NOT_XLSX', /not an Excel workbook/);
+    await assertRefused(Buffer.from('<html><body><table><tr><td>1</td></tr></table></body></html>'), 'FILE_NOT_XLSX', /HTML or XML/);
+  });
+
+  it('refuses an upload over the size limit, and honours limits passed in', async () => {
+    const big = Buffer.concat([plan, Buffer.alloc(11 * MB)]);
+    await assertRefused(big, 'FILE_TOO_LARGE', /limited to 10 MB/);
+    const { result } = await checkWorkbook(plan, { organisations, limits: { maxRows: 50 } });
+    assert.equal(result.findings[0]!.code, 'SHEET_TOO_LARGE');
+  });
+});

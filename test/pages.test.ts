@@ -1,0 +1,496 @@
+// The submission page (/) and the admin page (/admin), driven in real headless Chromium against a real server on a
+// free port with a real database. Workbooks are real: our writer's bytes, filled through exceljs.
+// Set NAOME_SCREENSHOTS=DIR to also save a screenshot of each page there (docs/page-*.png were made that way).
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import ExcelJS from 'exceljs';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { writePlanWorkbook } from '../server/xlsx/writePlanWorkbook';
+import { loadOrganisations } from '../server/organisations';
+import { columnOf, planLayout, PLAN_SHEET } from '../shared/layout';
+import { organisationLabel } from '../shared/organisations';
+import { currentTemplate } from '../shared/template';
+import type { ValidationResult } from '../shared/findings';
+import { fillWorkbook, goodPlanContent, type PlanContent } from './helpers/plans';
+import { startTestServer } from './helpers/server';
+
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync', '--no-first-run'];
+const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+const organisations = loadOrganisations();
+const layout = planLayout(currentTemplate, []);
+const firstActionRow = (rec: number) => layout.recommendations.find((r) => r.number === rec)!.firstActionRow;
+
+type Server = Awaited<ReturnType<typeof startTestServer>>;
+
+let blank: Promise<Buffer> | undefined;
+const goodWorkbooks = new Map<string, Promise<Buffer>>();
+
+/** A filled workbook for an organisation: our writer's blank, filled through exceljs as a person would fill it. */
+function workbook(code: string, change?: (c: PlanContent) => void): Promise<Buffer> {
+  const make = async () => {
+    blank ??= writePlanWorkbook({ organisations });
+    const content = goodPlanContent(code);
+    change?.(content);
+    return fillWorkbook(await blank, content);
+  };
+  if (change) return make();
+  // Building a workbook takes a second or two: a correct one is made once per organisation.
+  if (!goodWorkbooks.has(code)) goodWorkbooks.set(code, make());
+  return goodWorkbooks.get(code)!;
+}
+
+/** Presses Tab until the element with this id has focus; fails if it takes more than `max` presses. */
+async function tabTo(page: Page, id: string, max = 12): Promise<number> {
+  for (let presses = 1; presses <= max; presses++) {
+    await page.keyboard.press('Tab');
+    if (await page.evaluate((want) => document.activeElement?.id === want, id)) return presses;
+  }
+  assert.fail(`#${id} was not reached within ${max} presses of Tab (focus is on ${await focusedId(page)})`);
+}
+
+const focusedId = (page: Page) => page.evaluate(() => document.activeElement?.id ?? document.activeElement?.tagName ?? '');
+const liveText = (page: Page, pattern: RegExp) =>
+  page.waitForFunction((src) => new RegExp(src).test(document.getElementById('status')?.textContent ?? ''), pattern.source);
+
+/** Saves a screenshot of the page from its top when NAOME_SCREENSHOTS names a directory. */
+async function screenshot(page: Page, name: string, fullPage = false) {
+  const dir = process.env.NAOME_SCREENSHOTS;
+  if (!dir) return;
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path: path.join(dir, name), fullPage });
+}
+
+describe('web pages in headless Chromium', function () {
+  this.timeout(120_000);
+  let server: Server;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  const pageErrors: string[] = [];
+
+  before(async () => {
+    server = await startTestServer();
+    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+  beforeEach(async () => {
+    context = await browser.newContext({ acceptDownloads: true, reducedMotion: 'reduce', viewport: { width: 1100, height: 900 } });
+    page = await context.newPage();
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    // The pages must run under the service's strict CSP (no inline script or style): a violation is a failure.
+    page.on('console', (m) => { if (/Content Security Policy/i.test(m.text())) pageErrors.push(m.text()); });
+  });
+  afterEach(async () => {
+    await context.close();
+    assert.deepEqual(pageErrors.splice(0), [], 'the page threw no script errors');
+  });
+
+  const api = (p: string, init: RequestInit = {}) => fetch(new URL(p, server.url), init);
+
+  /** What a screen reader needs of every control: a name, described-by targets that exist, unique ids. */
+  async function accessibilityProblems(p: Page): Promise<string[]> {
+    return p.evaluate(() => {
+      const problems: string[] = [];
+      const ids = [...document.querySelectorAll('[id]')].map((e) => e.id);
+      for (const id of new Set(ids)) if (ids.filter((x) => x === id).length > 1) problems.push(`duplicate id ${id}`);
+      for (const input of document.querySelectorAll<HTMLInputElement>('input, select, textarea')) {
+        if (input.type === 'hidden') continue;
+        if (!input.labels?.length && !input.getAttribute('aria-label')) problems.push(`#${input.id} has no label`);
+        for (const ref of (input.getAttribute('aria-describedby') ?? '').split(/\s+/).filter(Boolean)) {
+          if (!document.getElementById(ref)) problems.push(`#${input.id} is described by missing #${ref}`);
+        }
+      }
+      for (const b of document.querySelectorAll('button, a')) if (!b.textContent?.trim()) problems.push(`a ${b.tagName} has no text`);
+      if (!document.querySelector('[role="status"][aria-live="polite"]')) problems.push('no live region');
+      if (document.querySelectorAll('h1').length !== 1) problems.push('not exactly one h1');
+      return problems;
+    });
+  }
+
+  it('both pages: labelled controls, a live region, reduced motion respected', async () => {
+    await page.goto(new URL('/', server.url).href);
+    assert.deepEqual(await accessibilityProblems(page), []);
+    const transition = await page.$eval('#drop', (e) => getComputedStyle(e).transitionDuration);
+    assert.equal(transition, '0s', 'no transition when the reader asks for reduced motion');
+    await page.goto(new URL('/admin', server.url).href);
+    await page.getByLabel('Admin key').fill(server.adminKey);
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#orgs tbody tr');
+    assert.deepEqual(await accessibilityProblems(page), []);
+    // Reflow: on a phone-sized screen nothing makes the page scroll sideways (the table scrolls inside its box).
+    await page.setViewportSize({ width: 390, height: 800 });
+    assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 390), 'admin page fits 390px');
+    await page.goto(new URL('/', server.url).href);
+    assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 390), 'submission page fits 390px');
+  });
+
+  describe('the submission page /', () => {
+    it('downloads the workbook pre-filled with the chosen organisation', async () => {
+      const org = organisations.find((o) => o.code === 'RGT')!;
+      await page.goto(new URL('/', server.url).href);
+      await page.getByLabel('NHS organisation').fill(organisationLabel(org));
+      const link = page.locator('#template-link');
+      assert.match(await link.textContent() ?? '', /RGT/);
+      const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
+      assert.match(download.suggestedFilename(), /RGT\.xlsx$/);
+      const wb = new ExcelJS.Workbook();
+      await wb.xlsx.load(await readFile((await download.path())!) as unknown as ArrayBuffer);
+      const orgCell = layout.header.find((h) => h.id === 'organisation')!.cell;
+      assert.equal(wb.getWorksheet(PLAN_SHEET)!.getCell(orgCell).value, organisationLabel(org));
+    });
+
+    it('says plainly when the typed organisation is not known', async () => {
+      await page.goto(new URL('/', server.url).href);
+      await page.waitForSelector('#org-list option', { state: 'attached' });
+      await page.getByLabel('NHS organisation').fill('NOPE9');
+      await page.keyboard.press('Tab');
+      const error = page.locator('#org-error');
+      assert.match(await error.textContent() ?? '', /No organisation matches “NOPE9”/);
+      assert.equal(await page.getAttribute('#org', 'aria-invalid'), 'true');
+      assert.match(await page.getAttribute('#org', 'aria-describedby') ?? '', /\borg-error\b/);
+      assert.equal(await page.getAttribute('#template-link', 'href'), '/template.xlsx');
+    });
+
+    it('shows the findings of a dropped workbook with their cells, counts them and announces them', async () => {
+      const statusRow = firstActionRow(2);
+      const bad = await workbook('RGT', (c) => {
+        c.header.auditLead = null;
+        c.actions.find((a) => a.recommendation === 2)!.status = '7';
+      });
+      // What the service says about these bytes, over HTTP: the page must show exactly that.
+      const expected = await (await api('/api/validate', { method: 'POST', body: new Uint8Array(bad), headers: { 'Content-Type': XLSX } })).json() as ValidationResult;
+      assert.equal(expected.valid, false);
+      const statusCell = `${columnOf('status')}${statusRow}`;
+      assert.ok(expected.findings.some((f) => f.cell === statusCell), `the service reports ${statusCell}`);
+
+      await page.goto(new URL('/', server.url).href);
+      await page.getByLabel('NHS organisation').fill('RGT');
+      // Drag and drop: a real drop event carrying the file, as a browser makes when a file is dropped on the box.
+      await page.evaluate(({ b64, type }) => {
+        const bytes = Uint8Array.from(atob(b64), (ch) => ch.charCodeAt(0));
+        const dt = new DataTransfer();
+        dt.items.add(new File([bytes], 'rgt-plan.xlsx', { type }));
+        document.getElementById('drop')!.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+      }, { b64: bad.toString('base64'), type: XLSX });
+
+      const errors = expected.findings.filter((f) => f.severity === 'error').length;
+      const warnings = expected.findings.length - errors;
+      const counts = `${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'} found`;
+      await liveText(page, new RegExp(counts));
+      assert.equal(await page.textContent('#result-heading'), counts);
+      assert.equal(await focusedId(page), 'result-heading', 'focus moves to the result heading');
+
+      const items = page.locator('#findings li.finding');
+      assert.equal(await items.count(), expected.findings.length);
+      for (const f of expected.findings) {
+        const item = items.filter({ hasText: f.message }).first();
+        const text = (await item.textContent())!;
+        if (f.cell) assert.ok(text.includes(`cell ${f.cell}`), `"${text}" names cell ${f.cell} as text`);
+        assert.ok(text.startsWith(f.severity === 'error' ? 'Error' : 'Warning'), text);
+      }
+      // Grouped: the status finding sits under its recommendation's heading.
+      const group = page.locator('#findings h3', { hasText: 'Recommendation 2' });
+      assert.equal(await group.count(), 1);
+      assert.ok((await page.locator('#findings ul', { has: page.locator(`text=${statusCell}`) }).count()) >= 1);
+      await screenshot(page, 'page-submit.png', true);
+    });
+
+    it("says why a file that is not a workbook cannot be checked, in the reader's words", async () => {
+      const junk = Buffer.from('ods_code,name\nRGT,Cambridge\n');
+      const expected = await (await api('/api/validate', { method: 'POST', body: new Uint8Array(junk), headers: { 'Content-Type': XLSX } })).json() as ValidationResult;
+      assert.equal(expected.readable, false);
+      await page.goto(new URL('/', server.url).href);
+      await page.setInputFiles('#file', { name: 'plan.csv.xlsx', mimeType: XLSX, buffer: junk });
+      await liveText(page, /^This file cannot be checked/);
+      assert.equal(await page.textContent('#result-heading'), 'This file cannot be checked');
+      assert.equal(await page.textContent('#findings li.finding .msg'), `: ${expected.findings[0]!.message}`);
+      // Submitting it anyway is stopped on the page, with the reason next to the file field.
+      await page.getByLabel('Organisation key').fill('any-key');
+      await page.getByRole('button', { name: 'Submit action plan' }).click();
+      assert.match(await page.textContent('#file-error') ?? '', /has errors/);
+      assert.equal(await focusedId(page), 'file');
+    });
+
+    it('checks a good workbook, refuses a wrong key keeping what was typed, then submits version 1 and 2', async () => {
+      const good = await workbook('RGT');
+      const key = await server.issueKey('RGT');
+      await page.goto(new URL('/', server.url).href);
+      await page.getByLabel('NHS organisation').fill('RGT');
+      await page.setInputFiles('#file', { name: 'rgt-plan.xlsx', mimeType: XLSX, buffer: good });
+      await liveText(page, /^Ready to submit/);
+      assert.equal(await page.textContent('#result-heading'), 'Ready to submit');
+
+      await page.getByLabel('Organisation key').fill(`${key}x`);
+      await page.getByRole('button', { name: 'Submit action plan' }).click();
+      await page.waitForSelector('#key-error:not([hidden])');
+      assert.match(await page.textContent('#key-error') ?? '', /\S/);
+      assert.equal(await page.getAttribute('#key', 'aria-invalid'), 'true');
+      assert.equal(await page.inputValue('#key'), `${key}x`, 'the typed key is kept');
+      assert.equal(await page.inputValue('#org'), 'RGT', 'the organisation is kept');
+      assert.equal(await page.isHidden('#receipt'), true);
+      await liveText(page, /^Not submitted/);
+      assert.equal(await focusedId(page), 'key');
+
+      await page.getByLabel('Organisation key').fill(key);
+      await page.getByRole('button', { name: 'Submit action plan' }).click();
+      await liveText(page, /Submitted: version 1/);
+      assert.equal(await page.textContent('#receipt-heading'), 'Submitted: version 1');
+      assert.equal(await focusedId(page), 'receipt-heading');
+      assert.equal(await page.isHidden('#key-error'), true, 'the old error is cleared');
+      const sha = createHash('sha256').update(good).digest('hex');
+      assert.match(await page.textContent('#receipt-details') ?? '', new RegExp(sha));
+
+      await page.getByRole('button', { name: 'Submit action plan' }).click();
+      await liveText(page, /Submitted: version 2/);
+      assert.equal(await page.textContent('#receipt-heading'), 'Submitted: version 2');
+
+      // The receipt can be saved …
+      const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Save receipt' }).click()]);
+      const saved = JSON.parse(await readFile((await download.path())!, 'utf8'));
+      assert.equal(saved.version, 2);
+      assert.equal(saved.sha256, sha);
+      assert.equal(saved.organisation.code, 'RGT');
+      // … and printed: the print stylesheet shows the receipt and nothing of the form.
+      await screenshot(page, 'page-submit-receipt.png', true);
+      await page.emulateMedia({ media: 'print' });
+      assert.equal(await page.isVisible('#receipt-details'), true);
+      assert.equal(await page.isVisible('#org'), false);
+      assert.equal(await page.isVisible('#submit-button'), false);
+      assert.equal(await page.isVisible('#print-receipt'), false);
+      await page.emulateMedia({ media: 'screen' });
+
+      // The service agrees: two versions for RGT.
+      const list = await (await api('/api/submissions', { headers: { Authorization: `Bearer ${key}` } })).json() as Array<{ version: number }>;
+      assert.deepEqual(list.map((r) => r.version), [2, 1]);
+    });
+
+    it('shows a network failure plainly and keeps the key', async () => {
+      const key = await server.issueKey('R1H');
+      await page.goto(new URL('/', server.url).href);
+      await page.setInputFiles('#file', { name: 'r1h.xlsx', mimeType: XLSX, buffer: await workbook('R1H') });
+      await liveText(page, /^Ready to submit/);
+      // The connection drops: Chromium's own network layer fails the request.
+      await page.route('**/api/submissions', (route) => route.abort('internetdisconnected'));
+      await page.getByLabel('Organisation key').fill(key);
+      await page.getByRole('button', { name: 'Submit action plan' }).click();
+      await page.waitForSelector('#key-error:not([hidden])');
+      assert.match(await page.textContent('#key-error') ?? '', /could not be reached/);
+      assert.equal(await page.inputValue('#key'), key);
+      assert.equal(await page.isEnabled('#submit-button'), true);
+    });
+
+    it("refuses another organisation's key (403) plainly", async () => {
+      const key = await server.issueKey('R1H');
+      await page.goto(new URL('/', server.url).href);
+      await page.getByLabel('NHS organisation').fill('R1H');
+      await page.setInputFiles('#file', { name: 'rgt.xlsx', mimeType: XLSX, buffer: await workbook('RGT') });
+      await liveText(page, /^Ready to submit/);
+      assert.match(await page.textContent('#result-summary') ?? '', /This workbook is for RGT – .*, not R1H/);
+      await page.getByLabel('Organisation key').fill(key);
+      await page.getByRole('button', { name: 'Submit action plan' }).click();
+      await page.waitForSelector('#key-error:not([hidden])');
+      const res = await api('/api/submissions', { method: 'POST', body: new Uint8Array(await workbook('RGT')), headers: { 'Content-Type': XLSX, Authorization: `Bearer ${key}` } });
+      assert.equal(res.status, 403);
+      const { error } = await res.json() as { error: { message: string } };
+      assert.equal(await page.textContent('#key-error'), error.message, "the service's own words, next to the key");
+      assert.equal(await page.isHidden('#receipt'), true);
+    });
+
+    it('shows a too-large file (413) and too many submissions (429) plainly, keeping what was typed', async () => {
+      const strict = await startTestServer({ limits: { maxUploadBytes: 40_000, perKey: 1 } });
+      try {
+        const key = await strict.issueKey('RGT');
+        await page.goto(new URL('/', strict.url).href);
+        await page.getByLabel('NHS organisation').fill('RGT');
+        await page.setInputFiles('#file', { name: 'big.xlsx', mimeType: XLSX, buffer: Buffer.alloc(60_000, 1) });
+        await page.waitForSelector('#file-error:not([hidden])');
+        assert.match(await page.textContent('#file-error') ?? '', /larger than/);
+        await liveText(page, /could not be checked/);
+
+        await page.setInputFiles('#file', { name: 'rgt.xlsx', mimeType: XLSX, buffer: await workbook('RGT') });
+        await liveText(page, /^Ready to submit/);
+        assert.equal(await page.isHidden('#file-error'), true);
+        await page.getByLabel('Organisation key').fill(key);
+        await page.getByRole('button', { name: 'Submit action plan' }).click();
+        await liveText(page, /Submitted: version 1/);
+        await page.getByRole('button', { name: 'Submit action plan' }).click();
+        await page.waitForSelector('#key-error:not([hidden])');
+        assert.match(await page.textContent('#key-error') ?? '', /Too many requests/);
+        assert.equal(await page.inputValue('#key'), key);
+        assert.equal(await page.inputValue('#org'), 'RGT');
+      } finally {
+        await strict.close();
+      }
+    });
+
+    it('works by keyboard alone: choose the organisation, the file, type the key and submit', async () => {
+      const key = await server.issueKey('RXX');
+      const good = await workbook('RXX');
+      // Listen before any key is pressed: Playwright turns on file-chooser interception asynchronously.
+      const chooserOpened = page.waitForEvent('filechooser', { timeout: 60_000 });
+      await page.goto(new URL('/', server.url).href);
+      await page.waitForSelector('#org-list option', { state: 'attached' });
+      await tabTo(page, 'org');
+      await page.keyboard.type('RXX');
+      await tabTo(page, 'template-link', 1);
+      assert.match(await page.getAttribute('#template-link', 'href') ?? '', /org=RXX/);
+      await tabTo(page, 'file', 1);
+      await page.keyboard.press('Space');
+      const chooser = await chooserOpened;
+      await chooser.setFiles({ name: 'rxx.xlsx', mimeType: XLSX, buffer: good });
+      await liveText(page, /^Ready to submit/);
+      assert.equal(await focusedId(page), 'result-heading');
+      await tabTo(page, 'key', 3);
+      await page.keyboard.type(key);
+      await tabTo(page, 'submit-button', 1);
+      await page.keyboard.press('Enter');
+      await liveText(page, /Submitted: version 1/);
+      assert.equal(await focusedId(page), 'receipt-heading');
+      await tabTo(page, 'print-receipt', 1);
+      await tabTo(page, 'save-receipt', 1);
+      const [download] = await Promise.all([page.waitForEvent('download'), page.keyboard.press('Space')]);
+      assert.equal(download.suggestedFilename(), 'naome-receipt-RXX-v1.json');
+    });
+  });
+
+  describe('the admin page /admin', () => {
+    const signIn = async (key: string) => {
+      await page.goto(new URL('/admin', server.url).href);
+      await page.getByLabel('Admin key').fill(key);
+      await page.keyboard.press('Enter');
+    };
+
+    it('refuses a wrong admin key plainly and keeps nothing', async () => {
+      await signIn(`${server.adminKey}x`);
+      await page.waitForSelector('#admin-key-error:not([hidden])');
+      assert.match(await page.textContent('#admin-key-error') ?? '', /not accepted/);
+      assert.equal(await page.isHidden('#admin'), true);
+      assert.equal(await page.evaluate(() => sessionStorage.length), 0);
+      await liveText(page, /^Not signed in/);
+    });
+
+    it('lists the organisations with the submitted one and its version; the key lasts for the tab only', async () => {
+      const key = await server.issueKey('RGR');
+      const sent = await workbook('RGR');
+      for (let i = 0; i < 2; i++) {
+        const res = await api('/api/submissions', { method: 'POST', body: new Uint8Array(sent), headers: { 'Content-Type': XLSX, Authorization: `Bearer ${key}` } });
+        assert.equal(res.status, 201);
+      }
+      const all = await (await api('/api/admin/organisations', { headers: { Authorization: `Bearer ${server.adminKey}` } })).json() as Array<{ code: string; name: string; region: string; nation: string; latest: unknown }>;
+      const missing = all.filter((o) => !o.latest).length;
+
+      await signIn(server.adminKey);
+      await liveText(page, /^Signed in/);
+      const row = page.locator('tr[data-code="RGR"]');
+      assert.match(await row.textContent() ?? '', /Version 2/);
+      // The latest file comes back byte for byte.
+      const [file] = await Promise.all([page.waitForEvent('download'), row.getByRole('button', { name: 'Download file of RGR version 2' }).click()]);
+      assert.ok((await readFile((await file.path())!)).equals(sent), 'the stored file is the one sent');
+      assert.match(await page.textContent('#outstanding') ?? '', new RegExp(`^${missing} of ${all.length} organisations have not yet submitted`));
+      assert.equal(await page.locator('#orgs tbody tr').count(), all.length);
+
+      await page.getByLabel('Filter').fill('RGR');
+      assert.equal(await page.locator('#orgs tbody tr').count(), 1);
+      await page.getByLabel('Filter').fill('');
+      await page.getByLabel('Only those not yet submitted').check();
+      assert.equal(await page.locator('#orgs tbody tr').count(), missing);
+      assert.equal(await page.locator('tr[data-code="RGR"]').count(), 0);
+      await page.getByLabel('Only those not yet submitted').uncheck();
+      await page.getByLabel('Filter').fill('Cambridge');
+      const cambridge = all.filter((o) => [o.code, o.name, o.region, o.nation].some((t) => /cambridge/i.test(t))).length;
+      assert.equal(await page.locator('#orgs tbody tr').count(), cambridge);
+      await screenshot(page, 'page-admin.png', true);
+
+      // Reloading the tab signs in again from sessionStorage; a new tab (new context) starts signed out.
+      await page.reload();
+      await page.waitForSelector('tr[data-code="RGR"]');
+      const other = await (await browser.newContext()).newPage();
+      await other.goto(new URL('/admin', server.url).href);
+      assert.equal(await other.isVisible('#signin'), true);
+      await other.context().close();
+    });
+
+    it('issues a key shown once that works over HTTP, and revokes it so it fails with 401', async () => {
+      await signIn(server.adminKey);
+      await page.waitForSelector('tr[data-code="RTH"]');
+      await page.locator('tr[data-code="RTH"]').getByRole('button', { name: /key for RTH/ }).click();
+      await liveText(page, /Key issued for RTH/);
+      assert.equal(await focusedId(page), 'new-key-heading');
+      assert.match(await page.textContent('#new-key') ?? '', /shown only once/);
+      const key = await page.inputValue('#new-key-value');
+      assert.ok(key.length >= 20, 'a long key');
+      assert.equal(await page.getByRole('textbox', { name: 'Key for RTH' }).inputValue(), key);
+      await screenshot(page, 'page-admin-key.png');
+
+      const submit = () => workbook('RTH').then((body) =>
+        api('/api/submissions', { method: 'POST', body: new Uint8Array(body), headers: { 'Content-Type': XLSX, Authorization: `Bearer ${key}` } }));
+      const accepted = await submit();
+      assert.equal(accepted.status, 201);
+      assert.equal((await accepted.json()).version, 1);
+
+      await page.getByRole('button', { name: 'Done – hide the key' }).click();
+      assert.equal(await page.isHidden('#new-key'), true);
+      assert.ok(!(await page.content()).includes(key), 'the key is gone from the page');
+
+      page.once('dialog', (d) => d.accept());
+      await page.locator('tr[data-code="RTH"]').getByRole('button', { name: /Revoke key of RTH/ }).click();
+      await liveText(page, /Key revoked for RTH/);
+      assert.match(await page.locator('tr[data-code="RTH"]').textContent() ?? '', /None/);
+      assert.equal((await submit()).status, 401);
+    });
+
+    it('downloads the collation workbook and CSV with the submitted actions', async () => {
+      const key = await server.issueKey('RJ1');
+      const marker = 'Audit the RJ1 MDT proforma each month and report completeness to the clinical governance group';
+      const res = await api('/api/submissions', {
+        method: 'POST',
+        body: new Uint8Array(await workbook('RJ1', (c) => { c.actions[0]!.action = marker; })),
+        headers: { 'Content-Type': XLSX, Authorization: `Bearer ${key}` },
+      });
+      assert.equal(res.status, 201);
+
+      await signIn(server.adminKey);
+      await page.waitForSelector('tr[data-code="RJ1"]');
+      const [xlsx] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: /workbook \(\.xlsx\)/ }).click()]);
+      assert.match(xlsx.suggestedFilename(), /\.xlsx$/);
+      const wb = new ExcelJS.Workbook();
+      await wb.xlsx.load(await readFile((await xlsx.path())!) as unknown as ArrayBuffer);
+      const actions = wb.getWorksheet('Actions');
+      assert.ok(actions, 'the collation has an Actions sheet');
+      const rows: unknown[][] = [];
+      actions.eachRow((r) => rows.push((r.values as unknown[]).slice(1)));
+      assert.ok(rows.some((r) => r[0] === 'RJ1' && r.includes(marker)), 'an Actions row of the RJ1 submission');
+
+      const [csv] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: /actions \(\.csv\)/ }).click()]);
+      assert.match(csv.suggestedFilename(), /\.csv$/);
+      const text = await readFile((await csv.path())!, 'utf8');
+      assert.ok(text.split(/\r?\n/).some((line) => line.startsWith('RJ1,') && line.includes(marker)), 'a CSV line of the RJ1 submission');
+    });
+
+    it('replaces the organisations list from a CSV file', async () => {
+      const csv = `${await readFile(new URL('../seeds/organisations.csv', import.meta.url), 'utf8')}ZZ901,Test Hospital NHS Trust,England,London\n`;
+      await signIn(server.adminKey);
+      await page.waitForSelector('#orgs tbody tr');
+      assert.equal(await page.locator('tr[data-code="ZZ901"]').count(), 0);
+      await page.getByLabel('Organisations CSV').setInputFiles({ name: 'orgs.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+      page.once('dialog', (d) => d.accept());
+      await page.getByRole('button', { name: 'Replace the list' }).click();
+      await liveText(page, /Organisations list replaced: 201 organisations/);
+      assert.equal(await page.locator('tr[data-code="ZZ901"]').count(), 1);
+
+      // A bad CSV is refused with the service's reason next to the field.
+      await page.getByLabel('Organisations CSV').setInputFiles({ name: 'bad.csv', mimeType: 'text/csv', buffer: Buffer.from('code,title\nX,Y\n') });
+      page.once('dialog', (d) => d.accept());
+      await page.getByRole('button', { name: 'Replace the list' }).click();
+      await page.waitForSelector('#orgs-csv-error:not([hidden])');
+      assert.match(await page.textContent('#orgs-csv-error') ?? '', /\S/);
+      assert.equal(await page.locator('tr[data-code="ZZ901"]').count(), 1, 'the list is unchanged');
+    });
+  });
+});

@@ -1,0 +1,378 @@
+// The service under hostile and heavy use, for real: hostile uploads get a 4xx with the reader's reason and the
+// service keeps answering; 20 organisations submitting at once all land with the right versions; rate limits answer
+// 429; a server killed with SIGKILL mid-stream loses no acknowledged submission; SIGTERM lets a request in flight
+// finish; the logs hold no key.
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { constants, crc32, deflateRawSync } from 'node:zlib';
+import Database from 'better-sqlite3';
+import { loadOrganisations } from '../server/organisations';
+import { DATABASE_FILE } from '../server/store/store';
+import { checkWorkbook } from '../server/xlsx/checkWorkbook';
+import { writePlanWorkbook } from '../server/xlsx/writePlanWorkbook';
+import { call, startTestServer, XLSX_TYPE, type TestServer } from './helpers/server';
+import { fillWorkbook, goodPlanContent } from './helpers/plans';
+
+const organisations = loadOrganisations();
+const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
+const MB = 1024 * 1024;
+const CORPUS = join(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '../../shared/corpus/sheetjs-test-files');
+
+// ── hostile files, made byte by byte ────────────────────────────────────────────────────────────────────────────────
+/** A zip written by hand; `raw` with `declaredSize` lets a header lie about what an entry inflates to. */
+function zip(entries: Array<{ name: string; data?: Buffer | string; raw?: Buffer; declaredSize?: number }>): Buffer {
+  const chunks: Buffer[] = [];
+  const central: Buffer[] = [];
+  let offset = 0;
+  for (const e of entries) {
+    const name = Buffer.from(e.name);
+    const data = e.data === undefined ? null : Buffer.from(e.data);
+    const raw = e.raw ?? deflateRawSync(data!);
+    const size = e.declaredSize ?? data!.length;
+    const crc = data ? crc32(data) : 0;
+    const local = Buffer.alloc(30);
+    local.writeUInt32LE(0x04034b50, 0); local.writeUInt16LE(20, 4); local.writeUInt16LE(8, 8);
+    local.writeUInt32LE(crc, 14); local.writeUInt32LE(raw.length, 18); local.writeUInt32LE(size, 22); local.writeUInt16LE(name.length, 26);
+    const dir = Buffer.alloc(46);
+    dir.writeUInt32LE(0x02014b50, 0); dir.writeUInt16LE(20, 4); dir.writeUInt16LE(20, 6); dir.writeUInt16LE(8, 10);
+    dir.writeUInt32LE(crc, 16); dir.writeUInt32LE(raw.length, 20); dir.writeUInt32LE(size, 24); dir.writeUInt16LE(name.length, 28);
+    dir.writeUInt32LE(offset, 42);
+    chunks.push(local, name, raw);
+    central.push(dir, name);
+    offset += 30 + name.length + raw.length;
+  }
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0); end.writeUInt16LE(entries.length, 8); end.writeUInt16LE(entries.length, 10);
+  end.writeUInt32LE(central.reduce((n, b) => n + b.length, 0), 12); end.writeUInt32LE(offset, 16);
+  return Buffer.concat([...chunks, ...central, end]);
+}
+
+const TYPES = (main: string) => `<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/><Override PartName="/xl/workbook.xml" ContentType="${main}"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>`;
+const XLSX_MAIN = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml';
+const RELS = '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>';
+const WORKBOOK = '<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Action plan" sheetId="1" r:id="rId1"/></sheets></workbook>';
+const WORKBOOK_RELS = '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>';
+const SHEET = (body: string, prolog = '') => `<?xml version="1.0" encoding="UTF-8"?>${prolog}<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>${body}</sheetData></worksheet>`;
+
+function workbook(sheet: { data?: string; raw?: Buffer; declaredSize?: number }, main = XLSX_MAIN, extra: Array<{ name: string; data: string | Buffer }> = []): Buffer {
+  return zip([
+    { name: '[Content_Types].xml', data: TYPES(main) },
+    { name: '_rels/.rels', data: RELS },
+    { name: 'xl/workbook.xml', data: WORKBOOK },
+    { name: 'xl/_rels/workbook.xml.rels', data: WORKBOOK_RELS },
+    { name: 'xl/worksheets/sheet1.xml', ...sheet },
+    ...extra,
+  ]);
+}
+
+/** `mb` megabytes of deflated zeros, built without holding them: a fully flushed 1 MB block repeated, then an end block. */
+function deflatedZeros(mb: number): Buffer {
+  const one = deflateRawSync(Buffer.alloc(MB), { level: 9, finishFlush: constants.Z_FULL_FLUSH });
+  return Buffer.concat([...Array<Buffer>(mb).fill(one), Buffer.from([0x03, 0x00])]);
+}
+
+async function hostileFiles(good: Buffer): Promise<Array<{ name: string; bytes: Buffer }>> {
+  return [
+    { name: 'empty', bytes: Buffer.alloc(0) },
+    { name: 'truncated zip (first half of a real plan)', bytes: good.subarray(0, Math.floor(good.length / 2)) },
+    { name: 'zip bomb (1 GB of zeros declared as 1 KB)', bytes: workbook({ raw: deflatedZeros(1024), declaredSize: 1024 }) },
+    { name: 'zip bomb (honest header, 300 MB)', bytes: workbook({ raw: deflatedZeros(300), declaredSize: 300 * MB }) },
+    {
+      name: 'XXE (external entity)',
+      bytes: workbook({ data: SHEET('<row r="1"><c r="A1" t="inlineStr"><is><t>&xxe;</t></is></c></row>', '<!DOCTYPE x [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>') }),
+    },
+    {
+      name: 'billion laughs',
+      bytes: workbook({ data: SHEET('<row r="1"><c r="A1" t="inlineStr"><is><t>&l9;</t></is></c></row>',
+        `<!DOCTYPE x [<!ENTITY l0 "ha">${Array.from({ length: 9 }, (_, i) => `<!ENTITY l${i + 1} "${`&l${i};`.repeat(10)}">`).join('')}]>`) }),
+    },
+    {
+      name: '.xlsm (macro-enabled, with a VBA project)',
+      bytes: workbook({ data: SHEET('') }, 'application/vnd.ms-excel.sheet.macroEnabled.main+xml', [{ name: 'xl/vbaProject.bin', data: Buffer.alloc(512, 7) }]),
+    },
+    { name: 'zip path traversal', bytes: zip([{ name: '../../etc/cron.d/x', data: 'boom' }, { name: '[Content_Types].xml', data: TYPES(XLSX_MAIN) }]) },
+    { name: 'deep XML', bytes: workbook({ data: SHEET(`${'<x>'.repeat(50_000)}${'</x>'.repeat(50_000)}`) }) },
+    { name: 'legacy .xls header', bytes: Buffer.concat([Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]), Buffer.alloc(4096)]) },
+    { name: 'random bytes', bytes: Buffer.from(Array.from({ length: 5000 }, (_, i) => (i * 7919) % 256)) },
+    { name: 'a CSV', bytes: Buffer.from('organisation,action\nRGT,do things\n') },
+  ];
+}
+
+describe('service safety: hostile uploads, concurrency, limits, crashes and shutdown', function () {
+  this.timeout(180_000);
+  let s: TestServer;
+  let blank: Buffer;
+  let good: Buffer;
+
+  before(async () => {
+    s = await startTestServer({ limits: { maxUploadBytes: 2 * MB } });
+    blank = await writePlanWorkbook({ organisations });
+    good = await fillWorkbook(blank, goodPlanContent('RGT'));
+  });
+  after(async () => {
+    await s?.close();
+  });
+
+  it('answers every hostile upload with a 4xx and the reader\'s reason, and keeps answering', async () => {
+    const key = await s.issueKey('RGT');
+    for (const { name, bytes } of await hostileFiles(good)) {
+      for (const path of ['/api/validate', '/api/submissions']) {
+        const res = await call(s.url, 'POST', path, { body: bytes, key: path === '/api/submissions' ? key : undefined });
+        assert.ok(res.status >= 400 && res.status < 500, `${name} → ${path}: HTTP ${res.status} ${res.bytes.toString().slice(0, 200)}`);
+        if (res.status === 422) {
+          const result = path === '/api/validate' ? res.json : res.json.result;
+          assert.equal(result.readable, false, name);
+          assert.equal(result.findings.length, 1, name);
+          assert.ok(result.findings[0].message.length > 20, `${name}: a reason is given`);
+        } else {
+          assert.equal(res.status, 413, `${name}: ${res.bytes.toString().slice(0, 200)}`);
+        }
+      }
+      assert.equal((await call(s.url, 'GET', '/api/health')).status, 200, `health after ${name}`);
+    }
+    // Multipart and JSON forms of hostility.
+    const form = new FormData();
+    form.append('file', new Blob([new Uint8Array(workbook({ raw: deflatedZeros(1024), declaredSize: 1024 }))]), 'bomb.xlsx');
+    const viaForm = await call(s.url, 'POST', '/api/validate', { body: form });
+    assert.equal(viaForm.status, 422);
+    assert.match(viaForm.json.findings[0].code, /^ZIP_/);
+    const broken = await call(s.url, 'POST', '/api/validate', { body: '--xx\r\nContent-Disposition: form-data; name="file"\r\n\r\nabc', type: 'multipart/form-data; boundary=xx' });
+    assert.ok(broken.status >= 400 && broken.status < 500, `broken multipart: ${broken.status}`);
+    const noFile = new FormData();
+    noFile.append('other', 'x');
+    assert.equal((await call(s.url, 'POST', '/api/validate', { body: noFile })).json.error.code, 'NO_FILE');
+    const deepJson = await call(s.url, 'POST', '/api/validate', { body: '['.repeat(200_000) + ']'.repeat(200_000) });
+    assert.equal(deepJson.status, 400);
+    const protoJson = await call(s.url, 'POST', '/api/validate', { body: '{"__proto__": {"admin": true}, "template": {"id": "x", "version": 1}}' });
+    assert.equal(protoJson.status, 400);
+    assert.equal((await call(s.url, 'GET', '/api/submissions', { key: s.adminKey })).json.length, 0, 'nothing hostile was stored');
+    assert.equal((await call(s.url, 'GET', '/api/health')).status, 200);
+  });
+
+  it('refuses a body over the limit with a clear 413, raw, multipart or JSON, and keeps answering', async () => {
+    const big = Buffer.alloc(3 * MB, 1);
+    const raw = await call(s.url, 'POST', '/api/validate', { body: big });
+    assert.equal(raw.status, 413);
+    assert.equal(raw.json.error.code, 'TOO_LARGE');
+    assert.match(raw.json.error.message, /2 MB/);
+    const form = new FormData();
+    form.append('file', new Blob([new Uint8Array(big)]), 'big.xlsx');
+    const multi = await call(s.url, 'POST', '/api/validate', { body: form });
+    assert.equal(multi.status, 413);
+    const json = await call(s.url, 'POST', '/api/validate', { body: JSON.stringify({ pad: 'x'.repeat(3 * MB) }) });
+    assert.equal(json.status, 413);
+    // A body sent without a length (chunked), so the limit is found while reading.
+    const chunked = await new Promise<number>((resolve, reject) => {
+      const req = http.request(`${s.url}/api/validate`, { method: 'POST', headers: { 'content-type': XLSX_TYPE } }, (res) => { res.resume(); resolve(res.statusCode!); });
+      req.on('error', reject);
+      for (let i = 0; i < 12; i++) req.write(Buffer.alloc(MB / 4, 2));
+      req.end();
+    });
+    assert.equal(chunked, 413);
+    assert.equal((await call(s.url, 'GET', '/api/health')).status, 200);
+  });
+
+  it('refuses every workbook of the corpus of other applications\' spreadsheets with a 4xx, never a 500', async () => {
+    const files = readdirSync(CORPUS).filter((f) => /\.(xlsx|xlsm|xlsb|xls|ods)$/.test(f));
+    assert.ok(files.length > 80);
+    const statuses = new Map<number, number>();
+    for (const f of files) {
+      const res = await call(s.url, 'POST', '/api/validate', { body: readFileSync(join(CORPUS, f)), type: 'application/octet-stream' });
+      statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+      assert.ok(res.status === 422 || res.status === 200, `${f}: HTTP ${res.status}`);
+      if (res.status === 200) assert.equal(res.json.valid, false, `${f} is no action plan`);
+    }
+    assert.equal((await call(s.url, 'GET', '/api/health')).status, 200);
+  });
+
+  it('takes 20 organisations submitting at the same time, each landing with the right versions', async () => {
+    const codes = organisations.slice(10, 30).map((o) => o.code);
+    const keys = new Map(await Promise.all(codes.map(async (c) => [c, await s.issueKey(c)] as const)));
+    const files = new Map(await Promise.all(codes.map(async (c) => [c, await fillWorkbook(blank, goodPlanContent(c))] as const)));
+    const submit = (c: string) => call(s.url, 'POST', '/api/submissions', { key: keys.get(c), body: files.get(c) });
+
+    const round1 = await Promise.all(codes.map(submit));
+    round1.forEach((r, i) => {
+      assert.equal(r.status, 201, `${codes[i]}: ${r.bytes.toString().slice(0, 200)}`);
+      assert.equal(r.json.version, 1);
+      assert.equal(r.json.organisation.code, codes[i]);
+    });
+    // Then every organisation twice at once: 40 requests in flight, versions 2 and 3 for each.
+    const round2 = await Promise.all(codes.flatMap((c) => [submit(c), submit(c)]));
+    for (const [i, c] of codes.entries()) {
+      const versions = [round2[2 * i]!, round2[2 * i + 1]!].map((r) => { assert.equal(r.status, 201); return r.json.version; }).sort();
+      assert.deepEqual(versions, [2, 3], c);
+      const list = await call(s.url, 'GET', '/api/submissions', { key: keys.get(c) });
+      assert.deepEqual(list.json.map((r: { version: number }) => r.version), [3, 2, 1]);
+      assert.ok(list.json.every((r: { sha256: string }) => r.sha256 === sha256(files.get(c)!)));
+    }
+  });
+
+  it('answers 429 past the rate limit, per client and per key', async () => {
+    const limited = await startTestServer({ limits: { perClient: 8, perKey: 3 } });
+    try {
+      const key = await limited.issueKey('RGT'); // 1 request from this client
+      const statuses: number[] = [];
+      for (let i = 0; i < 4; i++) statuses.push((await call(limited.url, 'GET', '/api/submissions', { key })).status);
+      assert.deepEqual(statuses, [200, 200, 200, 429], 'the key allows 3 per window');
+      const admin = await call(limited.url, 'GET', '/api/submissions', { key: limited.adminKey });
+      assert.equal(admin.status, 200, 'another key has its own allowance');
+      const more: number[] = [];
+      for (let i = 0; i < 3; i++) more.push((await call(limited.url, 'GET', '/api/health')).status);
+      assert.deepEqual(more, [200, 200, 429], 'the client allows 8 per window');
+      const last = await call(limited.url, 'GET', '/api/organisations');
+      assert.equal(last.status, 429);
+      assert.equal(last.json.error.code, 'TOO_MANY_REQUESTS');
+      assert.ok(last.headers.get('ratelimit') || last.headers.get('ratelimit-policy'), 'standard rate-limit headers');
+    } finally {
+      await limited.close();
+    }
+  });
+
+  it('logs method, path, status, time and organisation — never a key, a query or plan content', async () => {
+    await call(s.url, 'GET', '/template.xlsx?org=RGT');
+    const text = JSON.stringify(s.logs);
+    assert.ok(!text.includes(s.adminKey), 'no admin key');
+    assert.ok(!/naome_(admin|[A-Z0-9]{3,5})_[A-Za-z0-9_-]{20,}/.test(text), 'nothing shaped like a key');
+    assert.ok(!text.includes('Dr Jane Smith') && !text.includes('Priya'), 'no names from plans');
+    assert.ok(!text.includes('org=RGT'), 'no query strings');
+    const submitted = s.logs.find((l) => l.path === '/api/submissions' && l.status === 201)!;
+    assert.ok(submitted, 'submissions are logged');
+    assert.deepEqual(Object.keys(submitted).filter((k) => !['level', 'time', 'pid', 'hostname', 'msg'].includes(k)).sort(), ['method', 'ms', 'org', 'path', 'status']);
+    assert.equal(typeof submitted.org, 'string');
+  });
+});
+
+// ── the real command line, killed and stopped ─────────────────────────────────────────────────────────────────────
+const ROOT = new URL('..', import.meta.url).pathname;
+
+interface Spawned { child: ChildProcess; url: string; stdout: () => string; exited: Promise<number | null> }
+
+/** `naome serve --http --port 0 --data DIR` as a child process; resolves once it prints its URL. */
+async function serveProcess(dataDir: string): Promise<Spawned> {
+  const child = spawn(process.execPath, ['bin/naome.js', 'serve', '--http', '--port', '0', '--data', dataDir], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (c) => { out += c; });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stderr!.on('data', (c) => {
+      err += c;
+      const m = /service: (http:\/\/\S+)/.exec(err);
+      if (m) resolve(m[1]!.replace('localhost', '127.0.0.1'));
+    });
+    void exited.then((code) => reject(new Error(`naome serve exited (${code}): ${err}`)));
+  });
+  return { child, url, stdout: () => out, exited };
+}
+
+function cli(...args: string[]): string {
+  const r = spawnSync(process.execPath, ['bin/naome.js', ...args], { cwd: ROOT, encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  return r.stdout.trim();
+}
+
+describe('service process: SIGKILL and SIGTERM', function () {
+  this.timeout(180_000);
+  let dataDir: string;
+  let plans: Array<{ type: string; body: Buffer }>;
+  before(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'naome-crash-'));
+    const blank = await writePlanWorkbook({ organisations });
+    const xlsx = await fillWorkbook(blank, goodPlanContent('RGT'));
+    const { plan } = await checkWorkbook(xlsx, { organisations });
+    plans = [{ type: XLSX_TYPE, body: xlsx }, { type: 'application/json', body: Buffer.from(JSON.stringify(plan)) }];
+  });
+  after(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('loses no acknowledged submission when killed with SIGKILL mid-stream, and the database stays sound', async () => {
+    const key = cli('keys', 'issue', 'RGT', '--data', dataDir);
+    const admin = cli('keys', 'admin', '--data', dataDir);
+    const server = await serveProcess(dataDir);
+    const acknowledged: Array<{ id: string; version: number; sha256: string; body: Buffer }> = [];
+    let sent = 0;
+    let killed = false;
+    // Four clients stream submissions; the server is killed once 25 have been acknowledged, with others in flight.
+    const client = async () => {
+      while (!killed) {
+        const plan = plans[sent++ % 2]!;
+        try {
+          const res = await fetch(`${server.url}/api/submissions`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': plan.type }, body: new Uint8Array(plan.body) });
+          if (res.status === 201) {
+            const r = (await res.json()) as { id: string; version: number; sha256: string };
+            acknowledged.push({ ...r, body: plan.body });
+            if (acknowledged.length >= 25 && !killed) { killed = true; server.child.kill('SIGKILL'); }
+          }
+        } catch {
+          return; // the connection died with the server: no 201, so no promise was made
+        }
+      }
+    };
+    await Promise.all([client(), client(), client(), client()]);
+    assert.equal(await server.exited, null, 'killed by a signal');
+    assert.ok(acknowledged.length >= 25);
+    assert.ok(sent > acknowledged.length, 'some requests were still in flight when it died');
+
+    const again = await serveProcess(dataDir);
+    try {
+      for (const a of acknowledged) {
+        const file = await fetch(`${again.url}/api/submissions/${a.id}/file`, { headers: { authorization: `Bearer ${admin}` } });
+        assert.equal(file.status, 200, a.id);
+        const bytes = Buffer.from(await file.arrayBuffer());
+        assert.ok(bytes.equals(a.body), `submission ${a.id} (v${a.version}) is byte-identical`);
+        assert.equal(sha256(bytes), a.sha256);
+      }
+      const list = (await (await fetch(`${again.url}/api/submissions`, { headers: { authorization: `Bearer ${key}` } })).json()) as Array<{ version: number }>;
+      const versions = list.map((r) => r.version).sort((x, y) => x - y);
+      assert.deepEqual(versions, versions.map((_, i) => i + 1), 'versions run 1..n with no gap or repeat');
+      assert.ok(!again.stdout().includes(key) && !server.stdout().includes(key) && !again.stdout().includes(admin), 'no key in the logs');
+    } finally {
+      again.child.kill('SIGTERM');
+      assert.equal(await again.exited, 0);
+    }
+    const db = new Database(join(dataDir, DATABASE_FILE), { readonly: true });
+    try {
+      assert.equal(db.pragma('integrity_check', { simple: true }), 'ok');
+      const { n } = db.prepare('SELECT count(*) AS n FROM submissions').get() as { n: number };
+      assert.ok(n >= acknowledged.length);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('finishes a request in flight on SIGTERM, refuses new connections, then exits 0', async () => {
+    const server = await serveProcess(dataDir);
+    const plan = plans[0]!;
+    const half = Math.floor(plan.body.length / 2);
+    let sentFirstHalf!: () => void;
+    const firstHalfSent = new Promise<void>((r) => { sentFirstHalf = r; });
+    const response = new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = http.request(`${server.url}/api/validate`, { method: 'POST', headers: { 'content-type': plan.type, 'content-length': plan.body.length } }, (res) => {
+        let body = '';
+        res.on('data', (c) => { body += c; });
+        res.on('end', () => resolve({ status: res.statusCode!, body }));
+      });
+      req.on('error', reject);
+      req.write(plan.body.subarray(0, half), () => sentFirstHalf());
+      // The rest follows once the server has been told to stop.
+      void firstHalfSent.then(() => setTimeout(() => {
+        server.child.kill('SIGTERM');
+        setTimeout(() => req.end(plan.body.subarray(half)), 500);
+      }, 200));
+    });
+    await firstHalfSent;
+    await new Promise((r) => setTimeout(r, 400));
+    // Told to stop: new connections are refused while the old request is still being sent.
+    await assert.rejects(fetch(`${server.url}/api/health`));
+    const res = await response;
+    assert.equal(res.status, 200, res.body);
+    assert.equal(JSON.parse(res.body).valid, true);
+    assert.equal(await server.exited, 0);
+    assert.match(server.stdout(), /"signal":"SIGTERM"/);
+  });
+});
