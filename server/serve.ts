@@ -7,6 +7,8 @@ import type { AddressInfo, Socket } from 'node:net';
 import { resolve } from 'node:path';
 import pino, { type Logger } from 'pino';
 import { createApp, type AppOptions, type Limits } from './http/app';
+import { queuedCheck } from './http/check';
+import { CheckPool, defaultPoolSize } from './http/checkPool';
 import { certificateFromFiles, developmentCertificate, type TlsFiles } from './certs';
 import { loadOrganisations } from './organisations';
 import { Store } from './store/store';
@@ -25,6 +27,8 @@ export interface ServerOptions {
   limits?: Partial<Limits>;
   today?: AppOptions['today'];
   trustProxy?: AppOptions['trustProxy'];
+  /** Worker threads that read workbooks (default one per CPU, up to 8); 0 reads them on the main thread. */
+  workers?: number;
   /** How long close() waits for requests in flight before cutting them off, ms. */
   shutdownGraceMs?: number;
 }
@@ -44,6 +48,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   const dataDir = resolve(opts.dataDir ?? 'data');
   const logger = opts.logger ?? pino({ level: 'info' });
   const store = new Store(dataDir);
+  let pool: CheckPool | undefined;
   try {
     store.seedOrganisations(() => loadOrganisations());
     let tls: TlsFiles | undefined;
@@ -53,7 +58,12 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
       if (Boolean(certPath) !== Boolean(keyPath)) throw new Error('Give both a certificate and its key (--cert and --key, or NAOME_TLS_CERT and NAOME_TLS_KEY).');
       tls = certPath && keyPath ? certificateFromFiles(certPath, keyPath) : await developmentCertificate(dataDir);
     }
-    const app = createApp({ store, logger, limits: opts.limits, today: opts.today, trustProxy: opts.trustProxy });
+    const workers = opts.workers ?? defaultPoolSize();
+    pool = workers > 0 ? new CheckPool(workers) : undefined;
+    const check = pool
+      ? queuedCheck((upload, o) => pool!.check(upload.bytes, { file: upload.fileName, organisations: o.organisations, today: o.today, templates: o.templates }), workers)
+      : queuedCheck();
+    const app = createApp({ store, logger, limits: opts.limits, today: opts.today, trustProxy: opts.trustProxy, check });
     const server = tls ? https.createServer({ cert: tls.cert, key: tls.key }, app) : http.createServer(app);
     server.requestTimeout = 60_000;
     server.headersTimeout = 20_000;
@@ -79,13 +89,14 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
       server.close(() => {
         clearTimeout(grace);
         store.close();
-        done();
+        void (pool?.close() ?? Promise.resolve()).then(done);
       });
       // Idle keep-alive connections would hold close() open; busy ones are closed once their response is sent.
       server.closeIdleConnections();
     }));
     return { url, port, dataDir, store, logger, tls, close };
   } catch (err) {
+    await pool?.close();
     store.close();
     throw err;
   }

@@ -49,7 +49,8 @@ export function isIsoDate(s: string | null | undefined): s is string {
 export function serialToIso(serial: number, date1904 = false): string | null {
   if (!Number.isFinite(serial) || serial < 1 || serial > 2958465) return null;
   const day = Math.floor(serial);
-  const epoch = date1904 ? Date.UTC(1904, 0, 1) : Date.UTC(1899, 11, 30);
+  // Excel's 1900 system counts a 29 Feb 1900 that never was: serials before it start a day later.
+  const epoch = date1904 ? Date.UTC(1904, 0, 1) : day < 60 ? Date.UTC(1899, 11, 31) : Date.UTC(1899, 11, 30);
   return isoDate(new Date(epoch + day * 86400000));
 }
 

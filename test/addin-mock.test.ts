@@ -1,12 +1,13 @@
 // The add-in's Excel API code (addin/src/createPlan.ts, readPlan.ts) run against office-addin-mock: OfficeMockObject
 // objects modelling the Excel API parts the add-in uses (addin/mock/excelMock.ts), with context.sync() counted.
 import assert from 'node:assert/strict';
+import ExcelJS from 'exceljs';
 import { todayIso } from '../shared/cells';
 import { LISTS_SHEET, PLAN_SHEET, columnOf, definedNames, planLayout, type PlanLayout } from '../shared/layout';
 import { organisationLabel } from '../shared/organisations';
 import { currentTemplate } from '../shared/template';
 import { BASE_FONT, DEADLINE_NUMBER_FORMAT, STYLES, printSetup, listsSheetCells, overdueRule, validationsFor } from '../shared/workbookSpec';
-import { createPlan } from '../addin/src/createPlan';
+import { cellInput, charsToPoints, createPlan } from '../addin/src/createPlan';
 import { checkOpenWorkbook, selectCell } from '../addin/src/readPlan';
 import { ExcelWorkbookModel, cellsOf } from '../addin/mock/excelMock';
 import { loadOrganisations } from '../server/organisations';
@@ -118,6 +119,70 @@ describe('Excel add-in with office-addin-mock (OfficeMockObject model of the Exc
     assert.deepEqual(plan.pageLayout, {}, 'no print setup unless ExcelApi 1.9 is there');
   });
 
+  it('Create plan builds the same workbook as the exceljs writer behind naome template, cell for cell', async () => {
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(await writePlanWorkbook({ organisations, organisation: 'RGT' }) as unknown as ArrayBuffer);
+    const model = new ExcelWorkbookModel([]);
+    assert.equal((await createPlan(model.context(), { organisations, organisation: 'RGT' })).ok, true);
+
+    assert.deepEqual(model.sheets.map((s) => [s.name, s.visibility.toLowerCase()]), wb.worksheets.map((w) => [w.name, w.state]));
+    const unquote = (ref: string) => ref.replace(/^=/, '').replace(/'([A-Za-z0-9_]+)'!/, '$1!');
+    assert.deepEqual(
+      Object.fromEntries([...model.names].map(([n, r]) => [n, unquote(r)])),
+      Object.fromEntries(wb.definedNames.model.map((d: { name: string; ranges: string[] }) => [d.name, unquote(d.ranges[0]!)])),
+    );
+
+    for (const ws of wb.worksheets) {
+      const sheet = model.sheet(ws.name)!;
+      const values = new Map<string, unknown>();
+      ws.eachRow((row) => row.eachCell((cell) => { if (cell.type !== ExcelJS.ValueType.Merge && cell.value !== null) values.set(cell.address, cell.value); }));
+      assert.deepEqual(new Map([...sheet.values].sort()), new Map([...values].sort()), `${ws.name} values`);
+      assert.deepEqual([...sheet.merges].sort(), [...(ws as unknown as { model: { merges: string[] } }).model.merges].sort(), `${ws.name} merges`);
+      assert.equal(sheet.protection.protected, !!(ws as unknown as { sheetProtection?: { sheet?: boolean } }).sheetProtection?.sheet, `${ws.name} protected`);
+    }
+
+    const ws = wb.getWorksheet(PLAN_SHEET)!;
+    const plan = model.sheet(PLAN_SHEET)!;
+    const argb = (c: { argb?: string } | undefined) => (c?.argb ? `#${c.argb.slice(2)}` : undefined);
+    const dvs = (ws as unknown as { dataValidations: { model: Record<string, ExcelJS.DataValidation> } }).dataValidations.model;
+    for (let r = 1; r <= layout.lastRow; r++) {
+      for (const col of ['A', 'B', 'C', 'D', 'E', 'F', 'G', 'H']) {
+        const addr = `${col}${r}`;
+        const cell = ws.getCell(addr);
+        const f = plan.formats.get(addr);
+        // Merged cells take their look from the first cell; compare the cells the layout styles.
+        if (cell.type === ExcelJS.ValueType.Merge || !f?.fill && !cell.fill) {
+          if (cell.type !== ExcelJS.ValueType.Merge) assert.equal(f?.locked ?? true, cell.protection?.locked !== false, `${addr} locked`);
+          continue;
+        }
+        assert.equal(f?.fill, argb((cell.fill as ExcelJS.FillPattern | undefined)?.fgColor), `${addr} fill`);
+        assert.equal(!!f?.font.bold, !!cell.font?.bold, `${addr} bold`);
+        assert.equal(f?.font.size ?? BASE_FONT.size, cell.font?.size ?? BASE_FONT.size, `${addr} size`);
+        assert.equal(f?.font.color, argb(cell.font?.color), `${addr} colour`);
+        assert.equal(f?.wrapText, !!cell.alignment?.wrapText, `${addr} wrap`);
+        assert.equal(f?.locked, cell.protection?.locked !== false, `${addr} locked`);
+        assert.equal(plan.numberFormats.get(addr) ?? 'General', cell.numFmt ?? 'General', `${addr} number format`);
+        const mine = plan.validations.find((v) => v.cells.has(addr));
+        const theirs = dvs[addr];
+        assert.equal(!!mine, !!theirs, `${addr} validation`);
+        if (mine && theirs) {
+          assert.equal(mine.rule?.list ? 'list' : 'date', theirs.type, `${addr} validation type`);
+          if (theirs.type === 'list') assert.equal(mine.rule!.list!.source, `=${theirs.formulae[0]}`);
+          else assert.deepEqual([mine.rule!.date!.formula1, mine.rule!.date!.formula2], theirs.formulae.map((d) => (d as Date).toISOString().slice(0, 10)));
+          assert.deepEqual([mine.prompt?.title, mine.prompt?.message, mine.errorAlert?.title, mine.errorAlert?.message, mine.errorAlert?.style.toLowerCase()],
+            [theirs.promptTitle, theirs.prompt, theirs.errorTitle, theirs.error, theirs.errorStyle], `${addr} prompt and alert`);
+        }
+      }
+    }
+    for (const c of ['A', 'B', 'C', 'D', 'E', 'F', 'G', 'H']) assert.equal(plan.columnWidths.get(c), charsToPoints(ws.getColumn(c).width!), `column ${c} width`);
+    for (let r = 1; r <= layout.lastRow; r++) assert.equal(plan.rowHeights.get(r), ws.getRow(r).height, `row ${r} height`);
+    assert.deepEqual(plan.conditionalFormats.map((c) => [c.range, c.formula, c.fill, c.font.bold, c.font.color]),
+      (ws as unknown as { conditionalFormattings: ExcelJS.ConditionalFormattingOptions[] }).conditionalFormattings.map((c) => {
+        const rule = c.rules[0] as ExcelJS.ExpressionRuleType;
+        return [c.ref, `=${rule.formulae![0]}`, argb((rule.style!.fill as ExcelJS.FillPattern).bgColor), rule.style!.font!.bold, argb(rule.style!.font!.color)];
+      }));
+  });
+
   it('Create plan applies the spec\'s print setup where ExcelApi 1.9 is supported, still in 3 round trips', async () => {
     const model = new ExcelWorkbookModel();
     await createPlan(model.context(), { organisations, printSetup: true });
@@ -141,6 +206,21 @@ describe('Excel add-in with office-addin-mock (OfficeMockObject model of the Exc
     assert.match((again as { message: string }).message, /already has a sheet named 'Action plan'.*Check/);
     const unknown = await createPlan(new ExcelWorkbookModel().context(), { organisations, organisation: 'ZZZ99' });
     assert.match((unknown as { message: string }).message, /ZZZ99 is not in the list/);
+  });
+
+  it('text that Excel would turn into a number, boolean or formula is written with the apostrophe that keeps it text', async () => {
+    assert.equal(cellInput('2025'), "'2025");
+    assert.equal(cellInput('31/12/2026'), "'31/12/2026");
+    assert.equal(cellInput('TRUE'), "'TRUE");
+    assert.equal(cellInput('=SUM(A1)'), "'=SUM(A1)");
+    assert.equal(cellInput('- bullet'), "'- bullet");
+    for (const plain of ['1. Action not started', 'High', 'RGT – Cambridge University Hospitals NHS Foundation Trust', 'Key 1']) assert.equal(cellInput(plain), plain);
+    assert.equal(cellInput(3), 3);
+    const model = new ExcelWorkbookModel();
+    const ctx = model.context();
+    ctx.workbook.worksheets.getItem('Sheet1').getRange('A1:B1').values = [[cellInput('2025'), cellInput('2025')]];
+    await ctx.sync();
+    assert.equal(model.getCell('Sheet1', 'A1'), '2025');
   });
 
   it('office-addin-mock: a property read before load and sync is its error string, not a value', async () => {

@@ -344,8 +344,10 @@ describe('naome collate (real workbooks in a folder, outputs read by exceljs and
     // A plan named oddly, given explicitly: read all the same.
     await add(join(dir, 'extra', 'e3-plan.dat'), e3!, planWith(e3!.code), day(7));
 
-    const out = await run(process.execPath, [NAOME, 'collate', '-o', join(dir, 'national.xlsx'), '--csv', join(dir, 'actions.csv'),
-      '--today', today, inbox, join(dir, 'extra', 'e3-plan.dat')]);
+    const collate = (jobs: number, name: string) => run(process.execPath, [NAOME, 'collate', '-o', join(dir, `${name}.xlsx`),
+      '--csv', join(dir, `${name}.csv`), '--today', today, '--jobs', String(jobs), inbox, join(dir, 'extra', 'e3-plan.dat')]);
+    // Read by two worker threads, and again in the main thread alone: the outputs must not depend on it.
+    const [out] = await Promise.all([collate(2, 'national'), collate(1, 'single')]);
     ({ stdout, stderr } = out);
     seen = await readWithOpenpyxl(join(dir, 'national.xlsx'));
     viaExceljs = (await readWithExceljs(join(dir, 'national.xlsx'))).sheets;
@@ -454,12 +456,17 @@ describe('naome collate (real workbooks in a folder, outputs read by exceljs and
     assert.ok(texts.some((t) => t.startsWith(`'${HOSTILE}`)));
     assert.ok(texts.includes("'@SUM(1) Dr Ruth Evans"));
 
-    const csv = await readFile(join(dir, 'actions.csv'));
+    const csv = await readFile(join(dir, 'national.csv'));
     assert.deepEqual([...csv.subarray(0, 3)], [0xef, 0xbb, 0xbf]);
     const records = parseCsv(csv.toString('utf8').slice(1));
     // The same rows as the Actions sheet, field for field (dates as ISO text).
     assert.deepEqual(records, seen.Actions!.rows.map((r) => r.map((v) => (v === null ? '' : typeof v === 'string' && /^\d{4}-\d\d-\d\dT/.test(v) ? `${v}Z` : String(v)))));
     for (const f of records.flat()) assert.doesNotMatch(f, /^[=+\-@\t\r]/);
+  });
+
+  it('gives the same outputs whether files are read by worker threads or one by one in the main thread', async () => {
+    assert.deepEqual(await readFile(join(dir, 'single.csv')), await readFile(join(dir, 'national.csv')));
+    assert.deepEqual((await readWithExceljs(join(dir, 'single.xlsx'))).sheets, viaExceljs);
   });
 
   it('exits 2 when misused or given nothing to read', async () => {

@@ -116,6 +116,9 @@ describe('web pages in headless Chromium', function () {
   it('both pages: labelled controls, a live region, reduced motion respected', async () => {
     await page.goto(new URL('/', server.url).href);
     assert.deepEqual(await accessibilityProblems(page), []);
+    // Focus is visible: reaching the first field by keyboard draws the focus ring.
+    await tabTo(page, 'org');
+    assert.equal(await page.$eval('#org', (e) => getComputedStyle(e).outlineStyle), 'solid');
     const transition = await page.$eval('#drop', (e) => getComputedStyle(e).transitionDuration);
     assert.equal(transition, '0s', 'no transition when the reader asks for reduced motion');
     await page.goto(new URL('/admin', server.url).href);
@@ -256,7 +259,10 @@ describe('web pages in headless Chromium', function () {
       assert.equal(saved.version, 2);
       assert.equal(saved.sha256, sha);
       assert.equal(saved.organisation.code, 'RGT');
-      // … and printed: the print stylesheet shows the receipt and nothing of the form.
+      // … and printed: the Print button opens the browser's print (headless Chromium returns at once) and the print
+      // stylesheet shows the receipt and nothing of the form.
+      await page.getByRole('button', { name: 'Print receipt' }).click();
+      assert.equal(await page.evaluate(() => document.title), 'Submit your local action plan – NAoMe');
       await screenshot(page, 'page-submit-receipt.png', true);
       await page.emulateMedia({ media: 'print' });
       assert.equal(await page.isVisible('#receipt-details'), true);
@@ -397,6 +403,7 @@ describe('web pages in headless Chromium', function () {
 
       await page.getByLabel('Filter').fill('RGR');
       assert.equal(await page.locator('#orgs tbody tr').count(), 1);
+      await liveText(page, new RegExp(`^Showing 1 of ${all.length} organisations`));
       await page.getByLabel('Filter').fill('');
       await page.getByLabel('Only those not yet submitted').check();
       assert.equal(await page.locator('#orgs tbody tr').count(), missing);
@@ -441,6 +448,7 @@ describe('web pages in headless Chromium', function () {
       page.once('dialog', (d) => d.accept());
       await page.locator('tr[data-code="RTH"]').getByRole('button', { name: /Revoke key of RTH/ }).click();
       await liveText(page, /Key revoked for RTH/);
+      assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Issue key for RTH', 'focus stays in the row');
       assert.match(await page.locator('tr[data-code="RTH"]').textContent() ?? '', /None/);
       assert.equal((await submit()).status, 401);
     });

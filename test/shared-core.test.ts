@@ -17,6 +17,8 @@ describe('shared core: cell values', () => {
     assert.equal(serialToIso(46387 - 1462, true), '2026-12-31');
     assert.equal(isoToSerial('2026-12-31'), 46387);
     assert.equal(serialToIso(-5), null);
+    assert.equal(serialToIso(5), '1900-01-05');
+    assert.equal(serialToIso(61), '1900-03-01');
   });
   it('normalises deadlines to ISO or keeps the text as typed', () => {
     assert.equal(cellDate(new Date(Date.UTC(2026, 11, 31))), '2026-12-31');

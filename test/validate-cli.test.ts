@@ -2,7 +2,7 @@
 // filled through exceljs, a non-xlsx file, a missing file. Exit status, readable output and the --json shape.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,7 +38,7 @@ describe('naome validate (command line)', function () {
     good: () => ['validate', ...slow, '--today', today, 'good.xlsx'],
     bad: () => ['validate', ...slow, '--today', today, 'bad.xlsx'],
     json: () => ['validate', ...slow, '--json', '--today', today, 'bad.xlsx', 'good.xlsx'],
-    csv: () => ['validate', ...slow, '--json', 'plan.csv'],
+    csv: () => ['validate', ...slow, '--json', 'plan.csv', 'big.xlsx'],
     missing: (d) => ['validate', ...slow, '--today', today, 'good.xlsx', 'missing.xlsx', d],
     help: () => ['validate', '--help'],
     none: () => ['validate'],
@@ -56,6 +56,8 @@ describe('naome validate (command line)', function () {
     bad.header.auditLead = null;
     await writeFile(join(dir, 'bad.xlsx'), await fillWorkbook(blank, bad));
     await writeFile(join(dir, 'plan.csv'), 'organisation,action\nRGT,Review the dashboard\n');
+    await writeFile(join(dir, 'big.xlsx'), '');
+    await truncate(join(dir, 'big.xlsx'), 11 * 1024 * 1024); // sparse: past the 10 MB limit, refused before reading
     // The runs go two at a time (one per core of the CI machine); the tests below look at their results.
     const queue = Object.keys(ARGS);
     const worker = async () => {
@@ -111,14 +113,15 @@ describe('naome validate (command line)', function () {
     });
   });
 
-  it('refuses a file that is not an .xlsx with its reason, exit 2', () => {
+  it('refuses a file that is not an .xlsx, or is too large, with its reason, exit 2', () => {
     const run = runs.csv!;
     assert.equal(run.code, 2, run.stderr);
-    const [result] = JSON.parse(run.stdout) as Array<{ readable: boolean; valid: boolean; template: unknown; findings: Array<{ code: string }> }>;
-    assert.equal(result!.readable, false);
-    assert.equal(result!.valid, false);
-    assert.equal(result!.template, null);
-    assert.deepEqual(result!.findings.map((f) => f.code), ['FILE_CSV']);
+    const results = JSON.parse(run.stdout) as Array<{ file: string; readable: boolean; valid: boolean; template: unknown; findings: Array<{ code: string; message: string }> }>;
+    assert.deepEqual(results.map((r) => [r.file, r.readable, r.valid, r.template, r.findings.map((f) => f.code)]), [
+      ['plan.csv', false, false, null, ['FILE_CSV']],
+      ['big.xlsx', false, false, null, ['FILE_TOO_LARGE']],
+    ]);
+    assert.match(results[1]!.findings[0]!.message, /The file is 11 MB; files are limited to 10 MB/);
   });
 
   it('names a missing file, goes on with the others, and exits 2', () => {

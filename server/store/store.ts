@@ -76,6 +76,9 @@ function receiptOf(row: SubmissionRow, result: ValidationResult = JSON.parse(row
 export class Store {
   readonly db: Database.Database;
   readonly path: string;
+  private readonly statements = new Map<string, Database.Statement>();
+  /** The list is read on every check and changes only when the admin replaces it. */
+  private organisationsCache: Organisation[] | undefined;
 
   constructor(dataDir: string) {
     mkdirSync(dataDir, { recursive: true });
@@ -88,38 +91,47 @@ export class Store {
     migrate(this.db);
   }
 
+  /** A prepared statement, prepared once per SQL text. */
+  private sql(text: string): Database.Statement {
+    let stmt = this.statements.get(text);
+    if (!stmt) this.statements.set(text, (stmt = this.db.prepare(text)));
+    return stmt;
+  }
+
   close(): void {
     if (this.db.open) this.db.close();
   }
 
   // ── organisations ──────────────────────────────────────────────────────────────────────────────────────────────
   organisations(): Organisation[] {
-    return this.db.prepare('SELECT code, name, nation, region FROM organisations ORDER BY position').all() as Organisation[];
+    this.organisationsCache ??= this.sql('SELECT code, name, nation, region FROM organisations ORDER BY position').all() as Organisation[];
+    return this.organisationsCache;
   }
 
   organisation(code: string): Organisation | undefined {
-    return this.db.prepare('SELECT code, name, nation, region FROM organisations WHERE code = ?').get(code) as Organisation | undefined;
+    return this.sql('SELECT code, name, nation, region FROM organisations WHERE code = ?').get(code) as Organisation | undefined;
   }
 
   /** Replaces the whole list at once. Submissions and keys of organisations no longer listed are kept. */
   replaceOrganisations(list: Organisation[]): void {
-    const insert = this.db.prepare('INSERT INTO organisations (code, name, nation, region, position) VALUES (?, ?, ?, ?, ?)');
+    const insert = this.sql('INSERT INTO organisations (code, name, nation, region, position) VALUES (?, ?, ?, ?, ?)');
     this.db.transaction(() => {
-      this.db.prepare('DELETE FROM organisations').run();
+      this.sql('DELETE FROM organisations').run();
       list.forEach((o, i) => insert.run(o.code, o.name, o.nation, o.region, i));
     })();
+    this.organisationsCache = undefined;
   }
 
   /** Loads the list only into an empty database (first start); a list replaced later by the admin is kept. */
   seedOrganisations(list: () => Organisation[]): void {
-    const { n } = this.db.prepare('SELECT count(*) AS n FROM organisations').get() as { n: number };
+    const { n } = this.sql('SELECT count(*) AS n FROM organisations').get() as { n: number };
     if (n === 0) this.replaceOrganisations(list());
   }
 
   // ── keys (hashes only) ─────────────────────────────────────────────────────────────────────────────────────────
   /** The hash of the owner's current key ('admin' or an ODS code), or undefined when it has none. */
   activeKeyHash(owner: string): string | undefined {
-    const row = this.db.prepare('SELECT sha256 FROM keys WHERE owner = ? AND revoked_at IS NULL ORDER BY id DESC LIMIT 1').get(owner) as
+    const row = this.sql('SELECT sha256 FROM keys WHERE owner = ? AND revoked_at IS NULL ORDER BY id DESC LIMIT 1').get(owner) as
       | { sha256: string }
       | undefined;
     return row?.sha256;
@@ -128,19 +140,19 @@ export class Store {
   /** Records a new key for the owner and revokes any older one, atomically. */
   replaceKey(owner: string, sha256: string, now = new Date().toISOString()): void {
     this.db.transaction(() => {
-      this.db.prepare('UPDATE keys SET revoked_at = ? WHERE owner = ? AND revoked_at IS NULL').run(now, owner);
-      this.db.prepare('INSERT INTO keys (owner, sha256, created_at) VALUES (?, ?, ?)').run(owner, sha256, now);
+      this.sql('UPDATE keys SET revoked_at = ? WHERE owner = ? AND revoked_at IS NULL').run(now, owner);
+      this.sql('INSERT INTO keys (owner, sha256, created_at) VALUES (?, ?, ?)').run(owner, sha256, now);
     })();
   }
 
   /** Revokes the owner's key; false when it had none. */
   revokeKey(owner: string, now = new Date().toISOString()): boolean {
-    return this.db.prepare('UPDATE keys SET revoked_at = ? WHERE owner = ? AND revoked_at IS NULL').run(now, owner).changes > 0;
+    return this.sql('UPDATE keys SET revoked_at = ? WHERE owner = ? AND revoked_at IS NULL').run(now, owner).changes > 0;
   }
 
   /** The owners that hold a working key. */
   keyOwners(): Set<string> {
-    const rows = this.db.prepare('SELECT DISTINCT owner FROM keys WHERE revoked_at IS NULL').all() as Array<{ owner: string }>;
+    const rows = this.sql('SELECT DISTINCT owner FROM keys WHERE revoked_at IS NULL').all() as Array<{ owner: string }>;
     return new Set(rows.map((r) => r.owner));
   }
 
@@ -149,9 +161,8 @@ export class Store {
   addSubmission(s: NewSubmission): Receipt {
     const id = randomUUID();
     const version = this.db.transaction(() => {
-      const { v } = this.db.prepare('SELECT COALESCE(MAX(version), 0) + 1 AS v FROM submissions WHERE organisation = ?').get(s.organisation.code) as { v: number };
-      this.db
-        .prepare(
+      const { v } = this.sql('SELECT COALESCE(MAX(version), 0) + 1 AS v FROM submissions WHERE organisation = ?').get(s.organisation.code) as { v: number };
+      this.sql(
           `INSERT INTO submissions (id, organisation, version, received_at, sha256, format, file_name, bytes, plan_json, result_json)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
@@ -172,20 +183,20 @@ export class Store {
   /** Receipts, newest first: one organisation's, or everyone's when code is undefined. */
   receipts(code?: string): Receipt[] {
     const rows = (code === undefined
-      ? this.db.prepare(`SELECT ${RECEIPT_COLUMNS} FROM submissions ORDER BY rowid DESC`).all()
-      : this.db.prepare(`SELECT ${RECEIPT_COLUMNS} FROM submissions WHERE organisation = ? ORDER BY rowid DESC`).all(code)) as SubmissionRow[];
+      ? this.sql(`SELECT ${RECEIPT_COLUMNS} FROM submissions ORDER BY rowid DESC`).all()
+      : this.sql(`SELECT ${RECEIPT_COLUMNS} FROM submissions WHERE organisation = ? ORDER BY rowid DESC`).all(code)) as SubmissionRow[];
     return rows.map((r) => receiptOf(r));
   }
 
   submission(id: string): StoredSubmission | undefined {
-    const row = this.db.prepare(`SELECT ${RECEIPT_COLUMNS}, plan_json FROM submissions WHERE id = ?`).get(id) as SubmissionRow | undefined;
+    const row = this.sql(`SELECT ${RECEIPT_COLUMNS}, plan_json FROM submissions WHERE id = ?`).get(id) as SubmissionRow | undefined;
     if (!row) return undefined;
     const result = JSON.parse(row.result_json) as ValidationResult;
     return { receipt: receiptOf(row, result), plan: JSON.parse(row.plan_json!), result };
   }
 
   storedFile(id: string): StoredFile | undefined {
-    const row = this.db.prepare('SELECT organisation, format, file_name, bytes FROM submissions WHERE id = ?').get(id) as
+    const row = this.sql('SELECT organisation, format, file_name, bytes FROM submissions WHERE id = ?').get(id) as
       | { organisation: string; format: SubmissionFormat; file_name: string | null; bytes: Buffer }
       | undefined;
     return row && { organisation: row.organisation, format: row.format, fileName: row.file_name, bytes: row.bytes };
@@ -193,8 +204,7 @@ export class Store {
 
   /** Each organisation's latest submission, with its stored plan and result (for collation and the admin list). */
   latestSubmissions(): StoredSubmission[] {
-    const rows = this.db
-      .prepare(
+    const rows = this.sql(
         `SELECT ${RECEIPT_COLUMNS}, plan_json FROM submissions s
          WHERE version = (SELECT MAX(version) FROM submissions WHERE organisation = s.organisation)
          ORDER BY organisation`,
@@ -208,8 +218,7 @@ export class Store {
 
   /** Each organisation's latest receipt, without loading plans. */
   latestReceipts(): Map<string, Receipt> {
-    const rows = this.db
-      .prepare(
+    const rows = this.sql(
         `SELECT ${RECEIPT_COLUMNS} FROM submissions s
          WHERE version = (SELECT MAX(version) FROM submissions WHERE organisation = s.organisation)`,
       )

@@ -64,9 +64,11 @@ function organisationValue(code: string, organisations: Organisation[]): string 
 function writePlanSheet(wb: ExcelJS.Workbook, layout: PlanLayout, organisation: string | null): ExcelJS.Worksheet {
   const freeze = freezePanes(layout);
   const print = printSetup(layout);
+  // Opens on the first header field, where filling in starts.
+  const activeCell = layout.header[0]?.cell ?? 'A1';
   const ws = wb.addWorksheet(PLAN_SHEET, {
     properties: { defaultRowHeight: 15 },
-    views: [freeze ? { state: 'frozen', xSplit: freeze.cols, ySplit: freeze.rows, activeCell: 'C5' } : { state: 'normal', activeCell: 'C5' }],
+    views: [freeze ? { state: 'frozen', xSplit: freeze.cols, ySplit: freeze.rows, activeCell } : { state: 'normal', activeCell }],
     pageSetup: {
       paperSize: print.paperSizeCode as ExcelJS.PaperSize,
       orientation: print.orientation,
@@ -137,7 +139,7 @@ function writeListsSheet(wb: ExcelJS.Workbook, layout: PlanLayout): ExcelJS.Work
   ws.getColumn('B').width = 14;
   for (const list of Object.values(layout.lists)) ws.getColumn(list.col).width = Math.min(80, Math.max(20, ...list.values.map((v) => v.length)));
   for (const { cell, value } of listsSheetCells(layout)) ws.getCell(cell).value = value;
-  for (const cell of ['A1', 'A2', 'D1', 'E1', 'F1']) ws.getCell(cell).font = { bold: true };
+  for (const cell of ['A1', 'A2', ...Object.values(layout.lists).map((l) => `${l.col}1`)]) ws.getCell(cell).font = { bold: true };
   return ws;
 }
 

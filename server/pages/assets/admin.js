@@ -27,7 +27,7 @@ async function signIn(key) {
   const res = await adminCall('/api/admin/organisations', {}, key).catch((e) => e);
   if (res instanceof Error || !res.ok) {
     const message = res instanceof Error ? res.message
-      : res.status === 401 ? 'The admin key was not accepted. Check that you copied it in full; `naome keys admin` on the server prints a new one.'
+      : res.status === 401 ? 'The admin key was not accepted. Check that you copied it in full; on the server, the command naome keys admin prints a new one.'
       : messageFor(res, 'Signing in');
     signOut();
     fieldError(keyInput, keyError, message);
@@ -129,8 +129,15 @@ function row(o) {
     el('td', { class: 'nowrap' }, actions));
 }
 
-filter.addEventListener('input', render);
-onlyMissing.addEventListener('change', render);
+// Say how many rows are shown once typing pauses, so a screen reader hears the effect of the filter.
+let filterPause;
+const renderAndSay = () => {
+  render();
+  clearTimeout(filterPause);
+  filterPause = setTimeout(() => announce($('filter-count').textContent), 600);
+};
+filter.addEventListener('input', renderAndSay);
+onlyMissing.addEventListener('change', renderAndSay);
 
 // ---- Keys -------------------------------------------------------------------------------------------------------
 
@@ -156,6 +163,8 @@ async function revokeKey(o) {
   if (res instanceof Error) return showError(res.message);
   if (!res.ok) return showError(messageFor(res, 'Revoking the key'));
   await reload();
+  // The row was redrawn: keep keyboard focus in it rather than losing it to the top of the page.
+  tbody.querySelector(`tr[data-code="${CSS.escape(o.code)}"] button.secondary`)?.focus();
   announce(`Key revoked for ${o.code}.`);
 }
 

@@ -1,0 +1,91 @@
+// A fixed pool of worker threads running checkWorkbook, one job per worker at a time. A worker that dies (say, out of
+// its memory cap on a hostile file) answers its job with a "could not be read" finding and is replaced.
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { finding } from '../../shared/findings';
+import type { CheckOptions, CheckOutcome } from '../xlsx/checkWorkbook';
+import type { CheckJob } from './checkWorker';
+
+const BOOT = new URL('./workerBoot.mjs', import.meta.url);
+const ENTRY = new URL('./checkWorker.ts', import.meta.url).href;
+
+interface Slot {
+  worker: Worker;
+  ready: Promise<void>;
+  job?: { id: number; resolve: (o: CheckOutcome) => void; opts: CheckOptions };
+}
+
+export const defaultPoolSize = () => Math.max(1, Math.min(8, availableParallelism()));
+
+export class CheckPool {
+  private readonly slots: Slot[] = [];
+  private readonly waiting: Array<() => void> = [];
+  private nextId = 1;
+  private closed = false;
+
+  constructor(readonly size = defaultPoolSize(), private readonly memoryMb = 512) {
+    for (let i = 0; i < size; i++) this.slots.push(this.spawn());
+  }
+
+  private spawn(): Slot {
+    const worker = new Worker(BOOT, {
+      workerData: { entry: ENTRY },
+      resourceLimits: { maxOldGenerationSizeMb: this.memoryMb },
+      stdout: false,
+      stderr: false,
+    });
+    worker.unref();
+    let markReady!: () => void;
+    const slot: Slot = { worker, ready: new Promise((r) => (markReady = r)) };
+    worker.on('message', (m: { ready?: true; id?: number; outcome?: CheckOutcome }) => {
+      if (m.ready) return markReady();
+      if (slot.job && m.id === slot.job.id) this.finish(slot, m.outcome!);
+    });
+    const died = (why: string) => {
+      const index = this.slots.indexOf(slot);
+      if (index < 0) return;
+      if (slot.job) {
+        const { opts } = slot.job;
+        this.finish(slot, {
+          result: {
+            file: opts.file ?? null, valid: false, readable: false, template: null, organisation: null,
+            findings: [finding('FILE_CORRUPT', `The file could not be read: reading it ${why}. Save it again from Excel as .xlsx and send the new copy.`)],
+          },
+          plan: null,
+        });
+      }
+      if (!this.closed) this.slots[index] = this.spawn();
+    };
+    worker.on('error', (err) => died(err.message.includes('memory') ? 'needed more memory than any action plan does' : 'failed'));
+    worker.on('exit', () => died('stopped unexpectedly'));
+    return slot;
+  }
+
+  private finish(slot: Slot, outcome: CheckOutcome): void {
+    const job = slot.job!;
+    slot.job = undefined;
+    job.resolve(outcome);
+    this.waiting.shift()?.();
+  }
+
+  /** Checks a workbook on a free worker (waiting for one when all are busy). */
+  async check(bytes: Buffer, opts: CheckOptions): Promise<CheckOutcome> {
+    if (this.closed) throw new Error('The check pool is closed.');
+    let slot = this.slots.find((s) => !s.job);
+    while (!slot) {
+      await new Promise<void>((r) => this.waiting.push(r));
+      slot = this.slots.find((s) => !s.job);
+    }
+    const id = this.nextId++;
+    const done = new Promise<CheckOutcome>((resolve) => { slot!.job = { id, resolve, opts }; });
+    await slot.ready;
+    const job: CheckJob = { id, bytes: new Uint8Array(bytes), opts };
+    slot.worker.postMessage(job);
+    return done;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+  }
+}
