@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadOrganisations } from '../server/organisations';
@@ -78,6 +78,8 @@ export async function bench(): Promise<void> {
   const { distinct, repeated } = await generate();
   const out = await mkdtemp(join(tmpdir(), 'naome-bench-collate-out-'));
   try {
+    // Wall time on a shared machine says little without its load: print it beside the figures.
+    console.log(`machine: ${availableParallelism()} CPUs, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
     const startup = await runCli(['collate', '--help']);
     console.log(`command line start-up (naome collate --help): ${startup.wallMs.toFixed(0)} ms, ${startup.maxRssMb.toFixed(0)} MB`);
     for (const [label, dir, target] of [['200 plans (200 organisations)', distinct, 200], ['2,000 plans (200 organisations x 10)', repeated, 2000]] as const) {

@@ -67,7 +67,7 @@ const show = (label: string, r: Run) =>
 export async function bench(): Promise<void> {
   const organisations = loadOrganisations();
   const xlsx = await fillWorkbook(await writePlanWorkbook({ organisations }), goodPlanContent('RGT'));
-  const { plan } = await checkWorkbook(xlsx, { organisations });
+  const { plan } = await checkWorkbook(xlsx, { organisations, limits: { timeoutMs: 30_000 } });
   const json = Buffer.from(JSON.stringify(plan));
 
   const dataDir = mkdtempSync(join(tmpdir(), 'naome-bench-'));

@@ -61,7 +61,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     const workers = opts.workers ?? defaultPoolSize();
     pool = workers > 0 ? new CheckPool(workers) : undefined;
     const check = pool
-      ? queuedCheck((upload, o) => pool!.check(upload.bytes, { file: upload.fileName, organisations: o.organisations, today: o.today, templates: o.templates }), workers)
+      ? queuedCheck((upload, o) => pool!.check(upload.bytes, { file: upload.fileName, organisations: o.organisations, today: o.today, templates: o.templates, limits: o.readLimits }), workers)
       : queuedCheck();
     const app = createApp({ store, logger, limits: opts.limits, today: opts.today, trustProxy: opts.trustProxy, check });
     const server = tls ? https.createServer({ cert: tls.cert, key: tls.key }, app) : http.createServer(app);

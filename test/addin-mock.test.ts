@@ -10,6 +10,7 @@ import { BASE_FONT, DEADLINE_NUMBER_FORMAT, STYLES, printSetup, listsSheetCells,
 import { cellInput, charsToPoints, createPlan } from '../addin/src/createPlan';
 import { checkOpenWorkbook, selectCell } from '../addin/src/readPlan';
 import { ExcelWorkbookModel, cellsOf } from '../addin/mock/excelMock';
+import { openXlsx } from '../addin/mock/fromXlsx';
 import { loadOrganisations } from '../server/organisations';
 import { writePlanWorkbook } from '../server/xlsx/writePlanWorkbook';
 import { checkWorkbook } from '../server/xlsx/checkWorkbook';
@@ -254,6 +255,17 @@ describe('Excel add-in with office-addin-mock (OfficeMockObject model of the Exc
       assert.deepEqual(addin.result, file.result);
       if (name === 'correct') assert.deepEqual(addin.result.findings, [], 'the correct plan has no findings');
     }
+  });
+
+  it('Check on a plan workbook opened from its .xlsx file (a downloaded, filled plan) gives checkWorkbook\'s plan and findings', async () => {
+    const bytes = await fillWorkbook(await writePlanWorkbook({ organisations }), messyContent());
+    const today = todayIso();
+    const file = await checkWorkbook(bytes, { organisations, today, file: null });
+    const model = ExcelWorkbookModel.opened(await openXlsx(bytes));
+    const addin = await checkOpenWorkbook(model.context(), { organisations, today });
+    assert.ok(addin.result.findings.length > 5);
+    assert.deepEqual(addin.plan, file.plan);
+    assert.deepEqual(addin.result, file.result);
   });
 
   it('Check finds errors and warnings across recommendations on the messy content (so the equality above is not vacuous)', async () => {

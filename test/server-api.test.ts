@@ -14,7 +14,7 @@ const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest('he
 const organisations = loadOrganisations();
 
 async function planOf(bytes: Buffer): Promise<Plan> {
-  const { plan, result } = await checkWorkbook(bytes, { organisations });
+  const { plan, result } = await checkWorkbook(bytes, { organisations, limits: { timeoutMs: 30_000 } });
   assert.ok(plan, JSON.stringify(result.findings));
   return plan;
 }

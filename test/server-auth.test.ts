@@ -29,7 +29,7 @@ describe('service API: who may call what', function () {
   before(async () => {
     s = await startTestServer();
     const blank = (await call(s.url, 'GET', '/template.xlsx?org=RGT')).bytes;
-    const { plan } = await checkWorkbook(await fillWorkbook(blank, goodPlanContent('RGT')), { organisations: loadOrganisations() });
+    const { plan } = await checkWorkbook(await fillWorkbook(blank, goodPlanContent('RGT')), { organisations: loadOrganisations(), limits: { timeoutMs: 30_000 } });
     planJson = JSON.stringify(plan);
     key.replaced = await s.issueKey('RGT');
     key.own = await s.issueKey('RGT'); // replaces the first

@@ -285,7 +285,7 @@ describe('service process: SIGKILL and SIGTERM', function () {
     dataDir = mkdtempSync(join(tmpdir(), 'naome-crash-'));
     const blank = await writePlanWorkbook({ organisations });
     const xlsx = await fillWorkbook(blank, goodPlanContent('RGT'));
-    const { plan } = await checkWorkbook(xlsx, { organisations });
+    const { plan } = await checkWorkbook(xlsx, { organisations, limits: { timeoutMs: 30_000 } });
     plans = [{ type: XLSX_TYPE, body: xlsx }, { type: 'application/json', body: Buffer.from(JSON.stringify(plan)) }];
   });
   after(() => rmSync(dataDir, { recursive: true, force: true }));

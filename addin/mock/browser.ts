@@ -7,6 +7,8 @@ export interface MockHostOptions {
   host?: 'Excel' | 'Word' | null;
   /** The highest ExcelApi version the modelled Excel supports. */
   excelApi?: string;
+  /** Start with this workbook open (e.g. a downloaded plan, see fromXlsx.ts) instead of a blank one. */
+  workbook?: Parameters<typeof ExcelWorkbookModel.opened>[0];
 }
 
 const newer = (have: string, want: string) => {
@@ -15,7 +17,7 @@ const newer = (have: string, want: string) => {
 };
 
 export function install(opts: MockHostOptions = {}) {
-  const model = new ExcelWorkbookModel(['Sheet1']);
+  const model = opts.workbook ? ExcelWorkbookModel.opened(opts.workbook) : new ExcelWorkbookModel(['Sheet1']);
   const host = opts.host === undefined ? 'Excel' : opts.host;
   const g = globalThis as Record<string, unknown>;
   g.__excelModel = model;

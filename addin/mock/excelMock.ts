@@ -110,6 +110,21 @@ export class ExcelWorkbookModel {
     for (const n of sheetNames) this.addSheet(n);
   }
 
+  /** A workbook opened from a file: its sheets with their cells and number formats (see fromXlsx.ts). */
+  static opened(file: { date1904: boolean; sheets: Array<{ name: string; visibility: string; cells: Array<{ cell: string; value: CellValue; numberFormat?: string }> }> }) {
+    const model = new ExcelWorkbookModel([]);
+    model.date1904 = file.date1904;
+    for (const s of file.sheets) {
+      const sheet = model.addSheet(s.name);
+      sheet.visibility = s.visibility;
+      for (const c of s.cells) {
+        sheet.values.set(c.cell, c.value);
+        if (c.numberFormat) sheet.numberFormats.set(c.cell, c.numberFormat);
+      }
+    }
+    return model;
+  }
+
   sheet(name: string): SheetModel | undefined {
     return this.sheets.find((s) => s.name === name);
   }

@@ -40,6 +40,11 @@ export interface Limits {
   perClient: number;
   /** Requests per window with one key. */
   perKey: number;
+  /**
+   * Wall-clock limit on reading one workbook, ms. A plan reads in ~15 ms on an idle core; the reader's own guard stops
+   * bombs by size long before this. Generous, so an honest plan is never refused because the machine is busy.
+   */
+  readTimeoutMs: number;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -47,6 +52,7 @@ export const DEFAULT_LIMITS: Limits = {
   windowMs: 60_000,
   perClient: 3000,
   perKey: 1200,
+  readTimeoutMs: 15_000,
 };
 
 export interface AppOptions {
@@ -91,7 +97,9 @@ export function createApp(opts: AppOptions) {
   const pagesDir = opts.pagesDir ?? root('server/pages');
   const addinDir = opts.addinDir ?? root('dist/addin');
   const officeJsDir = opts.officeJsDir ?? root('node_modules/@microsoft/office-js/dist');
-  const checkOptions = (): CheckOptions => ({ organisations: store.organisations(), today: today(), templates });
+  const checkOptions = (): CheckOptions => ({
+    organisations: store.organisations(), today: today(), templates, readLimits: { maxBytes: limits.maxUploadBytes, timeoutMs: limits.readTimeoutMs },
+  });
 
   const app = express();
   app.disable('x-powered-by');

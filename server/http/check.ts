@@ -6,6 +6,7 @@ import { planSchema, type Plan } from '../../shared/plan';
 import { validatePlan } from '../../shared/rules';
 import { builtInTemplates, findTemplate, type Template } from '../../shared/template';
 import { checkWorkbook } from '../xlsx/checkWorkbook';
+import type { ReadLimits } from '../xlsx/limits';
 import { HttpError } from './errors';
 import type { Upload } from './uploads';
 
@@ -18,6 +19,8 @@ export interface CheckOptions {
   organisations: Organisation[];
   today: string;
   templates?: Template[];
+  /** The reader's limits (server/xlsx/limits.ts); the service gives its wall-clock limit more room than the CLI. */
+  readLimits?: Partial<ReadLimits>;
 }
 
 /** Parses a JSON body as a Plan; anything else is a 400 naming what is wrong. */
@@ -59,7 +62,7 @@ export function checkPlanJson(plan: Plan, opts: CheckOptions): Checked {
 /** Checks any upload. Never throws for a bad workbook (it gets a readable=false result); throws 400 for bad JSON. */
 export async function checkUpload(upload: Upload, opts: CheckOptions): Promise<Checked> {
   if (upload.format === 'json') return checkPlanJson(parsePlanJson(upload.bytes), opts);
-  return checkWorkbook(upload.bytes, { file: upload.fileName, organisations: opts.organisations, today: opts.today, templates: opts.templates });
+  return checkWorkbook(upload.bytes, { file: upload.fileName, organisations: opts.organisations, today: opts.today, templates: opts.templates, limits: opts.readLimits });
 }
 
 /**

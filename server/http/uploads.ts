@@ -73,6 +73,7 @@ function readMultipart(req: Request, limit: number): Promise<Upload> {
     let pending = 0;
     const finish = () => {
       if (pending > 0) return;
+      req.off('data', overall);
       req.unpipe(bb);
       if (failure) { drain(req); reject(failure); }
       else if (!upload) reject(new HttpError(400, 'NO_FILE', 'The form has no file: send the workbook in a form field named "file".'));
@@ -94,6 +95,19 @@ function readMultipart(req: Request, limit: number): Promise<Upload> {
     bb.on('close', () => { closed = true; finish(); });
     bb.on('filesLimit', () => { failure ??= new HttpError(400, 'TOO_MANY_FILES', 'Send one workbook at a time.'); });
     bb.on('partsLimit', () => { failure ??= new HttpError(400, 'BAD_MULTIPART', 'The form has too many parts.'); });
+    // busboy would read a huge form to its end, discarding it: cut it off once it is clearly over the limit.
+    let total = 0;
+    const overall = (chunk: Buffer) => {
+      total += chunk.length;
+      if (total > limit + 1024 * 1024 && !failure) {
+        failure = tooLarge(limit);
+        req.off('data', overall);
+        req.unpipe(bb);
+        drain(req);
+        reject(failure);
+      }
+    };
+    req.on('data', overall);
     bb.on('error', (err: Error) => {
       req.unpipe(bb);
       drain(req);

@@ -44,7 +44,9 @@ export async function checkWorkbook(bytes: Buffer, opts: CheckOptions): Promise<
 }
 
 async function check(bytes: Buffer, opts: CheckOptions, limits: ReadLimits, deadline: number): Promise<CheckOutcome> {
-  const guarded = await guardWorkbook(bytes, limits, [PLAN_SHEET, LISTS_SHEET], deadline);
+  // From the lists sheet only the template id and version are read: its other rows are never parsed.
+  const metaRow = Math.max(...[META.idCell, META.versionCell].map((cell) => Number(cell.replace(/^[A-Z]+/, ''))));
+  const guarded = await guardWorkbook(bytes, limits, { [PLAN_SHEET]: null, [LISTS_SHEET]: metaRow }, deadline);
   if (!guarded.ok) return refused(opts, guarded.finding);
   const read = await readWorkbook(guarded.workbook);
   if (!read.ok) return refused(opts, read.finding);

@@ -20,6 +20,8 @@ export interface GuardedWorkbook {
   /** The workbook counts dates from 1904 (workbookPr date1904 = 1 or true). */
   date1904: boolean;
 }
+/** The sheets to read, each with the last row needed (null: all of them; the rest are cut before parsing). */
+export type WantedSheets = Record<string, number | null>;
 export type GuardOutcome = { ok: true; workbook: GuardedWorkbook } | { ok: false; finding: Finding };
 
 /** Thrown inside the guard to stop at the first problem; turned into the one finding the caller gets. */
@@ -36,9 +38,9 @@ const SAVE_AS_XLSX = 'open it in Excel and use File > Save As > Excel Workbook (
 
 /**
  * Checks an upload and inflates the workbook part, its relationships, styles, shared strings and the sheets named in
- * `wantedSheets`. Never throws: a file that is refused gives one finding saying why and how to fix it.
+ * `wantedSheets` (sheet name → the last row the reader needs, or null for every row). Never throws: a file that is refused gives one finding saying why and how to fix it.
  */
-export async function guardWorkbook(bytes: Buffer, limits: ReadLimits, wantedSheets: string[], deadline = Infinity): Promise<GuardOutcome> {
+export async function guardWorkbook(bytes: Buffer, limits: ReadLimits, wantedSheets: WantedSheets, deadline = Infinity): Promise<GuardOutcome> {
   try {
     return { ok: true, workbook: await guard(bytes, limits, wantedSheets, deadline) };
   } catch (err) {
@@ -47,14 +49,14 @@ export async function guardWorkbook(bytes: Buffer, limits: ReadLimits, wantedShe
   }
 }
 
-async function guard(bytes: Buffer, limits: ReadLimits, wantedSheets: string[], deadline: number): Promise<GuardedWorkbook> {
+async function guard(bytes: Buffer, limits: ReadLimits, wantedSheets: WantedSheets, deadline: number): Promise<GuardedWorkbook> {
   refuseByKind(bytes, limits);
   const zip = await openZip(bytes);
   if (zip.entryCount > limits.maxEntries) {
     refuse('ZIP_TOO_MANY_ENTRIES', `The file holds ${zip.entryCount} parts; an .xlsx action plan has about 15 and at most ${limits.maxEntries} are accepted. Send the action plan workbook itself.`);
   }
   const entries = await readEntries(zip, limits);
-  const inflater = new Inflater(bytes, zip, entries, limits, deadline);
+  const inflater = new Inflater(bytes, entries, limits, deadline);
 
   if (entries.has('mimetype') && !entries.has('[content_types].xml')) {
     const mimetype = (await inflater.part('mimetype', false)).toString('latin1').trim();
@@ -87,7 +89,8 @@ async function guard(bytes: Buffer, limits: ReadLimits, wantedSheets: string[], 
     const rId = Object.entries(a).find(([k]) => /(^|:)id$/.test(k))?.[1] ?? '';
     const name = decodeXmlText(a.name ?? '');
     const target = rels.find((r) => r.id === rId && /\/worksheet$/.test(r.type))?.target;
-    const xml = target && wantedSheets.includes(name) && entries.has(target.toLowerCase()) ? await inflater.part(target, true, name) : null;
+    const wanted = Object.hasOwn(wantedSheets, name) && target && entries.has(target.toLowerCase());
+    const xml = wanted ? keepRows(await inflater.part(target, true, name), wantedSheets[name] ?? null) : null;
     sheets.push({ name, rId, xml });
   }
   const stylesRel = relOf('/styles');
@@ -180,7 +183,6 @@ class Inflater {
   private total = 0;
   constructor(
     private readonly bytes: Buffer,
-    private readonly zip: ZipFile,
     private readonly entries: Map<string, Entry>,
     private readonly limits: ReadLimits,
     private readonly deadline: number,
@@ -191,9 +193,7 @@ class Inflater {
     const entry = this.entries.get(path.toLowerCase());
     if (!entry) return refuse('FILE_CORRUPT', `The workbook refers to a part "${path}" that is missing. Save it again from Excel as .xlsx and send the new copy.`);
     if (entry.generalPurposeBitFlag & 0x1) refuse('FILE_ENCRYPTED', 'The parts of this zip are encrypted, so it cannot be read. Save the workbook again from Excel as .xlsx without a password.');
-    const { fileDataStart } = await new Promise<{ fileDataStart: number }>((resolve, reject) =>
-      this.zip.readLocalFileHeader(entry, { minimal: true }, (err, header) => (err ? reject(err) : resolve(header))));
-    const raw = this.bytes.subarray(fileDataStart, fileDataStart + entry.compressedSize);
+    const raw = this.bytes.subarray(...fileData(this.bytes, entry));
     const room = Math.min(this.limits.maxEntryBytes, this.limits.maxTotalBytes - this.total);
     let data: Buffer;
     if (entry.compressionMethod === 0) data = raw;
@@ -216,6 +216,36 @@ class Inflater {
     this.total += data.length;
     return xml ? checkXml(path, toUtf8(data), this.limits, sheet) : data;
   }
+}
+
+/** Where an entry's data lies: after its local header, whose name and extra field lengths may differ from the directory's. */
+function fileData(bytes: Buffer, entry: Entry): [number, number] {
+  const at = entry.relativeOffsetOfLocalHeader;
+  if (at + 30 > bytes.length || bytes.readUInt32LE(at) !== 0x04034b50) {
+    refuse('FILE_CORRUPT', 'The file is damaged: a part\'s header is missing. Save it again from Excel as .xlsx and send the new copy.');
+  }
+  const start = at + 30 + bytes.readUInt16LE(at + 26) + bytes.readUInt16LE(at + 28);
+  if (start + entry.compressedSize > bytes.length) {
+    refuse('FILE_CORRUPT', 'The file is damaged or incomplete: a part runs past the end of the file (it may have been cut short while uploading or copying). Save it again from Excel and send the new copy.');
+  }
+  return [start, start + entry.compressedSize];
+}
+
+/**
+ * Cuts a sheet's rows after `lastRow` (rows are stored in order, each naming its number), so exceljs does not parse
+ * rows the reader never looks at. A sheet whose rows do not all name their number is left whole.
+ */
+function keepRows(xml: Buffer, lastRow: number | null): Buffer {
+  if (lastRow === null) return xml;
+  const text = xml.toString('utf8');
+  for (const m of text.matchAll(/<(?:[\w.-]+:)?row(?=[\s/>])[^<>]*>/g)) {
+    const r = attributes(m[0]).r;
+    if (r === undefined || !/^\d+$/.test(r)) return xml;
+    if (Number(r) <= lastRow) continue;
+    const close = text.slice(m.index).search(/<\/(?:[\w.-]+:)?sheetData>/);
+    return close === -1 ? xml : Buffer.from(text.slice(0, m.index) + text.slice(m.index + close), 'utf8');
+  }
+  return xml;
 }
 
 /** XML parts may be UTF-16 (with a byte order mark); the scan and exceljs both read UTF-8. */

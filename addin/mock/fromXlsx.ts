@@ -1,0 +1,39 @@
+// Opens an .xlsx file "in Excel" for the tests: its sheets and cell values, as the Excel API would report them
+// (dates as serial numbers with their number format, formulas as their results), ready for ExcelWorkbookModel.
+// Node only (exceljs); used by test/addin-*.test.ts.
+import ExcelJS from 'exceljs';
+import { isoDate, isoToSerial } from '../../shared/cells';
+import type { CellValue } from './excelMock';
+
+export interface OpenedSheet {
+  name: string;
+  visibility: 'Visible' | 'Hidden';
+  cells: Array<{ cell: string; value: CellValue; numberFormat?: string }>;
+}
+
+function apiValue(v: ExcelJS.CellValue, date1904: boolean): CellValue | null {
+  if (v === null || v === undefined) return null;
+  if (v instanceof Date) return isoToSerial(isoDate(v)!) - (date1904 ? 1462 : 0);
+  if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return v;
+  if ('richText' in v) return v.richText.map((r) => r.text).join('');
+  if ('error' in v) return v.error;
+  if ('result' in v) return v.result === undefined ? null : apiValue(v.result as ExcelJS.CellValue, date1904);
+  if ('text' in v) return String(v.text);
+  return null;
+}
+
+export async function openXlsx(bytes: Buffer): Promise<{ date1904: boolean; sheets: OpenedSheet[] }> {
+  const wb = new ExcelJS.Workbook();
+  await wb.xlsx.load(bytes as unknown as ArrayBuffer);
+  const date1904 = !!(wb.properties as { date1904?: boolean }).date1904;
+  const sheets = wb.worksheets.map((ws) => {
+    const cells: OpenedSheet['cells'] = [];
+    ws.eachRow((row) => row.eachCell((c) => {
+      if (c.type === ExcelJS.ValueType.Merge) return;
+      const value = apiValue(c.value, date1904);
+      if (value !== null && value !== '') cells.push({ cell: c.address, value, ...(c.numFmt ? { numberFormat: c.numFmt } : {}) });
+    }));
+    return { name: ws.name, visibility: ws.state === 'visible' ? 'Visible' as const : 'Hidden' as const, cells };
+  });
+  return { date1904, sheets };
+}
