@@ -3,6 +3,8 @@
 import ExcelJS from 'exceljs';
 import { loadOrganisations } from '../server/organisations';
 import { checkWorkbook } from '../server/xlsx/checkWorkbook';
+import { guardWorkbook } from '../server/xlsx/guard';
+import { DEFAULT_LIMITS } from '../server/xlsx/limits';
 import { writePlanWorkbook } from '../server/xlsx/writePlanWorkbook';
 import { dateFromToday, fillWorkbook, goodPlanContent } from '../test/helpers/plans';
 
@@ -45,16 +47,20 @@ export async function bench(): Promise<void> {
   const rounds = 300;
   const bareTimes: number[] = [];
   const checkTimes: number[] = [];
-  // Interleaved, so both see the same garbage-collector and CPU conditions.
+  const guardTimes: number[] = [];
+  const guard = () => guardWorkbook(bytes, DEFAULT_LIMITS, { 'Action plan': null, Lists: 2 });
+  // Interleaved, so all see the same garbage-collector and CPU conditions.
   for (let i = 0; i < rounds; i++) {
     bareTimes.push(await time(bare));
     checkTimes.push(await time(check));
+    guardTimes.push(await time(guard));
   }
   const b = median(bareTimes);
   const c = median(checkTimes);
   console.log(`typical plan: ${(bytes.length / 1024).toFixed(1)} KB, ${first.plan!.actions.length} actions; medians of ${rounds} interleaved runs`);
   console.log(`  bare exceljs load:            ${b.toFixed(2)} ms`);
   console.log(`  checkWorkbook (guard+read+rules): ${c.toFixed(2)} ms`);
+  console.log(`  of which the guard alone:     ${median(guardTimes).toFixed(2)} ms`);
   console.log(`  ratio: ${(c / b).toFixed(2)}× (target ≤ 1.30×)`);
 }
 
