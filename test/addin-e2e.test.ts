@@ -11,7 +11,8 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { isoDate } from '../shared/cells';
 import { PLAN_SHEET } from '../shared/layout';
 import { call, startTestServer, type TestServer } from './helpers/server';
-import { contentCells, goodPlanContent } from './helpers/plans';
+import { contentCells, fillWorkbook, goodPlanContent } from './helpers/plans';
+import { openXlsx } from '../addin/mock/fromXlsx';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
@@ -77,7 +78,8 @@ describe('Excel add-in task pane in headless Chromium (Office/Excel from office-
     await page.selectOption('#org', 'RGT');
     await page.click('#create');
     await status(page).filter({ hasText: 'Plan created' }).waitFor();
-    assert.match(await status(page).innerText(), /Cambridge|RGT|Plan created for/);
+    assert.match(await status(page).innerText(), /Plan created for Cambridge University Hospitals/);
+    assert.match(await page.locator('#workbook-state').innerText(), /holds a NAoMe action plan/);
     assert.equal(await model<number>(page, `m.sheet('${PLAN_SHEET}').values.size > 100`), true);
     assert.equal(await model<boolean>(page, `m.sheet('${PLAN_SHEET}').protection.protected`), true);
     assert.equal(await model<string>(page, `String(m.sheet('Lists').values.get('B1'))`), 'naome-2025');
@@ -136,6 +138,29 @@ describe('Excel add-in task pane in headless Chromium (Office/Excel from office-
     assert.equal(stored.header.auditLead, 'Dr Priya Patel');
     const workbookText = await model<string>(page, 'JSON.stringify(m.sheets.map((s) => [...s.values.values()]))');
     assert.equal(workbookText.includes(key), false, 'the key is never written into the workbook');
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  it('recognises a downloaded plan opened in Excel and finds exactly what the service finds in the same file', async () => {
+    const download = await call(server.url, 'GET', '/template.xlsx?org=RGT');
+    assert.equal(download.status, 200);
+    const content = goodPlanContent('RGT');
+    content.header.auditLead = null;
+    content.actions.push({ recommendation: 2, action: 'Review', responsible: 'TBC', deadline: '31/02/2027', status: '7', priority: 'Urgent' });
+    const bytes = await fillWorkbook(download.bytes, content);
+    const service = await call(server.url, 'POST', '/api/validate', { body: bytes });
+    assert.equal(service.status, 200);
+
+    const { page, errors } = await openPane({ workbook: await openXlsx(bytes) });
+    await page.waitForFunction(() => document.getElementById('ready')?.textContent === 'ready');
+    assert.match(await page.locator('#workbook-state').innerText(), /holds a NAoMe action plan \(naome-2025, version 1\)/);
+    await page.click('#check');
+    await status(page).filter({ hasText: 'Check complete' }).waitFor();
+    const shown = await page.locator('#findings .finding').evaluateAll((els) => els.map((el) => `${el.querySelector('.cell')!.textContent}|${el.querySelector('.message')!.textContent}`));
+    const expected = (service.json.findings as Array<{ cell: string | null; message: string }>).map((f) => `${f.cell ?? ''}|${f.message}`);
+    assert.ok(expected.length >= 4, JSON.stringify(expected));
+    assert.deepEqual(shown.sort(), expected.sort());
     assert.deepEqual(errors, []);
     await page.close();
   });

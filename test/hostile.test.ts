@@ -265,5 +265,10 @@ describe('hostile uploads', function () {
     await assertRefused(big, 'FILE_TOO_LARGE', /limited to 10 MB/);
     const { result } = await checkWorkbook(plan, { organisations, limits: { maxRows: 50 } });
     assert.equal(result.findings[0]!.code, 'SHEET_TOO_LARGE');
+    // A plan takes exceljs well over a millisecond, so a 1 ms budget must run out, with its own finding.
+    const late = await checkWorkbook(plan, { organisations, limits: { timeoutMs: 1 } });
+    assert.deepEqual(late.result.findings.map((f) => f.code), ['READ_TIMEOUT']);
+    assert.match(late.result.findings[0]!.message, /longer than 1 ms/);
+    assert.equal(late.result.readable, false);
   });
 });

@@ -223,7 +223,7 @@ export class ExcelWorkbookModel {
         }
         const v = (t as Record<string, unknown>)[prop];
         if (typeof v === 'function' || (v !== undefined && typeof v !== 'object') || Array.isArray(v)) return v;
-        if (v instanceof OfficeMockObject && v !== undefined) return this.recorder(v as object, `${path}.${prop}`, apply);
+        if (v instanceof OfficeMockObject) return this.recorder(v as object, `${path}.${prop}`, apply);
         // A write-only navigation property (format, font, fill…): a recorder over an empty object.
         return this.recorder({}, `${path}.${prop}`, apply);
       },

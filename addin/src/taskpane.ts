@@ -137,6 +137,7 @@ async function onCreate() {
   const outcome = await Excel.run((ctx) => createPlan(ctx, { organisations, organisation: code, printSetup }));
   if (!outcome.ok) { announce(outcome.message, 'bad'); return; }
   renderFindings([], '');
+  showWorkbookState(outcome.template);
   announce(`Plan created${outcome.organisation ? ` for ${outcome.organisation.name}` : ''}. Fill in the yellow cells, then choose Check.`, 'good');
 }
 
@@ -192,6 +193,12 @@ function fillOrganisations() {
   }
 }
 
+function showWorkbookState(template: { id: string; version: number } | null) {
+  $('workbook-state').textContent = template
+    ? `This workbook holds a NAoMe action plan (${template.id}, version ${template.version}). Choose Check to check it.`
+    : 'This workbook has no action plan yet. Choose your organisation and Create plan.';
+}
+
 function showUnsupported(reason: string) {
   $('app').hidden = true;
   $('unsupported-reason').textContent = reason;
@@ -236,11 +243,7 @@ async function start() {
   }
   // Recognise a plan already in the workbook (e.g. a downloaded workbook opened in Excel).
   const found = await Excel.run((ctx) => readPlan(ctx)).catch(() => null);
-  if (found?.ok) {
-    $('workbook-state').textContent = `This workbook holds a NAoMe action plan (${found.template.id}, version ${found.template.version}). Choose Check to check it.`;
-  } else {
-    $('workbook-state').textContent = 'This workbook has no action plan yet. Choose your organisation and Create plan.';
-  }
+  showWorkbookState(found?.ok ? found.template : null);
   $('ready').textContent = 'ready';
 }
 

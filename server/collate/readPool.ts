@@ -8,7 +8,7 @@ import type { CollationEntry } from './collator';
 import { readReturnedFile, unreadableEntry, type ReadSetup } from './readFile';
 
 /** A worker's heap ceiling: a plan needs a few MB; a file that needs far more is refused rather than exhaust RAM. */
-const WORKER_HEAP_MB = 64;
+const WORKER_HEAP_MB = 128;
 const QUEUED_PER_WORKER = 2;
 
 /** The entries of `files`, in input order, read by up to `jobs` worker threads. */

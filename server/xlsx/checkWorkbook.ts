@@ -7,7 +7,7 @@ import type { Organisation } from '../../shared/organisations';
 import { extractPlan, identifyTemplate, type Plan } from '../../shared/plan';
 import { validatePlan } from '../../shared/rules';
 import { builtInTemplates, type Template } from '../../shared/template';
-import { guardWorkbook } from './guard';
+import { guardWorkbook, timeoutFinding } from './guard';
 import { resolveLimits, type ReadLimits } from './limits';
 import { readWorkbook } from './readWorkbook';
 
@@ -30,8 +30,7 @@ export async function checkWorkbook(bytes: Buffer, opts: CheckOptions): Promise<
   let timer: NodeJS.Timeout | undefined;
   // The guard bounds the work itself; this bounds the wall time too, for whatever the parser spends.
   const timeout = new Promise<CheckOutcome>((resolve) => {
-    timer = setTimeout(() => resolve(refused(opts, finding('READ_TIMEOUT',
-      `Reading the file took longer than ${limits.timeoutMs} ms, so it was stopped. An action plan reads in a few milliseconds: check that this is the action plan workbook, or save it again from Excel as .xlsx.`))), limits.timeoutMs);
+    timer = setTimeout(() => resolve(refused(opts, timeoutFinding(limits))), limits.timeoutMs);
   });
   try {
     return await Promise.race([check(bytes, opts, limits, Date.now() + limits.timeoutMs), timeout]);

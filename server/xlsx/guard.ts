@@ -34,11 +34,15 @@ const refuse = (code: Parameters<typeof finding>[0], message: string, where: Par
   throw new Refusal(finding(code, message, where));
 };
 
+export const timeoutFinding = (limits: ReadLimits): Finding => finding('READ_TIMEOUT',
+  `Reading the file took longer than ${limits.timeoutMs} ms, so it was stopped. An action plan reads in a few milliseconds: check that this is the action plan workbook, or save it again from Excel as .xlsx.`);
+
 const SAVE_AS_XLSX = 'open it in Excel and use File > Save As > Excel Workbook (.xlsx), then send the .xlsx file';
 
 /**
  * Checks an upload and inflates the workbook part, its relationships, styles, shared strings and the sheets named in
- * `wantedSheets` (sheet name → the last row the reader needs, or null for every row). Never throws: a file that is refused gives one finding saying why and how to fix it.
+ * `wantedSheets` (sheet name → the last row the reader needs, or null for every row). Never throws: a file that is
+ * refused gives one finding saying why and how to fix it.
  */
 export async function guardWorkbook(bytes: Buffer, limits: ReadLimits, wantedSheets: WantedSheets, deadline = Infinity): Promise<GuardOutcome> {
   try {
@@ -189,7 +193,7 @@ class Inflater {
   ) {}
 
   async part(path: string, xml: boolean, sheet?: string): Promise<Buffer> {
-    if (Date.now() > this.deadline) refuse('READ_TIMEOUT', `Reading the file took longer than ${this.limits.timeoutMs} ms, so it was stopped. An action plan reads in a few milliseconds: send the action plan workbook itself.`);
+    if (Date.now() > this.deadline) throw new Refusal(timeoutFinding(this.limits));
     const entry = this.entries.get(path.toLowerCase());
     if (!entry) return refuse('FILE_CORRUPT', `The workbook refers to a part "${path}" that is missing. Save it again from Excel as .xlsx and send the new copy.`);
     if (entry.generalPurposeBitFlag & 0x1) refuse('FILE_ENCRYPTED', 'The parts of this zip are encrypted, so it cannot be read. Save the workbook again from Excel as .xlsx without a password.');
