@@ -33,6 +33,7 @@ class ReadPool {
   /** Files to send: first any a crashed worker still held (other than the one that crashed it), then the rest. */
   private readonly retry: number[] = [];
   private next = 0;
+  private stopped = false;
 
   constructor(private readonly files: string[], private readonly setup: ReadSetup) {}
 
@@ -41,6 +42,7 @@ class ReadPool {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     await Promise.all(this.workers.map((w) => w.worker.terminate()));
   }
 
@@ -72,6 +74,8 @@ class ReadPool {
 
   private async addWorker(): Promise<void> {
     const slot = { worker: await startWorker(this.setup), ids: [] as number[] };
+    // A replacement that finished starting after the pool stopped must not keep the process alive.
+    if (this.stopped) return void (await slot.worker.terminate());
     this.workers.push(slot);
     slot.worker.on('message', (m: { id: number; entry: CollationEntry }) => {
       slot.ids.splice(slot.ids.indexOf(m.id), 1);
