@@ -26,12 +26,12 @@ describe('the sheetjs corpus: real spreadsheets that are not action plans', func
   this.timeout(120_000);
   const organisations = loadOrganisations();
 
-  it('refuses every file with a specific reason, and none throws or times out', async () => {
+  it('refuses every file with a specific reason, and none throws or takes over 2 s', async () => {
     const files = (await readdir(CORPUS)).sort();
     assert.ok(files.length >= 90, `corpus found at ${CORPUS}`);
     const seen = new Map<string, number>();
     for (const name of files) {
-      const { result, plan } = await checkWorkbook(await readFile(CORPUS + name), { organisations, file: name });
+      const { result, plan } = await checkWorkbook(await readFile(CORPUS + name), { organisations, file: name, limits: { timeoutMs: 2000 } });
       const ext = name.includes('.') ? name.slice(name.lastIndexOf('.') + 1).toLowerCase() : '';
       assert.equal(result.findings.length, 1, `${name}: ${JSON.stringify(result.findings)}`);
       const [f] = result.findings;

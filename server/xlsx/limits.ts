@@ -31,7 +31,9 @@ export const DEFAULT_LIMITS: Readonly<ReadLimits> = Object.freeze({
   maxXmlDepth: 64,
   maxRows: 10_000,
   maxCells: 200_000,
-  timeoutMs: 2000,
+  // A plan reads in ~20 ms; this only stops a runaway read. It is wall time, so it must leave room for a busy
+  // server checking many uploads at once.
+  timeoutMs: 10_000,
 });
 
 /** Small parts compress far better than any bomb needs to (a 40 KB run of empty styled rows can reach 300:1). */
