@@ -469,6 +469,23 @@ describe('naome collate (real workbooks in a folder, outputs read by exceljs and
     assert.deepEqual((await readWithExceljs(join(dir, 'single.xlsx'))).sheets, viaExceljs);
   });
 
+  it('uses the organisations list given with --orgs instead of the shipped one', async () => {
+    const orgs = [e1!, w1!, { code: 'ZZ001', name: 'Example Community Trust', nation: 'England', region: 'London' }];
+    const csvPath = join(dir, 'orgs.csv');
+    await writeFile(csvPath, ['ods_code,name,nation,nhs_england_region', ...orgs.map((o) => `${o.code},"${o.name}",${o.nation},${o.region}`)].join('\n'));
+    const out = join(dir, 'orgs.xlsx');
+    const r = await run(process.execPath, [NAOME, 'collate', '--orgs', csvPath, '--jobs', '1', '-o', out, '--today', today, join(dir, 'inbox')]);
+    assert.match(r.stdout, /Not returned: 1 of 3 organisations/);
+    const { sheets } = await readWithExceljs(out);
+    assert.deepEqual(sheets.get('Not returned')!.slice(1).map((row) => row[0]), ['ZZ001']);
+    assert.deepEqual(sheets.get('Organisations')!.slice(1).map((row) => row[0]).sort(), [e1!.code, w1!.code].sort());
+    // Plans of organisations missing from this list are not counted, and say why on the Problems sheet.
+    const problems = sheets.get('Problems')!;
+    const state = problems[0]!.indexOf('File state');
+    const source = problems[0]!.indexOf('Source');
+    assert.ok(problems.some((row) => String(row[source]).endsWith('eng2-new.xlsx') && row[state] === 'organisation not identified'));
+  });
+
   it('exits 2 when misused or given nothing to read', async () => {
     const empty = await mkdtemp(join(tmpdir(), 'naome-collate-empty-'));
     try {

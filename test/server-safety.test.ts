@@ -235,9 +235,13 @@ describe('service safety: hostile uploads, concurrency, limits, crashes and shut
   });
 
   it('logs method, path, status, time and organisation — never a key, a query or plan content', async () => {
+    const key = await s.issueKey('RGT');
+    assert.equal((await call(s.url, 'POST', '/api/submissions', { key, body: good })).status, 201);
     await call(s.url, 'GET', '/template.xlsx?org=RGT');
+    await call(s.url, 'GET', `/api/submissions/${s.adminKey}`); // a key pasted into the path by mistake
     const text = JSON.stringify(s.logs);
-    assert.ok(!text.includes(s.adminKey), 'no admin key');
+    assert.ok(!text.includes(s.adminKey) && !text.includes(key), 'no key');
+    assert.ok(text.includes('[key removed]'));
     assert.ok(!/naome_(admin|[A-Z0-9]{3,5})_[A-Za-z0-9_-]{20,}/.test(text), 'nothing shaped like a key');
     assert.ok(!text.includes('Dr Jane Smith') && !text.includes('Priya'), 'no names from plans');
     assert.ok(!text.includes('org=RGT'), 'no query strings');

@@ -73,7 +73,8 @@ export const serve: Command = {
     lines.push(
       `  - give each organisation its key:         npx naome keys issue ODS_CODE${dataFlag}  (or on the admin page)`,
       `  - organisations download their workbook:  ${server.url}/template.xlsx?org=ODS_CODE`,
-      `  - the Excel add-in: npx naome manifest, then sideload manifest.xml in Excel (Insert > Add-ins > Upload My Add-in)`,
+      `  - the Excel add-in: npx naome manifest --base-url ${server.url} -o manifest.xml (after npm run build:addin),`,
+      '    then sideload manifest.xml in Excel (Home > Add-ins > More add-ins > My add-ins > Upload My Add-in)',
       '',
       'Press Ctrl+C to stop.',
       '',

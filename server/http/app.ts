@@ -124,7 +124,8 @@ export function createApp(opts: AppOptions) {
       const ms = Number(process.hrtime.bigint() - start) / 1e6;
       logger.info({
         method: req.method,
-        path: req.originalUrl.split('?')[0]!.slice(0, 200),
+        // A key pasted into a URL by mistake must not reach the logs either.
+        path: req.originalUrl.split('?')[0]!.slice(0, 200).replace(/naome_\w+?_[A-Za-z0-9_-]{20,}/g, '[key removed]'),
         status: res.writableFinished ? res.statusCode : 499,
         ms: Math.round(ms * 10) / 10,
         org: ownerOf(res),

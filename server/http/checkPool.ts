@@ -12,8 +12,13 @@ const ENTRY = new URL('./checkWorker.ts', import.meta.url).href;
 interface Slot {
   worker: Worker;
   ready: Promise<void>;
-  job?: { id: number; resolve: (o: CheckOutcome) => void; opts: CheckOptions };
+  job?: { id: number; resolve: (o: CheckOutcome) => void; opts: CheckOptions; watchdog?: NodeJS.Timeout };
+  /** Set when the pool itself stopped the worker for taking too long. */
+  overran?: boolean;
 }
+
+/** Time a worker gets beyond the reader's own wall-clock limit before it is stopped from outside. */
+const WATCHDOG_GRACE_MS = 5_000;
 
 export const defaultPoolSize = () => Math.max(1, Math.min(8, availableParallelism()));
 
@@ -36,9 +41,10 @@ export class CheckPool {
     });
     worker.unref();
     let markReady!: () => void;
+    let started = false;
     const slot: Slot = { worker, ready: new Promise((r) => (markReady = r)) };
     worker.on('message', (m: { ready?: true; id?: number; outcome?: CheckOutcome }) => {
-      if (m.ready) return markReady();
+      if (m.ready) { started = true; return markReady(); }
       if (slot.job && m.id === slot.job.id) this.finish(slot, m.outcome!);
     });
     const died = (why: string) => {
@@ -46,15 +52,18 @@ export class CheckPool {
       if (index < 0) return;
       if (slot.job) {
         const { opts } = slot.job;
+        const f = slot.overran
+          ? finding('READ_TIMEOUT', 'Reading the file took far longer than any action plan needs, so it was stopped. Check that this is the action plan workbook, or save it again from Excel as .xlsx.')
+          : finding('FILE_CORRUPT', `The file could not be read: reading it ${why}. Save it again from Excel as .xlsx and send the new copy.`);
         this.finish(slot, {
-          result: {
-            file: opts.file ?? null, valid: false, readable: false, template: null, organisation: null,
-            findings: [finding('FILE_CORRUPT', `The file could not be read: reading it ${why}. Save it again from Excel as .xlsx and send the new copy.`)],
-          },
+          result: { file: opts.file ?? null, valid: false, readable: false, template: null, organisation: null, findings: [f] },
           plan: null,
         });
       }
-      if (!this.closed) this.slots[index] = this.spawn();
+      if (this.closed) return;
+      // A worker that could not even start would fail again at once: wait a moment rather than spin.
+      if (started) this.slots[index] = this.spawn();
+      else setTimeout(() => { if (!this.closed && this.slots[index] === slot) this.slots[index] = this.spawn(); }, 1000).unref();
     };
     worker.on('error', (err) => died(err.message.includes('memory') ? 'needed more memory than any action plan does' : 'failed'));
     worker.on('exit', () => died('stopped unexpectedly'));
@@ -63,6 +72,7 @@ export class CheckPool {
 
   private finish(slot: Slot, outcome: CheckOutcome): void {
     const job = slot.job!;
+    clearTimeout(job.watchdog);
     slot.job = undefined;
     job.resolve(outcome);
     this.waiting.shift()?.();
@@ -81,6 +91,13 @@ export class CheckPool {
     await slot.ready;
     const job: CheckJob = { id, bytes: new Uint8Array(bytes), opts };
     slot.worker.postMessage(job);
+    // The reader's own timer cannot fire while its thread is stuck in a loop: stop such a worker from here.
+    const limit = (opts.limits?.timeoutMs ?? 2_000) + WATCHDOG_GRACE_MS;
+    const s = slot;
+    if (s.job?.id === id) {
+      s.job.watchdog = setTimeout(() => { s.overran = true; void s.worker.terminate(); }, limit);
+      s.job.watchdog.unref();
+    }
     return done;
   }
 

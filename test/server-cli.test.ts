@@ -1,0 +1,117 @@
+// `naome keys` and `naome serve` from the command line, and HTTPS: the development certificate made offline on first
+// start and reused after, and a real certificate given by path.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import https from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { authenticate } from '../server/keys';
+import { startServer } from '../server/serve';
+import { Store } from '../server/store/store';
+
+const ROOT = new URL('..', import.meta.url).pathname;
+const naome = (...args: string[]) => spawnSync(process.execPath, ['bin/naome.js', ...args], { cwd: ROOT, encoding: 'utf8' });
+
+function getHttps(url: string, ca: Buffer): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    https.get(url, { ca }, (res) => {
+      let body = '';
+      res.on('data', (c) => { body += c; });
+      res.on('end', () => resolve({ status: res.statusCode!, body }));
+    }).on('error', reject);
+  });
+}
+
+describe('naome keys and naome serve', function () {
+  this.timeout(120_000);
+  let dataDir: string;
+  before(() => { dataDir = mkdtempSync(join(tmpdir(), 'naome-cli-')); });
+  after(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('makes an admin key and organisation keys shown once, stored only as hashes; a new key replaces the old', () => {
+    const admin1 = naome('keys', 'admin', '--data', dataDir);
+    assert.equal(admin1.status, 0, admin1.stderr);
+    const adminKey = admin1.stdout.trim();
+    assert.match(adminKey, /^naome_admin_[A-Za-z0-9_-]{43}$/);
+    const rgt1 = naome('keys', 'issue', 'rgt', '--data', dataDir).stdout.trim();
+    const rgt2 = naome('keys', 'issue', 'RGT', '--data', dataDir);
+    assert.equal(rgt2.status, 0);
+    assert.match(rgt2.stderr, /Cambridge University Hospitals/);
+    const store = new Store(dataDir);
+    try {
+      assert.deepEqual(authenticate(store, adminKey), { kind: 'admin' });
+      assert.equal(authenticate(store, rgt1), null, 'the first RGT key was replaced');
+      assert.deepEqual(authenticate(store, rgt2.stdout.trim()), { kind: 'organisation', code: 'RGT' });
+      const stored = JSON.stringify(store.db.prepare('SELECT * FROM keys').all());
+      for (const key of [adminKey, rgt1, rgt2.stdout.trim()]) {
+        assert.ok(!stored.includes(key) && !stored.includes(key.slice(-43)), 'no key is stored, only its hash');
+      }
+    } finally {
+      store.close();
+    }
+    const revoke = naome('keys', 'revoke', 'RGT', '--data', dataDir);
+    assert.equal(revoke.status, 0);
+    const store2 = new Store(dataDir);
+    try {
+      assert.equal(authenticate(store2, rgt2.stdout.trim()), null);
+    } finally {
+      store2.close();
+    }
+  });
+
+  it('refuses an unknown organisation and a misused command line with exit 2 and a clear message', () => {
+    const unknown = naome('keys', 'issue', 'ZZZ99', '--data', dataDir);
+    assert.equal(unknown.status, 2);
+    assert.match(unknown.stderr, /"ZZZ99" is not an organisation on the list/);
+    assert.equal(unknown.stdout, '');
+    for (const args of [['keys'], ['keys', 'issue'], ['keys', 'frobnicate', 'RGT'], ['keys', 'admin', 'RGT'],
+      ['serve', '--port', 'abc'], ['serve', '--cert', 'x.pem'], ['serve', '--http', '--cert', 'a', '--key', 'b'], ['serve', '--client-limit', '0']]) {
+      const r = naome(...args, '--data', dataDir);
+      assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, /Usage: naome/, args.join(' '));
+    }
+    const help = naome('serve', '--help');
+    assert.equal(help.status, 0);
+    assert.match(help.stdout, /--http/);
+  });
+
+  it('serves HTTPS with a development certificate made offline on first start, reused on the next', async () => {
+    const logger = pino({ level: 'silent' });
+    const first = await startServer({ dataDir, port: 0, host: '127.0.0.1', logger, workers: 0 });
+    let cert: Buffer;
+    try {
+      assert.match(first.url, /^https:\/\/localhost:\d+$/);
+      assert.equal(first.tls?.generated, true);
+      const ca = readFileSync(first.tls!.caPath!);
+      cert = first.tls!.cert;
+      const x509 = new X509Certificate(cert);
+      assert.match(x509.subjectAltName ?? '', /DNS:localhost/);
+      assert.ok(x509.verify(new X509Certificate(ca).publicKey), 'signed by the CA it tells users to trust');
+      const health = await getHttps(`${first.url}/api/health`, ca);
+      assert.equal(health.status, 200);
+      assert.equal(JSON.parse(health.body).ok, true);
+    } finally {
+      await first.close();
+    }
+    const second = await startServer({ dataDir, port: 0, host: '127.0.0.1', logger, workers: 0 });
+    try {
+      assert.equal(second.tls?.generated, false);
+      assert.ok(second.tls!.cert.equals(cert), 'the same certificate is reused');
+    } finally {
+      await second.close();
+    }
+    // A "real" certificate by path: here the generated one, given explicitly.
+    const certs = join(dataDir, 'certs');
+    const third = await startServer({ dataDir, port: 0, host: '127.0.0.1', logger, workers: 0, cert: join(certs, 'localhost.crt'), key: join(certs, 'localhost.key') });
+    try {
+      assert.equal(third.tls?.caPath, undefined);
+      assert.equal((await getHttps(`${third.url}/api/health`, readFileSync(join(certs, 'ca.crt')))).status, 200);
+    } finally {
+      await third.close();
+    }
+    await assert.rejects(startServer({ dataDir, port: 0, logger, workers: 0, cert: join(certs, 'nope.crt'), key: join(certs, 'localhost.key') }), /Cannot read the TLS certificate/);
+  });
+});
