@@ -1,8 +1,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
+/** A subcommand's module; its name and one-line summary are listed in cli/main.ts. */
 export interface Command {
-  name: string;
-  summary: string;
   /** Full --help text. */
   usage: string;
   /** Returns the exit status. */

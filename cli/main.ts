@@ -1,13 +1,15 @@
 // The `naome` command line: one module per subcommand under cli/commands.
 import { UsageError, type Command } from './command';
-import { template } from './commands/template';
-import { validate } from './commands/validate';
-import { collate } from './commands/collate';
-import { serve } from './commands/serve';
-import { keys } from './commands/keys';
-import { manifest } from './commands/manifest';
 
-export const commands: Command[] = [template, validate, collate, serve, keys, manifest];
+/** Each command's module is loaded only when it runs, so `naome validate` does not pay for the service's start-up. */
+export const commands: Array<{ name: string; summary: string; load: () => Promise<Command> }> = [
+  { name: 'template', summary: 'write the blank action-plan workbook (.xlsx)', load: async () => (await import('./commands/template')).template },
+  { name: 'validate', summary: 'check returned action plans (.xlsx) and list every finding by cell', load: async () => (await import('./commands/validate')).validate },
+  { name: 'collate', summary: 'gather returned plans into the national workbook (and CSV)', load: async () => (await import('./commands/collate')).collate },
+  { name: 'serve', summary: 'run the service (submission page, admin page, API, add-in files)', load: async () => (await import('./commands/serve')).serve },
+  { name: 'keys', summary: 'make the admin key, issue or revoke organisation keys', load: async () => (await import('./commands/keys')).keys },
+  { name: 'manifest', summary: 'write the Excel add-in manifest for the service at a given address', load: async () => (await import('./commands/manifest')).manifest },
+];
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
@@ -35,15 +37,16 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`naome: unknown command "${name}".\n\n${help()}`);
     return 2;
   }
+  const { usage, run } = await command.load();
   if (rest.includes('--help') || rest.includes('-h')) {
-    console.log(command.usage);
+    console.log(usage);
     return 0;
   }
   try {
-    return await command.run(rest);
+    return await run(rest);
   } catch (err) {
     if (err instanceof UsageError) {
-      console.error(`naome ${name}: ${err.message}\n\n${command.usage}`);
+      console.error(`naome ${name}: ${err.message}\n\n${usage}`);
       return 2;
     }
     console.error(`naome ${name}: ${err instanceof Error ? err.message : String(err)}`);

@@ -97,8 +97,10 @@ export function cellDate(v: RawCell, date1904 = false): string | null {
 
 /** Today's date in the UK (Europe/London), ISO yyyy-mm-dd. */
 export function todayIso(now: Date = new Date()): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London', year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
+  return ukDay.format(now);
 }
+// Built once: constructing an Intl formatter costs far more than using one.
+const ukDay = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London', year: 'numeric', month: '2-digit', day: '2-digit' });
 
 /** Adds whole days to an ISO date. */
 export function addDays(iso: string, days: number): string {

@@ -27,8 +27,6 @@ Options:
 Exit status: 0 when the collation is written; 2 when the command is misused or there is nothing to read.`;
 
 export const collate: Command = {
-  name: 'collate',
-  summary: 'gather returned plans into the national workbook (and CSV)',
   usage,
   async run(args) {
     const { values, positionals } = parse(args, {

@@ -18,8 +18,6 @@ A key is printed once and stored only as a hash: keep it somewhere safe and give
 This works while the service is running.`;
 
 export const keys: Command = {
-  name: 'keys',
-  summary: 'make the admin key, issue or revoke organisation keys',
   usage,
   async run(args) {
     const { values, positionals } = parse(args, { data: { type: 'string' } }, true);

@@ -4,8 +4,6 @@ import { DEFAULT_BASE_URL, manifestXml, normaliseBaseUrl } from '../../addin/man
 import { UsageError, parse, type Command } from '../command';
 
 export const manifest: Command = {
-  name: 'manifest',
-  summary: 'write the Excel add-in manifest for the service at a given address',
   usage: [
     'Usage: naome manifest [--base-url URL] [-o FILE]',
     '',

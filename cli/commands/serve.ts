@@ -20,8 +20,6 @@ Starts the service: the submission page, the admin page, the HTTP API and the ad
 Stop it with Ctrl+C (or SIGTERM): requests in flight finish, then the database is closed.`;
 
 export const serve: Command = {
-  name: 'serve',
-  summary: 'run the service (submission page, admin page, API, add-in files)',
   usage,
   async run(args) {
     const { values } = parse(args, {

@@ -28,8 +28,6 @@ function readTemplate(path: string): Template {
 }
 
 export const template: Command = {
-  name: 'template',
-  summary: 'write the blank action-plan workbook (.xlsx)',
   usage: [
     'Usage: naome template [-o FILE] [--org ODS_CODE] [--template TEMPLATE.json]',
     '',

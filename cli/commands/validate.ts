@@ -28,8 +28,6 @@ Exit status: 0 every file is valid (warnings allowed), 1 some file has errors,
 2 some file cannot be read as an action plan, or the command was misused.`;
 
 export const validate: Command = {
-  name: 'validate',
-  summary: 'check returned action plans (.xlsx) and list every finding by cell',
   usage,
   async run(args) {
     const { values, positionals } = parse(args, {
