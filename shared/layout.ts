@@ -213,6 +213,15 @@ export function planLayout(template: Template, organisationLabels: string[]): Pl
   };
 }
 
+/** The layout depends only on the template; readers and rules checking thousands of plans lay it out once. */
+const readingLayouts = new WeakMap<Template, PlanLayout>();
+/** The layout for reading and checking a plan (no organisation dropdown values needed), cached per template. */
+export function readingLayout(template: Template): PlanLayout {
+  let layout = readingLayouts.get(template);
+  if (!layout) readingLayouts.set(template, (layout = planLayout(template, [])));
+  return layout;
+}
+
 /** The list's cells on the lists sheet (values from row 2; row 1 is its heading). */
 export function listRange(list: ListLayout): string {
   return absolute(LISTS_SHEET, a1(list.col, 2), a1(list.col, Math.max(2, list.values.length + 1)));

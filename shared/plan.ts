@@ -2,7 +2,7 @@
 // and from the live workbook (add-in). The add-in sends this as JSON; the service checks it with planSchema.
 import { z } from 'zod';
 import { cellDate, cellText, type RawCell } from './cells';
-import { ACTION_COLUMNS, META, PLAN_SHEET, a1, planLayout, type PlanLayout } from './layout';
+import { ACTION_COLUMNS, META, PLAN_SHEET, a1, readingLayout, type PlanLayout } from './layout';
 import { builtInTemplates, findTemplate, type Template } from './template';
 
 const text = z.string().max(32767).nullable();
@@ -64,7 +64,7 @@ export function planCells(layout: PlanLayout): string[] {
 
 /** Builds the plan model from a workbook's cells. date1904: the workbook uses the 1904 date system. */
 export function extractPlan(template: Template, read: CellReader, date1904 = false): Plan {
-  const layout = planLayout(template, []);
+  const layout = readingLayout(template);
   const get = (cell: string) => read(PLAN_SHEET, cell);
   const actions: PlanAction[] = [];
   for (const rec of layout.recommendations) {

@@ -4,7 +4,7 @@
 import { addDays, isIsoDate, sameText } from './cells';
 import { finding, type Finding, type FindingCode, type ValidationResult } from './findings';
 import { priorityLabel, statusCode } from './keys';
-import { ACTION_FIELDS, DEADLINE_RANGE, LISTS_SHEET, META, PLAN_SHEET, a1, columnOf, planLayout, type ActionField, type PlanLayout } from './layout';
+import { ACTION_FIELDS, DEADLINE_RANGE, LISTS_SHEET, META, PLAN_SHEET, a1, columnOf, readingLayout, type ActionField } from './layout';
 import { organisationCodeOf, type Organisation } from './organisations';
 import type { Plan, PlanAction } from './plan';
 import type { Template } from './template';
@@ -77,14 +77,6 @@ export interface CheckContext {
   organisations: Organisation[];
   /** Today's date, ISO yyyy-mm-dd (passed in so checks are repeatable). */
   today: string;
-}
-
-/** The layout depends only on the template; collating thousands of plans should lay it out once. */
-const layouts = new WeakMap<Template, PlanLayout>();
-function layoutOf(template: Template): PlanLayout {
-  let layout = layouts.get(template);
-  if (!layout) layouts.set(template, (layout = planLayout(template, [])));
-  return layout;
 }
 
 /** A value quoted for a message: "…" cut to a readable length, line breaks shown as spaces. */
@@ -187,7 +179,7 @@ export function checkPlan(plan: Plan, ctx: CheckContext): Finding[] {
       `(template "${template.id}" version ${template.version}) and send that.`,
       { sheet: LISTS_SHEET, cell: META.idCell })];
   }
-  const layout = layoutOf(template);
+  const layout = readingLayout(template);
   const out: Finding[] = [];
   const at = (cell: string, extra: { recommendation?: number; field?: string } = {}) => ({ sheet: PLAN_SHEET, cell, ...extra });
   const add = (code: FindingCode, message: string, where: ReturnType<typeof at>) => out.push(finding(code, message, where));

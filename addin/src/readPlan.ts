@@ -4,7 +4,7 @@
 import type { RawCell } from '../../shared/cells';
 import { serialToIso, parseDateText } from '../../shared/cells';
 import { finding, type ValidationResult } from '../../shared/findings';
-import { LAST_COL, LISTS_SHEET, META, PLAN_SHEET, planLayout } from '../../shared/layout';
+import { LAST_COL, LISTS_SHEET, META, PLAN_SHEET, readingLayout } from '../../shared/layout';
 import type { Organisation } from '../../shared/organisations';
 import { extractPlan, identifyTemplate, type CellReader, type Plan } from '../../shared/plan';
 import { validatePlan } from '../../shared/rules';
@@ -84,7 +84,7 @@ export async function readPlan(context: Excel.RequestContext, templates: Templat
 
   const meta = sheets.getItem(META.sheet).getRange(`${META.idCell}:${META.versionCell}`).load('address,values,text,numberFormat');
   // Every known template's plan area, so the size of what comes back is bounded whatever else is on the sheet.
-  const lastRow = Math.max(...templates.map((t) => planLayout(t, []).lastRow));
+  const lastRow = Math.max(...templates.map((t) => readingLayout(t).lastRow));
   const used = sheets.getItem(PLAN_SHEET).getRange(`A1:${LAST_COL}${lastRow}`).load('address,values,text,numberFormat');
   await context.sync();
 

@@ -2,9 +2,9 @@
 // national rules. The service, the CLI (validate, collate) all call this; it never throws.
 import { todayIso } from '../../shared/cells';
 import { finding, type Finding, type ValidationResult } from '../../shared/findings';
-import { LISTS_SHEET, META, PLAN_SHEET } from '../../shared/layout';
+import { LISTS_SHEET, META, PLAN_SHEET, readingLayout } from '../../shared/layout';
 import type { Organisation } from '../../shared/organisations';
-import { extractPlan, identifyTemplate, type Plan } from '../../shared/plan';
+import { extractPlan, identifyTemplate, planCells, type Plan } from '../../shared/plan';
 import { validatePlan } from '../../shared/rules';
 import { builtInTemplates, type Template } from '../../shared/template';
 import { guardWorkbook, timeoutFinding } from './guard';
@@ -47,7 +47,7 @@ async function check(bytes: Buffer, opts: CheckOptions, limits: ReadLimits, dead
   const metaRow = Math.max(...[META.idCell, META.versionCell].map((cell) => Number(cell.replace(/^[A-Z]+/, ''))));
   const guarded = await guardWorkbook(bytes, limits, { [PLAN_SHEET]: null, [LISTS_SHEET]: metaRow }, deadline);
   if (!guarded.ok) return refused(opts, guarded.finding);
-  const read = await readWorkbook(guarded.workbook);
+  const read = readWorkbook(guarded.workbook, { [PLAN_SHEET]: lastPlanRow(opts.templates ?? builtInTemplates) });
   if (!read.ok) return refused(opts, read.finding);
   const { workbook } = read;
 
@@ -67,6 +67,17 @@ async function check(bytes: Buffer, opts: CheckOptions, limits: ReadLimits, dead
   const plan = extractPlan(identified.template, workbook.read, workbook.date1904);
   const result = validatePlan(plan, { template: identified.template, organisations: opts.organisations, today: opts.today ?? todayIso() }, opts.file ?? null);
   return { result, plan };
+}
+
+/** The last row of the plan sheet any known template reads: rows below it (notes, pasted data) are not parsed. */
+const lastRowOf = new WeakMap<Template[], number>();
+function lastPlanRow(templates: Template[]): number {
+  let last = lastRowOf.get(templates);
+  if (last === undefined) {
+    last = Math.max(1, ...templates.flatMap((t) => planCells(readingLayout(t)).map((cell) => Number(cell.replace(/^[A-Z]+/, '')))));
+    lastRowOf.set(templates, last);
+  }
+  return last;
 }
 
 function emptyResult(opts: CheckOptions): ValidationResult {

@@ -1,4 +1,4 @@
-// The guard in front of the workbook parser. An upload is untrusted: before any XML parser or exceljs sees it, this
+// The guard in front of the cell reader. An upload is untrusted: before the reader (sheetCells.ts) sees it, this
 // decides what kind of file it is, refuses anything that is not a plain .xlsx with a specific reason, and bounds the
 // work — upload size, zip entries and their paths, declared AND actually inflated sizes, compression ratio, XML
 // nesting, rows and cells. Only the parts a plan is read from are ever inflated, each at most to its limit.
@@ -81,7 +81,7 @@ async function guard(bytes: Buffer, limits: ReadLimits, wantedSheets: WantedShee
   if (!/spreadsheetml\.(sheet|template)\.main/i.test(mainType) || !entries.has(workbookPath.toLowerCase())) {
     refuse('FILE_NOT_XLSX', 'This file is a zip archive but not an Excel workbook (it has no workbook part). Send the action plan workbook (.xlsx).');
   }
-  const workbookXml = fixBooleans(await inflater.part(workbookPath, true));
+  const workbookXml = await inflater.part(workbookPath, true);
   const relsPath = `${dirOf(workbookPath)}_rels/${workbookPath.split('/').pop()}.rels`;
   const rels = entries.has(relsPath.toLowerCase()) ? relationships(await inflater.part(relsPath, true), dirOf(workbookPath)) : [];
   const relOf = (suffix: string) => rels.find((r) => r.type.endsWith(suffix));
@@ -236,7 +236,7 @@ function fileData(bytes: Buffer, entry: Entry): [number, number] {
 }
 
 /**
- * Cuts a sheet's rows after `lastRow` (rows are stored in order, each naming its number), so exceljs does not parse
+ * Cuts a sheet's rows after `lastRow` (rows are stored in order, each naming its number), so the reader does not parse
  * rows the reader never looks at. A sheet whose rows do not all name their number is left whole.
  */
 function keepRows(xml: Buffer, lastRow: number | null): Buffer {
@@ -252,7 +252,7 @@ function keepRows(xml: Buffer, lastRow: number | null): Buffer {
   return xml;
 }
 
-/** XML parts may be UTF-16 (with a byte order mark); the scan and exceljs both read UTF-8. */
+/** XML parts may be UTF-16 (with a byte order mark); the scan and the reader both read UTF-8. */
 function toUtf8(data: Buffer): Buffer {
   if (data[0] === 0xff && data[1] === 0xfe) return Buffer.from(data.toString('utf16le', 2), 'utf8');
   if (data[0] === 0xfe && data[1] === 0xff) return Buffer.from(Buffer.from(data.subarray(2)).swap16().toString('utf16le'), 'utf8');
@@ -276,13 +276,6 @@ function checkXml(path: string, xml: Buffer, limits: ReadLimits, sheet?: string)
     default:
       return refuse('SHEET_TOO_LARGE', `The workbook holds more than ${limits.maxCells.toLocaleString('en-GB')} different texts; an action plan has a few hundred. Send the action plan workbook itself.`);
   }
-}
-
-/** LibreOffice writes booleans as true/false where exceljs understands only 1/0; date1904 is the one that shifts values. */
-function fixBooleans(workbookXml: Buffer): Buffer {
-  const text = workbookXml.toString('utf8');
-  const fixed = text.replace(/(<(?:[\w-]+:)?workbookPr\b[^>]*?\bdate1904\s*=\s*)(["'])(true|false)\2/i, (_m, pre: string, q: string, v: string) => `${pre}${q}${v.toLowerCase() === 'true' ? 1 : 0}${q}`);
-  return fixed === text ? workbookXml : Buffer.from(fixed, 'utf8');
 }
 
 /** A part's content type: its Override in [Content_Types].xml, else the Default for its extension. */

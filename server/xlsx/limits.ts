@@ -31,7 +31,7 @@ export const DEFAULT_LIMITS: Readonly<ReadLimits> = Object.freeze({
   maxXmlDepth: 64,
   maxRows: 10_000,
   maxCells: 200_000,
-  // A plan reads in ~20 ms; this only stops a runaway read. It is wall time, so it must leave room for a busy
+  // A plan reads in a few ms; this only stops a runaway read. It is wall time, so it must leave room for a busy
   // server checking many uploads at once.
   timeoutMs: 10_000,
 });

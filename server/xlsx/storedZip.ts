@@ -1,5 +1,5 @@
-// Writes a zip with every part stored (not compressed). The reader hands exceljs only the parts it needs, already
-// inflated and checked, so exceljs spends no time decompressing and never sees a part the guard did not look at.
+// Writes a zip with every part stored (not compressed): the tests build hand-made packages with it (hostile uploads,
+// a workbook with a macro part). The reader itself no longer re-zips anything: it reads the guard's parts directly.
 import { crc32 } from 'node:zlib';
 
 export function storedZip(parts: Array<{ name: string; data: Buffer }>): Buffer {
