@@ -115,3 +115,55 @@ describe('naome keys and naome serve', function () {
     await assert.rejects(startServer({ dataDir, port: 0, logger, workers: 0, cert: join(certs, 'nope.crt'), key: join(certs, 'localhost.key') }), /Cannot read the TLS certificate/);
   });
 });
+
+describe('naome serve --processes 2 (node:cluster)', function () {
+  this.timeout(120_000);
+
+  it('shares one database between processes: versions stay in order, a new organisations list is seen by all, SIGTERM exits 0', async () => {
+    const { spawn } = await import('node:child_process');
+    const { loadOrganisations } = await import('../server/organisations');
+    const { checkWorkbook } = await import('../server/xlsx/checkWorkbook');
+    const { writePlanWorkbook } = await import('../server/xlsx/writePlanWorkbook');
+    const { fillWorkbook, goodPlanContent } = await import('./helpers/plans');
+    const dataDir = mkdtempSync(join(tmpdir(), 'naome-cluster-'));
+    const admin = naome('keys', 'admin', '--data', dataDir).stdout.trim();
+    const keys = { RGT: naome('keys', 'issue', 'RGT', '--data', dataDir).stdout.trim(), '7A1': naome('keys', 'issue', '7A1', '--data', dataDir).stdout.trim() };
+    const child = spawn(process.execPath, ['bin/naome.js', 'serve', '--http', '--port', '0', '--processes', '2', '--data', dataDir], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout!.on('data', (c) => { out += c; });
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let err = '';
+        child.stderr!.on('data', (c) => { err += c; const m = /service: (http:\/\/\S+)/.exec(err); if (m) resolve(m[1]!.replace('localhost', '127.0.0.1')); });
+        void exited.then((code) => reject(new Error(`exited ${code}: ${err}`)));
+      });
+      const organisations = loadOrganisations();
+      const blank = await writePlanWorkbook({ organisations });
+      const plans = Object.fromEntries(await Promise.all((['RGT', '7A1'] as const).map(async (code) => {
+        const { plan } = await checkWorkbook(await fillWorkbook(blank, goodPlanContent(code)), { organisations, limits: { timeoutMs: 30_000 } });
+        return [code, JSON.stringify(plan)];
+      }))) as Record<'RGT' | '7A1', string>;
+      const submit = (code: 'RGT' | '7A1') => fetch(`${url}/api/submissions`, { method: 'POST', headers: { authorization: `Bearer ${keys[code]}`, 'content-type': 'application/json' }, body: plans[code] });
+      const responses = await Promise.all(Array.from({ length: 20 }, (_, i) => submit(i % 2 ? 'RGT' : '7A1')));
+      assert.deepEqual(responses.map((r) => r.status), Array(20).fill(201));
+      for (const code of ['RGT', '7A1'] as const) {
+        const list = (await (await fetch(`${url}/api/submissions`, { headers: { authorization: `Bearer ${keys[code]}` } })).json()) as Array<{ version: number }>;
+        assert.deepEqual(list.map((r) => r.version), [10, 9, 8, 7, 6, 5, 4, 3, 2, 1], code);
+      }
+      const pids = new Set([...out.matchAll(/"pid":(\d+)[^\n]*"path":"\/api\/submissions"/g)].map((m) => m[1]));
+      assert.equal(pids.size, 2, 'both processes took submissions');
+
+      const put = await fetch(`${url}/api/admin/organisations`, { method: 'PUT', headers: { authorization: `Bearer ${admin}`, 'content-type': 'text/csv' }, body: 'ods_code,name,nation\nRGT,Cambridge,England\n' });
+      assert.equal(put.status, 200);
+      for (let i = 0; i < 6; i++) {
+        const orgs = (await (await fetch(`${url}/api/organisations`)).json()) as unknown[];
+        assert.equal(orgs.length, 1, 'every process sees the new list');
+      }
+    } finally {
+      child.kill('SIGTERM');
+      assert.equal(await exited, 0);
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});

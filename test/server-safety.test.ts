@@ -347,6 +347,14 @@ describe('service process: SIGKILL and SIGTERM', function () {
     } finally {
       db.close();
     }
+    // Nothing submitted can be changed or removed, even by a direct write to the database.
+    const rw = new Database(join(dataDir, DATABASE_FILE));
+    try {
+      assert.throws(() => rw.prepare('UPDATE submissions SET bytes = ? WHERE id = ?').run(Buffer.from('x'), acknowledged[0]!.id), /never changed/);
+      assert.throws(() => rw.prepare('DELETE FROM submissions').run(), /never deleted/);
+    } finally {
+      rw.close();
+    }
   });
 
   it('finishes a request in flight on SIGTERM, refuses new connections, then exits 0', async () => {
@@ -378,5 +386,44 @@ describe('service process: SIGKILL and SIGTERM', function () {
     assert.equal(JSON.parse(res.body).valid, true);
     assert.equal(await server.exited, 0);
     assert.match(server.stdout(), /"signal":"SIGTERM"/);
+  });
+});
+
+describe('workbook check pool: a worker that dies is answered for and replaced', function () {
+  this.timeout(120_000);
+
+  it('answers the job of a worker that died mid-check with "could not be read", then checks the next on a new worker', async () => {
+    const { CheckPool } = await import('../server/http/checkPool');
+    const pool = new CheckPool(1);
+    try {
+      const good = await fillWorkbook(await writePlanWorkbook({ organisations }), goodPlanContent('RGT'));
+      const opts = { organisations, limits: { timeoutMs: 30_000 } };
+      assert.equal((await pool.check(good, opts)).result.valid, true);
+      const pending = pool.check(good, opts);
+      // Kill the busy worker from outside, as an out-of-memory abort would.
+      const slots = (pool as unknown as { slots: Array<{ worker: { terminate(): Promise<number> }; job?: unknown }> }).slots;
+      while (!slots[0]!.job) await new Promise((r) => setTimeout(r, 1));
+      await slots[0]!.worker.terminate();
+      const died = await pending;
+      assert.equal(died.result.readable, false);
+      assert.equal(died.result.findings[0]!.code, 'FILE_CORRUPT');
+      assert.equal((await pool.check(good, opts)).result.valid, true, 'a new worker took its place');
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('answers rather than hangs when a worker cannot even start (memory cap far too small)', async () => {
+    const { CheckPool } = await import('../server/http/checkPool');
+    const pool = new CheckPool(1, 1);
+    try {
+      const good = await fillWorkbook(await writePlanWorkbook({ organisations }), goodPlanContent('RGT'));
+      const outcome = await pool.check(good, { organisations });
+      assert.equal(outcome.result.readable, false, 'a good plan, so only a dead worker says this');
+      assert.equal(outcome.result.findings.length, 1);
+      assert.match(outcome.result.findings[0]!.message, /could not be read: reading it/);
+    } finally {
+      await pool.close();
+    }
   });
 });

@@ -2,7 +2,9 @@ import { resolve } from 'node:path';
 import type { Command } from '../command';
 import { parse, UsageError } from '../command';
 import { trustInstructions } from '../../server/certs';
-import { startServer } from '../../server/serve';
+import { isClusterWorker, runClusterWorker, startCluster } from '../../server/cluster';
+import { startServer, type ServerOptions } from '../../server/serve';
+import { Store } from '../../server/store/store';
 
 const usage = `Usage: naome serve [--port N] [--host H] [--data DIR] [--http] [--cert FILE --key FILE]
 
@@ -16,6 +18,7 @@ Starts the service: the submission page, the admin page, the HTTP API and the ad
   --trust-proxy  believe X-Forwarded-For from the proxy in front (rate limits per real client)
   --client-limit N  requests per minute from one client address (default 3000)
   --key-limit N     requests per minute with one key (default 1200)
+  --processes N     server processes sharing the port (default 1); each counts rate limits on its own
 
 Stop it with Ctrl+C (or SIGTERM): requests in flight finish, then the database is closed.`;
 
@@ -32,7 +35,12 @@ export const serve: Command = {
       'trust-proxy': { type: 'boolean' },
       'client-limit': { type: 'string' },
       'key-limit': { type: 'string' },
+      processes: { type: 'string' },
     });
+    if (isClusterWorker()) {
+      await runClusterWorker();
+      return 0;
+    }
     const perMinute = (flag: string, value: string | undefined) => {
       if (value === undefined) return undefined;
       const n = Number(value);
@@ -46,16 +54,23 @@ export const serve: Command = {
     if (values.http && values.cert) throw new UsageError('--http serves plain HTTP; leave out --cert and --key, or leave out --http.');
     const dataDir = resolve(values.data ?? 'data');
 
-    const server = await startServer({
+    const processes = values.processes === undefined ? 1 : Number(values.processes);
+    if (!Number.isInteger(processes) || processes < 1 || processes > 64) throw new UsageError(`--processes must be a whole number from 1 to 64, not "${values.processes}".`);
+    const options: ServerOptions = {
       dataDir, port, host: values.host, http: values.http, cert: values.cert, key: values.key, trustProxy: values['trust-proxy'] ? 1 : false,
       limits: Object.fromEntries(Object.entries(limits).filter(([, v]) => v !== undefined)),
-    });
-    const hasAdmin = server.store.activeKeyHash('admin') !== undefined;
+    };
+    const single = processes === 1 ? await startServer(options) : undefined;
+    const server = single ?? (await startCluster(options, processes));
+    const store = single?.store ?? new Store(dataDir);
+    const hasAdmin = store.activeKeyHash('admin') !== undefined;
+    const organisationCount = store.organisations().length;
+    if (!single) store.close();
     const dataFlag = values.data ? ` --data ${values.data}` : '';
     const lines = [
       '',
       `NAoMe action plan service: ${server.url}`,
-      `  data:            ${dataDir} (${server.store.organisations().length} organisations)`,
+      `  data:            ${dataDir} (${organisationCount} organisations${processes > 1 ? `; ${processes} server processes` : ''})`,
       `  submission page: ${server.url}/`,
       `  admin page:      ${server.url}/admin`,
       `  blank workbook:  ${server.url}/template.xlsx  (pre-filled: ${server.url}/template.xlsx?org=ODS_CODE)`,
@@ -81,8 +96,9 @@ export const serve: Command = {
 
     await new Promise<void>((done) => {
       const stop = (signal: string) => {
-        server.logger.info({ signal }, 'stopping: finishing requests in flight');
-        server.close().then(() => { server.logger.info('stopped'); done(); });
+        if (single) single.logger.info({ signal }, 'stopping: finishing requests in flight');
+        else console.error(`naome serve: ${signal}: finishing requests in flight, then stopping.`);
+        void server.close().then(done);
       };
       process.once('SIGTERM', () => stop('SIGTERM'));
       process.once('SIGINT', () => stop('SIGINT'));

@@ -78,17 +78,6 @@ const OFFICE_FRAME_ANCESTORS = [
   'https://*.microsoft.com', 'https://*.cloud.microsoft', 'https://*.live.com',
 ];
 
-/** Today in the UK, worked out at most once a minute: building the Intl formatter costs ~1 ms, on every request. */
-function cachedToday(): () => string {
-  let minute = -1;
-  let value = '';
-  return () => {
-    const now = Math.floor(Date.now() / 60_000);
-    if (now !== minute) { minute = now; value = todayIso(); }
-    return value;
-  };
-}
-
 /** Validates a response body against its schema before it goes out: a mismatch is our bug, so it surfaces loudly. */
 function reply<T>(res: Response, status: number, schema: z.ZodType<T>, body: T): void {
   res.status(status).json(schema.parse(body));
@@ -102,7 +91,7 @@ export function createApp(opts: AppOptions) {
   const { store } = opts;
   const logger = opts.logger ?? pino({ level: 'info' });
   const limits: Limits = { ...DEFAULT_LIMITS, ...opts.limits };
-  const today = opts.today ?? cachedToday();
+  const today = opts.today ?? (() => todayIso());
   const templates = opts.templates ?? builtInTemplates;
   const check = opts.check ?? queuedCheck();
   const pagesDir = opts.pagesDir ?? root('server/pages');
@@ -125,7 +114,7 @@ export function createApp(opts: AppOptions) {
       logger.info({
         method: req.method,
         // A key pasted into a URL by mistake must not reach the logs either.
-        path: req.originalUrl.split('?')[0]!.slice(0, 200).replace(/naome_\w+?_[A-Za-z0-9_-]{20,}/g, '[key removed]'),
+        path: req.originalUrl.split('?')[0]!.replace(/naome_\w+?_[A-Za-z0-9_-]{8,}/g, '[key removed]').slice(0, 200),
         status: res.writableFinished ? res.statusCode : 499,
         ms: Math.round(ms * 10) / 10,
         org: ownerOf(res),
@@ -183,6 +172,7 @@ export function createApp(opts: AppOptions) {
   app.get('/api/openapi.json', (_req, res) => { res.json(openApiDocument(VERSION)); });
 
   const templateCache = new Map<string, Buffer>();
+  let templateListFor: unknown;
   app.get('/template.xlsx', asyncRoute(async (req, res) => {
     const raw = req.query.org;
     if (raw !== undefined && typeof raw !== 'string') throw new HttpError(400, 'BAD_ORGANISATION', 'Give one organisation: ?org=ODS_CODE.');
@@ -191,6 +181,8 @@ export function createApp(opts: AppOptions) {
     if (code && !organisations.some((o) => o.code === code)) {
       throw new HttpError(400, 'UNKNOWN_ORGANISATION', `"${raw!.slice(0, 20)}" is not an organisation on the list. Pick your organisation's ODS code from /api/organisations, or leave org out for a blank workbook.`);
     }
+    // The workbook's dropdown holds the list: a new list (from any server process) empties the cache.
+    if (organisations !== templateListFor) { templateCache.clear(); templateListFor = organisations; }
     let bytes = templateCache.get(code);
     if (!bytes) {
       bytes = await writePlanWorkbook({ template: currentTemplate, organisations, organisation: code || undefined });

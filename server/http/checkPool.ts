@@ -15,6 +15,7 @@ interface Slot {
   job?: { id: number; resolve: (o: CheckOutcome) => void; opts: CheckOptions; watchdog?: NodeJS.Timeout };
   /** Set when the pool itself stopped the worker for taking too long. */
   overran?: boolean;
+  dead?: boolean;
 }
 
 /** Time a worker gets beyond the reader's own wall-clock limit before it is stopped from outside. */
@@ -49,7 +50,8 @@ export class CheckPool {
     });
     const died = (why: string) => {
       const index = this.slots.indexOf(slot);
-      if (index < 0) return;
+      if (index < 0 || slot.dead) return;
+      slot.dead = true;
       if (slot.job) {
         const { opts } = slot.job;
         const f = slot.overran
@@ -62,8 +64,13 @@ export class CheckPool {
       }
       if (this.closed) return;
       // A worker that could not even start would fail again at once: wait a moment rather than spin.
-      if (started) this.slots[index] = this.spawn();
-      else setTimeout(() => { if (!this.closed && this.slots[index] === slot) this.slots[index] = this.spawn(); }, 1000).unref();
+      const replace = () => {
+        if (this.closed || this.slots[index] !== slot) return;
+        this.slots[index] = this.spawn();
+        this.waiting.shift()?.();
+      };
+      if (started) replace();
+      else setTimeout(replace, 1000).unref();
     };
     worker.on('error', (err) => died(err.message.includes('memory') ? 'needed more memory than any action plan does' : 'failed'));
     worker.on('exit', () => died('stopped unexpectedly'));
@@ -81,14 +88,17 @@ export class CheckPool {
   /** Checks a workbook on a free worker (waiting for one when all are busy). */
   async check(bytes: Buffer, opts: CheckOptions): Promise<CheckOutcome> {
     if (this.closed) throw new Error('The check pool is closed.');
-    let slot = this.slots.find((s) => !s.job);
+    const free = () => this.slots.find((s) => !s.job && !s.dead);
+    let slot = free();
     while (!slot) {
       await new Promise<void>((r) => this.waiting.push(r));
-      slot = this.slots.find((s) => !s.job);
+      slot = free();
     }
     const id = this.nextId++;
     const done = new Promise<CheckOutcome>((resolve) => { slot!.job = { id, resolve, opts }; });
-    await slot.ready;
+    // A worker that dies before it is ready answers the job itself (see died()).
+    await Promise.race([slot.ready, done]);
+    if (slot.job?.id !== id) return done;
     const job: CheckJob = { id, bytes: new Uint8Array(bytes), opts };
     slot.worker.postMessage(job);
     // The reader's own timer cannot fire while its thread is stuck in a loop: stop such a worker from here.

@@ -79,6 +79,7 @@ export class Store {
   private readonly statements = new Map<string, Database.Statement>();
   /** The list is read on every check and changes only when the admin replaces it. */
   private organisationsCache: Organisation[] | undefined;
+  private dataVersion = -1;
 
   constructor(dataDir: string) {
     mkdirSync(dataDir, { recursive: true });
@@ -103,7 +104,13 @@ export class Store {
   }
 
   // ── organisations ──────────────────────────────────────────────────────────────────────────────────────────────
+  /** The list, cached until any connection (another server process too) commits a change to the database. */
   organisations(): Organisation[] {
+    const version = this.sql('PRAGMA data_version').pluck().get() as number;
+    if (version !== this.dataVersion) {
+      this.dataVersion = version;
+      this.organisationsCache = undefined;
+    }
     this.organisationsCache ??= this.sql('SELECT code, name, nation, region FROM organisations ORDER BY position').all() as Organisation[];
     return this.organisationsCache;
   }
