@@ -18,4 +18,12 @@ export function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: s
 }
 
 /** Thrown for a misused command line: printed with the command's usage, exit status 2. */
-export class UsageError extends Error {}
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+/**
+ * Recognised by name, not instanceof: a command module loaded through import() may hold another copy of this class
+ * when its caller was loaded by the CommonJS loader (as mocha does with tsx).
+ */
+export const isUsageError = (err: unknown): err is UsageError => err instanceof Error && err.name === 'UsageError';

@@ -1,5 +1,5 @@
 // The `naome` command line: one module per subcommand under cli/commands.
-import { UsageError, type Command } from './command';
+import { isUsageError, type Command } from './command';
 
 /** Each command's module is loaded only when it runs, so `naome validate` does not pay for the service's start-up. */
 export const commands: Array<{ name: string; summary: string; load: () => Promise<Command> }> = [
@@ -45,7 +45,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     return await run(rest);
   } catch (err) {
-    if (err instanceof UsageError) {
+    if (isUsageError(err)) {
       console.error(`naome ${name}: ${err.message}\n\n${usage}`);
       return 2;
     }

@@ -1,4 +1,5 @@
-// `naome collate`: reads every returned workbook, one at a time, and writes the national workbook (and CSV).
+// `naome collate`: reads every returned workbook (checked on worker threads, entries kept in input order) and writes
+// the national workbook (and CSV).
 import { availableParallelism } from 'node:os';
 import { basename } from 'node:path';
 import { isIsoDate, todayIso } from '../../shared/cells';
@@ -6,7 +7,7 @@ import { Collator } from '../../server/collate/collator';
 import { writeActionsCsv } from '../../server/collate/csv';
 import { collectInputs, InputError } from '../../server/collate/inputs';
 import { writeCollationWorkbook } from '../../server/collate/workbook';
-import { readFiles } from '../../server/collate/readPool';
+import { readFiles } from '../../server/collate/readFiles';
 import { loadOrganisations } from '../../server/organisations';
 import { parse, UsageError, type Command } from '../command';
 
@@ -58,7 +59,7 @@ export const collate: Command = {
     const collator = new Collator({ organisations, today });
     let unreadable = 0;
     let i = 0;
-    // Each workbook is read and checked in a worker, one at a time per worker; only its result and plan come back.
+    // Each workbook is read here and checked on a worker, one at a time per worker; only its result and plan come back.
     for await (const entry of readFiles(files, { organisations, today }, jobs)) {
       process.stderr.write(`[${++i}/${files.length}] ${basename(entry.source)}\n`);
       if (!entry.result.readable) unreadable++;
