@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 import pino, { type Logger } from 'pino';
 import { createApp, type AppOptions, type Limits } from './http/app';
 import { queuedCheck } from './http/check';
-import { CheckPool, defaultPoolSize } from './http/checkPool';
+import { CheckPool, defaultPoolSize } from './xlsx/checkPool';
 import { certificateFromFiles, developmentCertificate, type TlsFiles } from './certs';
 import { loadOrganisations } from './organisations';
 import { Store } from './store/store';

@@ -1,79 +1,16 @@
 // Hostile uploads, generated here byte by byte: each is refused with the expected code and a clear message, and the
 // process's memory stays bounded (no timing asserts: bench/validate.ts measures speed).
 import assert from 'node:assert/strict';
-import { constants, crc32, deflateRawSync } from 'node:zlib';
 import yauzl from 'yauzl';
 import { loadOrganisations } from '../server/organisations';
 import { checkWorkbook, type CheckOutcome } from '../server/xlsx/checkWorkbook';
 import { storedZip } from '../server/xlsx/storedZip';
 import { writePlanWorkbook } from '../server/xlsx/writePlanWorkbook';
 import { PLAN_SHEET } from '../shared/layout';
+import { contentTypes, deflatedZeros, MB, workbookWithSheet, zip } from './helpers/hostile';
 import { fillWorkbook, goodPlanContent } from './helpers/plans';
 
 const organisations = loadOrganisations();
-const MB = 1024 * 1024;
-
-interface ZipEntry {
-  name: string;
-  /** Uncompressed content (deflated here), or `deflated` with the size the header should declare. */
-  data?: Buffer | string;
-  deflated?: { raw: Buffer; declaredSize: number };
-}
-
-/** A zip written by hand, so headers can say whatever the test needs. */
-function zip(entries: ZipEntry[]): Buffer {
-  const chunks: Buffer[] = [];
-  const central: Buffer[] = [];
-  let offset = 0;
-  for (const e of entries) {
-    const name = Buffer.from(e.name, 'utf8');
-    const data = e.data === undefined ? null : Buffer.from(e.data);
-    const raw = e.deflated?.raw ?? deflateRawSync(data!, { level: 1 });
-    const size = e.deflated?.declaredSize ?? data!.length;
-    const crc = data ? crc32(data) : 0;
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0); local.writeUInt16LE(20, 4); local.writeUInt16LE(8, 8);
-    local.writeUInt32LE(crc, 14); local.writeUInt32LE(raw.length, 18); local.writeUInt32LE(size, 22); local.writeUInt16LE(name.length, 26);
-    const dir = Buffer.alloc(46);
-    dir.writeUInt32LE(0x02014b50, 0); dir.writeUInt16LE(20, 4); dir.writeUInt16LE(20, 6); dir.writeUInt16LE(8, 10);
-    dir.writeUInt32LE(crc, 16); dir.writeUInt32LE(raw.length, 20); dir.writeUInt32LE(size, 24); dir.writeUInt16LE(name.length, 28);
-    dir.writeUInt32LE(offset, 42);
-    chunks.push(local, name, raw);
-    central.push(dir, name);
-    offset += 30 + name.length + raw.length;
-  }
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0); end.writeUInt16LE(entries.length, 8); end.writeUInt16LE(entries.length, 10);
-  end.writeUInt32LE(central.reduce((n, b) => n + b.length, 0), 12); end.writeUInt32LE(offset, 16);
-  return Buffer.concat([...chunks, ...central, end]);
-}
-
-/**
- * Deflated zeros, `mb` megabytes of them, built without ever holding or compressing them: one megabyte compressed
- * with a full flush (which empties the history and ends on a byte boundary) can be repeated as often as wanted,
- * then one empty final block ends the stream.
- */
-function deflatedZeros(mb: number): Buffer {
-  const oneMb = deflateRawSync(Buffer.alloc(MB), { level: 9, finishFlush: constants.Z_FULL_FLUSH });
-  return Buffer.concat([...Array<Buffer>(mb).fill(oneMb), Buffer.from([0x03, 0x00])]);
-}
-
-const CONTENT_TYPES = `<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>`;
-const ROOT_RELS = `<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>`;
-const WORKBOOK = `<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="${PLAN_SHEET}" sheetId="1" r:id="rId1"/><sheet name="Lists" sheetId="2" r:id="rId1"/></sheets></workbook>`;
-const WORKBOOK_RELS = `<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>`;
-
-/** A minimal workbook whose one sheet (read as the plan sheet) is the given entry. */
-function workbookWithSheet(sheet: Omit<ZipEntry, 'name'>, extra: ZipEntry[] = []): Buffer {
-  return zip([
-    { name: '[Content_Types].xml', data: CONTENT_TYPES },
-    { name: '_rels/.rels', data: ROOT_RELS },
-    { name: 'xl/workbook.xml', data: WORKBOOK },
-    { name: 'xl/_rels/workbook.xml.rels', data: WORKBOOK_RELS },
-    { name: 'xl/worksheets/sheet1.xml', ...sheet },
-    ...extra,
-  ]);
-}
 
 /** Every part of a zip, inflated (for editing a real plan). */
 async function unzip(bytes: Buffer): Promise<Array<{ name: string; data: Buffer }>> {
@@ -175,7 +112,7 @@ describe('hostile uploads', function () {
 
   it('refuses declared sizes past the limit before inflating anything', async () => {
     await assertRefused(workbookWithSheet({ deflated: { raw: Buffer.from([0x03, 0x00]), declaredSize: 60 * MB } }), 'ZIP_COMPRESSION_RATIO', /ratio/);
-    const withinRatio = zip([{ name: '[Content_Types].xml', data: CONTENT_TYPES }, { name: 'xl/big.bin', deflated: { raw: Buffer.alloc(MB), declaredSize: 150 * MB } }]);
+    const withinRatio = zip([{ name: '[Content_Types].xml', data: contentTypes() }, { name: 'xl/big.bin', deflated: { raw: Buffer.alloc(MB), declaredSize: 150 * MB } }]);
     await assertRefused(withinRatio, 'ZIP_TOO_LARGE_UNCOMPRESSED', /more than 50 MB uncompressed/);
   });
 
@@ -233,7 +170,7 @@ describe('hostile uploads', function () {
 
   it('refuses zip entries with ../, absolute and backslash paths', async () => {
     for (const name of ['../../etc/cron.d/evil', 'xl/../../evil.xml', '/etc/passwd', 'C:/Windows/evil.dll', 'xl\\..\\..\\evil.xml']) {
-      const bytes = zip([{ name: '[Content_Types].xml', data: CONTENT_TYPES }, { name, data: 'x' }]);
+      const bytes = zip([{ name: '[Content_Types].xml', data: contentTypes() }, { name, data: 'x' }]);
       await assertRefused(bytes, 'ZIP_UNSAFE_PATH', /unsafe path/);
     }
   });

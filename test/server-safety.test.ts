@@ -9,94 +9,41 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { constants, crc32, deflateRawSync } from 'node:zlib';
 import Database from 'better-sqlite3';
 import { loadOrganisations } from '../server/organisations';
 import { DATABASE_FILE } from '../server/store/store';
 import { checkWorkbook } from '../server/xlsx/checkWorkbook';
 import { writePlanWorkbook } from '../server/xlsx/writePlanWorkbook';
 import { call, startTestServer, XLSX_TYPE, type TestServer } from './helpers/server';
+import { contentTypes, deflatedZeros, MB, sheetXml, workbookWithSheet, XLSM_MAIN, zip } from './helpers/hostile';
 import { fillWorkbook, goodPlanContent } from './helpers/plans';
 
 const organisations = loadOrganisations();
 const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
-const MB = 1024 * 1024;
 const CORPUS = join(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '../../shared/corpus/sheetjs-test-files');
 
-// ── hostile files, made byte by byte ────────────────────────────────────────────────────────────────────────────────
-/** A zip written by hand; `raw` with `declaredSize` lets a header lie about what an entry inflates to. */
-function zip(entries: Array<{ name: string; data?: Buffer | string; raw?: Buffer; declaredSize?: number }>): Buffer {
-  const chunks: Buffer[] = [];
-  const central: Buffer[] = [];
-  let offset = 0;
-  for (const e of entries) {
-    const name = Buffer.from(e.name);
-    const data = e.data === undefined ? null : Buffer.from(e.data);
-    const raw = e.raw ?? deflateRawSync(data!);
-    const size = e.declaredSize ?? data!.length;
-    const crc = data ? crc32(data) : 0;
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0); local.writeUInt16LE(20, 4); local.writeUInt16LE(8, 8);
-    local.writeUInt32LE(crc, 14); local.writeUInt32LE(raw.length, 18); local.writeUInt32LE(size, 22); local.writeUInt16LE(name.length, 26);
-    const dir = Buffer.alloc(46);
-    dir.writeUInt32LE(0x02014b50, 0); dir.writeUInt16LE(20, 4); dir.writeUInt16LE(20, 6); dir.writeUInt16LE(8, 10);
-    dir.writeUInt32LE(crc, 16); dir.writeUInt32LE(raw.length, 20); dir.writeUInt32LE(size, 24); dir.writeUInt16LE(name.length, 28);
-    dir.writeUInt32LE(offset, 42);
-    chunks.push(local, name, raw);
-    central.push(dir, name);
-    offset += 30 + name.length + raw.length;
-  }
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0); end.writeUInt16LE(entries.length, 8); end.writeUInt16LE(entries.length, 10);
-  end.writeUInt32LE(central.reduce((n, b) => n + b.length, 0), 12); end.writeUInt32LE(offset, 16);
-  return Buffer.concat([...chunks, ...central, end]);
-}
-
-const TYPES = (main: string) => `<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/><Override PartName="/xl/workbook.xml" ContentType="${main}"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>`;
-const XLSX_MAIN = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml';
-const RELS = '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>';
-const WORKBOOK = '<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Action plan" sheetId="1" r:id="rId1"/></sheets></workbook>';
-const WORKBOOK_RELS = '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>';
-const SHEET = (body: string, prolog = '') => `<?xml version="1.0" encoding="UTF-8"?>${prolog}<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>${body}</sheetData></worksheet>`;
-
-function workbook(sheet: { data?: string; raw?: Buffer; declaredSize?: number }, main = XLSX_MAIN, extra: Array<{ name: string; data: string | Buffer }> = []): Buffer {
-  return zip([
-    { name: '[Content_Types].xml', data: TYPES(main) },
-    { name: '_rels/.rels', data: RELS },
-    { name: 'xl/workbook.xml', data: WORKBOOK },
-    { name: 'xl/_rels/workbook.xml.rels', data: WORKBOOK_RELS },
-    { name: 'xl/worksheets/sheet1.xml', ...sheet },
-    ...extra,
-  ]);
-}
-
-/** `mb` megabytes of deflated zeros, built without holding them: a fully flushed 1 MB block repeated, then an end block. */
-function deflatedZeros(mb: number): Buffer {
-  const one = deflateRawSync(Buffer.alloc(MB), { level: 9, finishFlush: constants.Z_FULL_FLUSH });
-  return Buffer.concat([...Array<Buffer>(mb).fill(one), Buffer.from([0x03, 0x00])]);
-}
-
+// ── hostile files, made byte by byte (test/helpers/hostile.ts) ───────────────────────────────────────────────────────
 async function hostileFiles(good: Buffer): Promise<Array<{ name: string; bytes: Buffer }>> {
   return [
     { name: 'empty', bytes: Buffer.alloc(0) },
     { name: 'truncated zip (first half of a real plan)', bytes: good.subarray(0, Math.floor(good.length / 2)) },
-    { name: 'zip bomb (1 GB of zeros declared as 1 KB)', bytes: workbook({ raw: deflatedZeros(1024), declaredSize: 1024 }) },
-    { name: 'zip bomb (honest header, 300 MB)', bytes: workbook({ raw: deflatedZeros(300), declaredSize: 300 * MB }) },
+    { name: 'zip bomb (1 GB of zeros declared as 1 KB)', bytes: workbookWithSheet({ deflated: { raw: deflatedZeros(1024), declaredSize: 1024 } }) },
+    { name: 'zip bomb (honest header, 300 MB)', bytes: workbookWithSheet({ deflated: { raw: deflatedZeros(300), declaredSize: 300 * MB } }) },
     {
       name: 'XXE (external entity)',
-      bytes: workbook({ data: SHEET('<row r="1"><c r="A1" t="inlineStr"><is><t>&xxe;</t></is></c></row>', '<!DOCTYPE x [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>') }),
+      bytes: workbookWithSheet({ data: sheetXml('<row r="1"><c r="A1" t="inlineStr"><is><t>&xxe;</t></is></c></row>', '<!DOCTYPE x [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>') }),
     },
     {
       name: 'billion laughs',
-      bytes: workbook({ data: SHEET('<row r="1"><c r="A1" t="inlineStr"><is><t>&l9;</t></is></c></row>',
+      bytes: workbookWithSheet({ data: sheetXml('<row r="1"><c r="A1" t="inlineStr"><is><t>&l9;</t></is></c></row>',
         `<!DOCTYPE x [<!ENTITY l0 "ha">${Array.from({ length: 9 }, (_, i) => `<!ENTITY l${i + 1} "${`&l${i};`.repeat(10)}">`).join('')}]>`) }),
     },
     {
       name: '.xlsm (macro-enabled, with a VBA project)',
-      bytes: workbook({ data: SHEET('') }, 'application/vnd.ms-excel.sheet.macroEnabled.main+xml', [{ name: 'xl/vbaProject.bin', data: Buffer.alloc(512, 7) }]),
+      bytes: workbookWithSheet({ data: sheetXml('') }, [{ name: 'xl/vbaProject.bin', data: Buffer.alloc(512, 7) }], XLSM_MAIN),
     },
-    { name: 'zip path traversal', bytes: zip([{ name: '../../etc/cron.d/x', data: 'boom' }, { name: '[Content_Types].xml', data: TYPES(XLSX_MAIN) }]) },
-    { name: 'deep XML', bytes: workbook({ data: SHEET(`${'<x>'.repeat(50_000)}${'</x>'.repeat(50_000)}`) }) },
+    { name: 'zip path traversal', bytes: zip([{ name: '../../etc/cron.d/x', data: 'boom' }, { name: '[Content_Types].xml', data: contentTypes() }]) },
+    { name: 'deep XML', bytes: workbookWithSheet({ data: sheetXml(`${'<x>'.repeat(50_000)}${'</x>'.repeat(50_000)}`) }) },
     { name: 'legacy .xls header', bytes: Buffer.concat([Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]), Buffer.alloc(4096)]) },
     { name: 'random bytes', bytes: Buffer.from(Array.from({ length: 5000 }, (_, i) => (i * 7919) % 256)) },
     { name: 'a CSV', bytes: Buffer.from('organisation,action\nRGT,do things\n') },
@@ -137,7 +84,7 @@ describe('service safety: hostile uploads, concurrency, limits, crashes and shut
     }
     // Multipart and JSON forms of hostility.
     const form = new FormData();
-    form.append('file', new Blob([new Uint8Array(workbook({ raw: deflatedZeros(1024), declaredSize: 1024 }))]), 'bomb.xlsx');
+    form.append('file', new Blob([new Uint8Array(workbookWithSheet({ deflated: { raw: deflatedZeros(1024), declaredSize: 1024 } }))]), 'bomb.xlsx');
     const viaForm = await call(s.url, 'POST', '/api/validate', { body: form });
     assert.equal(viaForm.status, 422);
     assert.match(viaForm.json.findings[0].code, /^ZIP_/);
@@ -393,7 +340,7 @@ describe('workbook check pool: a worker that dies is answered for and replaced',
   this.timeout(120_000);
 
   it('answers the job of a worker that died mid-check with "could not be read", then checks the next on a new worker', async () => {
-    const { CheckPool } = await import('../server/http/checkPool');
+    const { CheckPool } = await import('../server/xlsx/checkPool');
     const pool = new CheckPool(1);
     try {
       const good = await fillWorkbook(await writePlanWorkbook({ organisations }), goodPlanContent('RGT'));
@@ -414,7 +361,7 @@ describe('workbook check pool: a worker that dies is answered for and replaced',
   });
 
   it('answers rather than hangs when a worker cannot even start (memory cap far too small)', async () => {
-    const { CheckPool } = await import('../server/http/checkPool');
+    const { CheckPool } = await import('../server/xlsx/checkPool');
     const pool = new CheckPool(1, 1);
     try {
       const good = await fillWorkbook(await writePlanWorkbook({ organisations }), goodPlanContent('RGT'));

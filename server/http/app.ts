@@ -87,11 +87,22 @@ const asyncRoute = (fn: (req: Request, res: Response) => Promise<void>) => (req:
   fn(req, res).catch(next);
 };
 
+/** todayIso(), worked out at most once a second: formatting a date in the UK's time zone on every request costs. */
+function todayEachSecond(): () => string {
+  let at = -Infinity;
+  let value = '';
+  return () => {
+    const now = Date.now();
+    if (now - at >= 1000) { value = todayIso(); at = now; }
+    return value;
+  };
+}
+
 export function createApp(opts: AppOptions) {
   const { store } = opts;
   const logger = opts.logger ?? pino({ level: 'info' });
   const limits: Limits = { ...DEFAULT_LIMITS, ...opts.limits };
-  const today = opts.today ?? (() => todayIso());
+  const today = opts.today ?? todayEachSecond();
   const templates = opts.templates ?? builtInTemplates;
   const check = opts.check ?? queuedCheck();
   const pagesDir = opts.pagesDir ?? root('server/pages');

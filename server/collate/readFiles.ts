@@ -1,0 +1,72 @@
+// Reads the returned files of a collation and hands back their entries in input order. Each file's bytes are read
+// here and checked on the shared check pool (server/xlsx/checkPool.ts), one file per worker at a time; only a few
+// files are in flight at once (never all of them), so memory stays bounded however many files there are.
+// jobs = 1 checks them in this thread instead.
+import { readFile, stat } from 'node:fs/promises';
+import { finding } from '../../shared/findings';
+import type { Organisation } from '../../shared/organisations';
+import { CheckPool } from '../xlsx/checkPool';
+import { checkWorkbook, type CheckOutcome } from '../xlsx/checkWorkbook';
+import type { CollationEntry } from './collator';
+
+export interface ReadSetup {
+  organisations: Organisation[];
+  today: string;
+}
+
+/** A worker's heap ceiling: a plan needs a few MB; a file that needs far more is refused rather than exhaust RAM. */
+const WORKER_HEAP_MB = 128;
+/** Files in flight per worker: one being checked, one read and waiting, so a worker never waits for the disk. */
+const IN_FLIGHT_PER_WORKER = 2;
+
+/** The entries of `files`, in input order, checked by up to `jobs` worker threads. */
+export async function* readFiles(files: string[], setup: ReadSetup, jobs: number): AsyncGenerator<CollationEntry> {
+  const workers = Math.min(jobs, files.length);
+  const pool = workers > 1 ? new CheckPool(workers, WORKER_HEAP_MB) : null;
+  const check = (bytes: Buffer, file: string): Promise<CheckOutcome> => {
+    const opts = { file, organisations: setup.organisations, today: setup.today };
+    return pool ? pool.check(bytes, opts) : checkWorkbook(bytes, opts);
+  };
+  const window = pool ? workers * IN_FLIGHT_PER_WORKER : 1;
+  const inFlight: Array<Promise<CollationEntry>> = [];
+  let next = 0;
+  const startNext = () => { if (next < files.length) inFlight.push(readReturnedFile(files[next++]!, check)); };
+  try {
+    while (inFlight.length < window && next < files.length) startNext();
+    while (inFlight.length > 0) {
+      const entry = await inFlight.shift()!;
+      startNext();
+      yield entry;
+    }
+  } finally {
+    await pool?.close();
+  }
+}
+
+/** Reads and checks one file; its modification time stands for when it was submitted. Never throws. */
+async function readReturnedFile(file: string, check: (bytes: Buffer, file: string) => Promise<CheckOutcome>): Promise<CollationEntry> {
+  let bytes: Buffer;
+  let submittedAt: Date;
+  try {
+    [bytes, submittedAt] = await Promise.all([readFile(file), stat(file).then((s) => s.mtime)]);
+  } catch (err) {
+    return unreadableEntry(file, `The file could not be opened (${(err as Error).message}). Check that it exists and can be read.`);
+  }
+  try {
+    const { result, plan } = await check(bytes, file);
+    return { source: file, submittedAt, result, plan };
+  } catch (err) {
+    // Only a pool closed under us (the caller stopped early) gets here.
+    return unreadableEntry(file, `The file was not checked (${(err as Error).message}).`);
+  }
+}
+
+/** An entry for a file that could not even be opened: one FILE_CORRUPT finding saying why, like any unreadable file. */
+function unreadableEntry(file: string, message: string): CollationEntry {
+  return {
+    source: file,
+    submittedAt: new Date(0),
+    result: { file, valid: false, readable: false, template: null, organisation: null, findings: [finding('FILE_CORRUPT', message)] },
+    plan: null,
+  };
+}

@@ -1,0 +1,31 @@
+// A worker thread of the check pool (checkPool.ts): checks the workbooks it is sent, one at a time, and sends back each
+// outcome (result and plan model; the bytes never go back). The organisations and templates arrive in a setup message
+// only when they change, and stay here: the per-template caches of the reader and the rules (keyed by the very object)
+// then hit on every job, instead of missing on a fresh structured-cloned copy each time.
+import { parentPort } from 'node:worker_threads';
+import type { Organisation } from '../../shared/organisations';
+import type { Template } from '../../shared/template';
+import { checkWorkbook, type CheckOptions } from './checkWorkbook';
+
+export interface WorkerSetup {
+  kind: 'setup';
+  organisations: Organisation[];
+  templates?: Template[];
+}
+export interface WorkerJob {
+  kind: 'job';
+  id: number;
+  bytes: Uint8Array;
+  file: CheckOptions['file'];
+  today: CheckOptions['today'];
+  limits: CheckOptions['limits'];
+}
+
+let setup: WorkerSetup = { kind: 'setup', organisations: [] };
+parentPort!.on('message', async (m: WorkerSetup | WorkerJob) => {
+  if (m.kind === 'setup') return void (setup = m);
+  const bytes = Buffer.from(m.bytes.buffer, m.bytes.byteOffset, m.bytes.byteLength);
+  const outcome = await checkWorkbook(bytes, { file: m.file, today: m.today, limits: m.limits, organisations: setup.organisations, templates: setup.templates });
+  parentPort!.postMessage({ id: m.id, outcome });
+});
+parentPort!.postMessage({ ready: true });
