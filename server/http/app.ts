@@ -41,7 +41,7 @@ export interface Limits {
   /** Requests per window with one key. */
   perKey: number;
   /**
-   * Wall-clock limit on reading one workbook, ms. A plan reads in ~15 ms on an idle core; the reader's own guard stops
+   * Wall-clock limit on reading one workbook, ms. A plan reads in ~4 ms on an idle core; the reader's own guard stops
    * bombs by size long before this. Generous, so an honest plan is never refused because the machine is busy.
    */
   readTimeoutMs: number;
