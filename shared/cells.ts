@@ -54,6 +54,12 @@ export function serialToIso(serial: number, date1904 = false): string | null {
   return isoDate(new Date(epoch + day * 86400000));
 }
 
+/** An ISO date as the workbook shows it: dd/mm/yyyy. */
+export function ukDate(iso: string): string {
+  const [y, m, d] = iso.split('-');
+  return `${d}/${m}/${y}`;
+}
+
 export function isoToSerial(iso: string): number {
   return Math.round((Date.parse(`${iso}T00:00:00Z`) - Date.UTC(1899, 11, 30)) / 86400000);
 }

@@ -1,10 +1,11 @@
 // The national rules for a local action plan, run identically by the add-in, the service and the command line.
 // Pure: no Node or Office API. Every finding names where it is (sheet, cell, recommendation, field) and says, in plain
 // English, what was found and how to put it right. docs/findings.md documents every code.
-import { addDays, isIsoDate, sameText } from './cells';
+import { colIndex } from './a1';
+import { addDays, isIsoDate, sameText, ukDate } from './cells';
 import { finding, type Finding, type FindingCode, type ValidationResult } from './findings';
 import { priorityLabel, statusCode } from './keys';
-import { ACTION_FIELDS, DEADLINE_RANGE, LISTS_SHEET, META, PLAN_SHEET, a1, columnOf, readingLayout, type ActionField } from './layout';
+import { ACTION_FIELDS, DEADLINE_RANGE, LISTS_SHEET, META, PLAN_SHEET, a1, columnOf, readingLayout, statusOption, type ActionField } from './layout';
 import { organisationCodeOf, type Organisation } from './organisations';
 import type { Plan, PlanAction } from './plan';
 import type { Template } from './template';
@@ -116,11 +117,6 @@ function addYears(iso: string, years: number): string {
   return isIsoDate(later) ? later : `${String(y + years).padStart(4, '0')}-02-28`;
 }
 
-/** An ISO date as the workbook shows it: dd/mm/yyyy. */
-export function ukDate(iso: string): string {
-  const [y, m, d] = iso.split('-');
-  return `${d}/${m}/${y}`;
-}
 
 const FIELD_NAMES: Record<ActionField, string> = {
   action: 'action',
@@ -160,8 +156,7 @@ const statusEntry = (t: Template, code: number) => t.statusKey.entries.find((e) 
 function orderKey(f: Finding): [number, number, number] {
   const m = f.cell?.match(/^([A-Z]+)(\d+)$/);
   if (!m) return [f.sheet === PLAN_SHEET ? 1 : 0, 0, 0];
-  const col = [...m[1]!].reduce((n, ch) => n * 26 + ch.charCodeAt(0) - 64, 0);
-  return [f.sheet === PLAN_SHEET ? 1 : 0, Number(m[2]), col];
+  return [f.sheet === PLAN_SHEET ? 1 : 0, Number(m[2]), colIndex(m[1]!)];
 }
 function sheetOrder(findings: Finding[]): Finding[] {
   const keyed = findings.map((f, i) => ({ f, k: [...orderKey(f), i] }));
@@ -293,7 +288,7 @@ function checkAction(row: PlanAction, ctx: CheckContext, report: Report): void {
     const first = template.statusKey.entries[0]!;
     report('STATUS_INVALID', 'status',
       `Status ${quote(a.status)} in ${cell('status')} is not in Key 1: choose ${keyRange(template)} from the list, ` +
-      `e.g. "${first.code}. ${first.label}".`);
+      `e.g. "${statusOption(first.code, first.label)}".`);
   }
 
   if (a.priority !== null && priorityLabel(template, a.priority) === null) {

@@ -1,6 +1,7 @@
 // How the plan workbook looks and behaves, as plain data derived from the layout: styles, dropdowns and date checks,
 // the overdue highlight, column widths, print setup, protection. The exceljs writer (server) and the Excel API writer
 // (add-in) both apply exactly this, so a workbook made either way is the same. Pure: no exceljs, Node or Office type.
+import { ukDate } from './cells';
 import {
   ACTION_COLUMNS, DATE_FORMAT, DEADLINE_RANGE, LAST_COL, META, NUMBER_COLUMN, a1, columnOf,
   type ActionField, type LayoutCell, type ListLayout, type PlanLayout,
@@ -65,7 +66,6 @@ export interface ValidationSpec {
 const clip = (s: string, n: number) => (s.length <= n ? s : `${s.slice(0, n - 1)}…`);
 /** "Key 1 (for the action status)" → "Key 1". */
 const shortTitle = (title: string) => title.replace(/\s*\(.*\)\s*$/, '').trim() || title;
-const ukDate = (iso: string) => iso.split('-').reverse().join('/');
 const orList = (xs: string[]) => (xs.length < 2 ? xs.join('') : `${xs.slice(0, -1).join(', ')} or ${xs[xs.length - 1]}`);
 
 function validation(v: Omit<ValidationSpec, 'allowBlank' | 'errorStyle'>): ValidationSpec {

@@ -5,7 +5,7 @@
 // Anything the add-in calls that is not modelled here fails loudly rather than passing silently.
 import { OfficeMockObject } from 'office-addin-mock';
 import { isoDate, isoToSerial, serialToIso } from '../../shared/cells';
-import { colIndex, colName, parseCell } from '../src/a1';
+import { colIndex, colName, parseCell } from '../../shared/a1';
 
 export type CellValue = string | number | boolean;
 export interface BorderModel { style?: string; weight?: string; color?: string }

@@ -10,7 +10,7 @@ import {
   BASE_FONT, BORDER_COLOR, COLUMN_WIDTHS, DEADLINE_NUMBER_FORMAT, PROTECTION, STYLES, freezePanes, listsSheetCells,
   overdueRule, printSetup, validationsFor, type CellStyle, type StyleName,
 } from '../../shared/workbookSpec';
-import { colIndex, colName, parseCell } from './a1';
+import { colIndex, colName, parseCell } from '../../shared/a1';
 
 export interface CreatePlanOptions {
   template?: Template;

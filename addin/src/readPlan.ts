@@ -9,7 +9,7 @@ import type { Organisation } from '../../shared/organisations';
 import { extractPlan, identifyTemplate, type CellReader, type Plan } from '../../shared/plan';
 import { validatePlan } from '../../shared/rules';
 import { builtInTemplates, type Template } from '../../shared/template';
-import { colIndex, parseCell, topLeft } from './a1';
+import { colIndex, parseCell, topLeft } from '../../shared/a1';
 
 /** What the Excel API gives for a range: values (dates as serial numbers), displayed text and number formats. */
 export interface SheetGrid {

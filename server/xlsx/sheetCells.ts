@@ -4,6 +4,7 @@
 // DOM, no cell objects, no style models. It runs only after the guard (no DOCTYPE, bounded nesting, rows and cells),
 // so it never meets entity declarations, and every loop below moves forward through the text: no input can make it
 // quadratic. Damaged XML (an unclosed tag, mismatched tags) is a MalformedPart, never a crash.
+import { colIndex, colName } from '../../shared/a1';
 import type { RawCell } from '../../shared/cells';
 import { decodeXmlText } from './parts';
 
@@ -273,16 +274,6 @@ const excelToDate = (serial: number, date1904: boolean) => new Date(Math.round((
 const A1 = /^[A-Z]{1,3}[1-9]\d{0,6}$/;
 const A1_LOOSE = /^\$?([A-Za-z]{1,3})\$?0*(\d{1,7})$/;
 
-function columnNumber(letters: string): number {
-  let n = 0;
-  for (let i = 0; i < letters.length; i++) n = n * 26 + (letters.charCodeAt(i) - 64);
-  return n;
-}
-function columnLetters(n: number): string {
-  let s = '';
-  for (; n > 0; n = Math.floor((n - 1) / 26)) s = String.fromCharCode(65 + ((n - 1) % 26)) + s;
-  return s;
-}
 
 /** What one <c> held, before it is turned into a value. */
 interface CellXml {
@@ -369,9 +360,9 @@ export function readSheetCells(xml: string, ctx: SheetContext): Map<string, RawC
 function cellAddress(r: string | undefined, after: number, row: number): string | null {
   if (r !== undefined && after === 0 && A1.test(r)) return r;
   const m = r === undefined ? null : A1_LOOSE.exec(r);
-  const col = (m ? columnNumber(m[1]!.toUpperCase()) : 0) + after;
+  const col = (m ? colIndex(m[1]!) + 1 : 0) + after;
   const n = m ? Number(m[2]) : row;
-  return col > 0 && n > 0 ? `${columnLetters(col)}${n}` : null;
+  return col > 0 && n > 0 ? `${colName(col - 1)}${n}` : null;
 }
 
 /** One cell's value, as exceljs gave it (cell-xform parse + reconcile, then the old normaliseValue). */

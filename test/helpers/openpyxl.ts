@@ -2,6 +2,7 @@
 // validations, conditional formats, cell values, unlocked cells, print setup. Runs Debian's /usr/bin/python3
 // (the pyenv python3 on PATH has no openpyxl) and returns its findings as JSON.
 import { execFileSync } from 'node:child_process';
+import { colIndex, colName } from '../../shared/a1';
 
 export interface SeenValidation {
   type: string | null;
@@ -102,8 +103,6 @@ export function sheetSeen(wb: SeenWorkbook, name: string): SeenSheet {
   return s;
 }
 
-const colNumber = (col: string) => [...col].reduce((n, ch) => n * 26 + ch.charCodeAt(0) - 64, 0);
-const colLetters = (n: number): string => (n <= 0 ? '' : colLetters(Math.floor((n - 1) / 26)) + String.fromCharCode(65 + ((n - 1) % 26)));
 
 /** Every cell of an A1 range or space-separated list of ranges ("E22:E36 F2"), with any $ signs ignored. */
 export function cellsOf(sqref: string): string[] {
@@ -112,8 +111,8 @@ export function cellsOf(sqref: string): string[] {
     const [from, to = from] = part.split(':') as [string, string?];
     const m1 = from.match(/^([A-Z]+)(\d+)$/)!;
     const m2 = to!.match(/^([A-Z]+)(\d+)$/)!;
-    for (let c = colNumber(m1[1]!); c <= colNumber(m2[1]!); c++) {
-      for (let r = Number(m1[2]); r <= Number(m2[2]); r++) out.push(`${colLetters(c)}${r}`);
+    for (let c = colIndex(m1[1]!); c <= colIndex(m2[1]!); c++) {
+      for (let r = Number(m1[2]); r <= Number(m2[2]); r++) out.push(`${colName(c)}${r}`);
     }
   }
   return out;

@@ -1,4 +1,4 @@
-// A1 addresses as the Excel API gives and takes them: 'C5', 'A1:H118', "'Action plan'!A1:H118".
+// A1 addresses, as the Excel API, the sheet XML and the findings write them: 'C5', 'A1:H118', "'Action plan'!A1:H118".
 
 /** Column letters to a 0-based index: A → 0, H → 7, AA → 26. */
 export function colIndex(col: string): number {
