@@ -201,8 +201,11 @@ describe('hostile uploads', function () {
     await assertRefused(big, 'FILE_TOO_LARGE', /limited to 10 MB/);
     const { result } = await checkWorkbook(plan, { organisations, limits: { maxRows: 50 } });
     assert.equal(result.findings[0]!.code, 'SHEET_TOO_LARGE');
-    // A plan takes exceljs well over a millisecond, so a 1 ms budget must run out, with its own finding.
-    const late = await checkWorkbook(plan, { organisations, limits: { timeoutMs: 1 } });
+    // A plan carrying 150,000 distinct shared strings (within every size limit) takes the reader far longer than a
+    // millisecond to scan, so a 1 ms budget must run out, with its own finding. (A bare plan now reads in about 1 ms.)
+    const padding = Array.from({ length: 150_000 }, (_, i) => `<si><t>${(i * 2654435761 % 4294967296).toString(16)}-${i}</t></si>`).join('');
+    const slow = await editPart(plan, 'xl/sharedStrings.xml', (xml) => xml.replace('</sst>', `${padding}</sst>`));
+    const late = await checkWorkbook(slow, { organisations, limits: { timeoutMs: 1 } });
     assert.deepEqual(late.result.findings.map((f) => f.code), ['READ_TIMEOUT']);
     assert.match(late.result.findings[0]!.message, /longer than 1 ms/);
     assert.equal(late.result.readable, false);
