@@ -164,6 +164,11 @@ function sheetOrder(findings: Finding[]): Finding[] {
   return keyed.map((x) => x.f);
 }
 
+/** Whether an action's deadline has passed while it is not implemented: the rules warn of it, the collation counts it. */
+export function isOverdue(template: Template, action: PlanAction, today: string): boolean {
+  return isIsoDate(action.deadline) && action.deadline < today && statusCode(template, action.status) !== template.statusKey.implementedCode;
+}
+
 /** Every finding about a plan's content, in sheet order. */
 export function checkPlan(plan: Plan, ctx: CheckContext): Finding[] {
   const { template } = ctx;
@@ -272,7 +277,7 @@ function checkAction(row: PlanAction, ctx: CheckContext, report: Report): void {
         `The deadline in ${cell('deadline')} reads as ${ukDate(a.deadline)}, outside ${ukDate(DEADLINE_RANGE.from)}–` +
         `${ukDate(DEADLINE_RANGE.to)}, so it is not a real deadline (a number typed into a date cell reads this way): ` +
         `enter the date as dd/mm/yyyy, e.g. ${ukDate(addDays(today, 90))}.`);
-    } else if (a.deadline < today && code !== template.statusKey.implementedCode) {
+    } else if (isOverdue(template, a, today)) {
       report('DEADLINE_PASSED', 'deadline',
         `The deadline ${ukDate(a.deadline)} in ${cell('deadline')} has passed but the status is ` +
         `${a.status === null ? 'empty' : quote(a.status)}: if the action is done set status ` +

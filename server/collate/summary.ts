@@ -1,9 +1,8 @@
 // The Summary sheet's figures: per nation and per recommendation, how many plans and actions, by status and priority,
 // and how many actions are overdue. Status and priority are read with the shared keys, so "2", "2. Action in
 // progress" and "action in progress" all count as code 2.
-import { isIsoDate } from '../../shared/cells';
 import { priorityLabel, statusCode } from '../../shared/keys';
-import type { PlanAction } from '../../shared/plan';
+import { isOverdue } from '../../shared/rules';
 import type { Template } from '../../shared/template';
 import type { Collator } from './collator';
 
@@ -26,11 +25,6 @@ export interface SummaryLine {
 }
 
 export const ALL_NATIONS = 'Total';
-
-/** Whether an action's deadline has passed while it is not implemented. */
-export function isOverdue(template: Template, action: PlanAction, today: string): boolean {
-  return isIsoDate(action.deadline) && action.deadline < today && statusCode(template, action.status) !== template.statusKey.implementedCode;
-}
 
 function emptyTally(template: Template): Tally {
   return {

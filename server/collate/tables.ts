@@ -4,7 +4,8 @@ import { isIsoDate } from '../../shared/cells';
 import { priorityLabel, statusCode, statusLabel } from '../../shared/keys';
 import { ACTION_COLUMNS, statusOption, type ActionField } from '../../shared/layout';
 import type { Collator, EntryRecord } from './collator';
-import { isOverdue, summaryLines } from './summary';
+import { isOverdue } from '../../shared/rules';
+import { summaryLines } from './summary';
 
 /** A cell value: text (made inert when written), a whole number, a share (0..1), a calendar date or a time. */
 export type Value = string | number | Date | null;
