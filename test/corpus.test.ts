@@ -1,15 +1,14 @@
-// 93 real spreadsheets written by many applications (../shared/corpus/sheetjs-test-files, beside the clone), none an
+// 93 real spreadsheets written by many applications (test/fixtures/corpus, carried in the repository), none an
 // action plan: every one is refused with a specific reason, none throws, none runs into the time limit.
 import assert from 'node:assert/strict';
 import { readFile, readdir } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import { loadOrganisations } from '../server/organisations';
 import { checkWorkbook } from '../server/xlsx/checkWorkbook';
 import { guardWorkbook } from '../server/xlsx/guard';
 import { DEFAULT_LIMITS } from '../server/xlsx/limits';
 import { readWorkbook } from '../server/xlsx/readWorkbook';
+import { CORPUS } from './helpers/fixtures';
 
-const CORPUS = fileURLToPath(new URL('../../shared/corpus/sheetjs-test-files/', import.meta.url));
 
 /** What each kind of file must be refused as: its container says so before any parsing. */
 const EXPECTED: Record<string, string[]> = {

@@ -8,11 +8,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_BASE_URL, manifestXml } from '../addin/manifest';
 import { main } from '../cli/main';
+import { MANIFEST_XSD } from './helpers/fixtures';
 import { startTestServer, type TestServer } from './helpers/server';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const XSD = join(root, '..', 'shared', 'office-manifest-xsd', 'OfficeAppManifestV1_1.xsd');
-const xmllint = (file: string) => spawnSync('xmllint', ['--noout', '--schema', XSD, file], { encoding: 'utf8' });
+const xmllint = (file: string) => spawnSync('xmllint', ['--noout', '--schema', MANIFEST_XSD, file], { encoding: 'utf8' });
 const urlsIn = (xml: string) => [...new Set([...xml.matchAll(/"(https?:\/\/[^"]+)"/g)].map((m) => m[1]!))]
   .filter((u) => !u.startsWith('http://schemas.microsoft.com/') && !u.startsWith('http://www.w3.org/'));
 

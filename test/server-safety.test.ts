@@ -16,11 +16,11 @@ import { checkWorkbook } from '../server/xlsx/checkWorkbook';
 import { writePlanWorkbook } from '../server/xlsx/writePlanWorkbook';
 import { call, startTestServer, XLSX_TYPE, type TestServer } from './helpers/server';
 import { contentTypes, deflatedZeros, MB, sheetXml, workbookWithSheet, XLSM_MAIN, zip } from './helpers/hostile';
+import { CORPUS } from './helpers/fixtures';
 import { fillWorkbook, goodPlanContent } from './helpers/plans';
 
 const organisations = loadOrganisations();
 const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
-const CORPUS = join(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '../../shared/corpus/sheetjs-test-files');
 
 // ── hostile files, made byte by byte (test/helpers/hostile.ts) ───────────────────────────────────────────────────────
 async function hostileFiles(good: Buffer): Promise<Array<{ name: string; bytes: Buffer }>> {
