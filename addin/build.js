@@ -14,18 +14,19 @@ const root = resolve(here, '..');
 /**
  * shared/ imports `z` from 'zod', whose full namespace carries every locale and the JSON-schema tools (~300 KB
  * minified) that the task pane never runs: the bundle gets the schema builders alone, which is all shared/ uses.
+ * `only` limits it to the importers it matches (the service's own modules may use the rest of zod).
  */
-const zodSlim = {
+export const zodSlim = (only = /./) => ({
   name: 'zod-slim',
   setup(b) {
-    b.onResolve({ filter: /^zod$/ }, () => ({ path: 'zod', namespace: 'zod-slim' }));
+    b.onResolve({ filter: /^zod$/ }, (args) => (only.test(args.importer) ? { path: 'zod', namespace: 'zod-slim' } : undefined));
     b.onLoad({ filter: /.*/, namespace: 'zod-slim' }, () => ({
       contents: `export * as z from ${JSON.stringify(join(root, 'node_modules', 'zod', 'v4', 'classic', 'schemas.js'))};`,
       loader: 'js',
       resolveDir: root,
     }));
   },
-};
+});
 
 /** Builds into outdir; returns the bundle's sizes in bytes. */
 export async function buildAddin(outdir = join(root, 'dist', 'addin')) {
@@ -43,7 +44,7 @@ export async function buildAddin(outdir = join(root, 'dist', 'addin')) {
     sourcemap: false,
     legalComments: 'none',
     logLevel: 'warning',
-    plugins: [zodSlim],
+    plugins: [zodSlim()],
   });
   for (const f of ['taskpane.html', 'taskpane.css', 'commands.html']) copyFileSync(join(here, 'static', f), join(outdir, f));
   for (const size of ICON_SIZES) writeFileSync(join(outdir, 'assets', `icon-${size}.png`), iconPng(size));

@@ -1,7 +1,7 @@
 // Reads the returned files of a collation and hands back their entries in input order. Each file's bytes are read
 // here and checked on the shared check pool (server/xlsx/checkPool.ts), one file per worker at a time; only a few
 // files are in flight at once (never all of them), so memory stays bounded however many files there are.
-// jobs = 1 checks them in this thread instead.
+// Small jobs (and jobs = 1) are checked in this thread instead: starting a worker costs more than it saves there.
 import { readFile, stat } from 'node:fs/promises';
 import { finding } from '../../shared/findings';
 import type { Organisation } from '../../shared/organisations';
@@ -19,9 +19,22 @@ const WORKER_HEAP_MB = 128;
 /** Files in flight per worker: one being checked, one read and waiting, so a worker never waits for the disk. */
 const IN_FLIGHT_PER_WORKER = 2;
 
-/** The entries of `files`, in input order, checked by up to `jobs` worker threads. */
-export async function* readFiles(files: string[], setup: ReadSetup, jobs: number): AsyncGenerator<CollationEntry> {
-  const workers = Math.min(jobs, files.length);
+/**
+ * Files each worker must have to pay for itself. A worker costs ~40 ms of CPU to start (it loads the reader) and a
+ * plan ~2 ms to check, while this thread still reads the files and gathers the results: below this many files per
+ * worker, checking them all here finishes sooner (bench/collate.ts measures both sides).
+ */
+export const FILES_PER_WORKER = 100;
+
+/** How many worker threads pay for themselves on `files` files, at most `jobs`; 0 or 1 means none (this thread). */
+export const workersFor = (files: number, jobs: number, filesPerWorker = FILES_PER_WORKER) => Math.min(jobs, Math.floor(files / filesPerWorker));
+
+/**
+ * The entries of `files`, in input order, checked by up to `jobs` worker threads when there are enough files
+ * (`filesPerWorker` only for tests, to put a few files through the workers).
+ */
+export async function* readFiles(files: string[], setup: ReadSetup, jobs: number, filesPerWorker = FILES_PER_WORKER): AsyncGenerator<CollationEntry> {
+  const workers = workersFor(files.length, jobs, filesPerWorker);
   const pool = workers > 1 ? new CheckPool(workers, WORKER_HEAP_MB) : null;
   const check = (bytes: Buffer, file: string): Promise<CheckOutcome> => {
     const opts = { file, organisations: setup.organisations, today: setup.today };

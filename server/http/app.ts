@@ -2,7 +2,6 @@
 // structured logs. Holds no state of its own beyond caches: everything lasting is in the Store.
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
 import { rateLimit } from 'express-rate-limit';
@@ -15,6 +14,7 @@ import { Collator } from '../collate/collator';
 import { writeActionsCsv } from '../collate/csv';
 import { writeCollationWorkbook } from '../collate/workbook';
 import { ADMIN, issueKey } from '../keys';
+import { projectFile } from '../projectFiles';
 import type { Store } from '../store/store';
 import { writePlanWorkbook } from '../xlsx/writePlanWorkbook';
 import { adminOnly, organisationOnly, ownerOf, principalOf, requireKey } from './auth';
@@ -27,9 +27,7 @@ import {
 } from './schemas';
 import { XLSX_TYPE, readUpload, type Upload } from './uploads';
 
-const root = (path: string) => fileURLToPath(new URL(`../../${path}`, import.meta.url));
-
-export const VERSION: string = JSON.parse(readFileSync(root('package.json'), 'utf8')).version;
+export const VERSION: string = JSON.parse(readFileSync(projectFile('package.json'), 'utf8')).version;
 
 export interface Limits {
   /** Largest upload (workbook, form or JSON plan), bytes. */
@@ -105,9 +103,9 @@ export function createApp(opts: AppOptions) {
   const today = opts.today ?? todayEachSecond();
   const templates = opts.templates ?? builtInTemplates;
   const check = opts.check ?? queuedCheck();
-  const pagesDir = opts.pagesDir ?? root('server/pages');
-  const addinDir = opts.addinDir ?? root('dist/addin');
-  const officeJsDir = opts.officeJsDir ?? root('node_modules/@microsoft/office-js/dist');
+  const pagesDir = opts.pagesDir ?? projectFile('server/pages');
+  const addinDir = opts.addinDir ?? projectFile('dist/addin');
+  const officeJsDir = opts.officeJsDir ?? projectFile('node_modules/@microsoft/office-js/dist');
   const checkOptions = (): CheckOptions => ({
     organisations: store.organisations(), today: today(), templates, readLimits: { maxBytes: limits.maxUploadBytes, timeoutMs: limits.readTimeoutMs },
   });

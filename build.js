@@ -1,0 +1,52 @@
+// Builds everything the product runs, ahead of time (run by `npm ci` through the `prepare` script, and by `npm test`):
+// the command line, the service and the check pool's worker into dist/node/ (one esbuild bundle, split so each
+// command loads only its own modules: exceljs, express, better-sqlite3 and pino load only in the commands that use
+// them), and the add-in's task pane into dist/addin/. The product then runs plain JavaScript: nothing is compiled
+// at run time (tsx stays for the tests and the benches, which import the TypeScript sources).
+// Usage: node build.js
+import { build } from 'esbuild';
+import { rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildAddin, zodSlim } from './addin/build.js';
+
+const root = dirname(fileURLToPath(import.meta.url));
+export const NODE_OUTDIR = join(root, 'dist', 'node');
+
+/** Builds the command line (dist/node/main.js) and the check worker (dist/node/checkWorker.js). */
+export async function buildNode(outdir = NODE_OUTDIR) {
+  rmSync(outdir, { recursive: true, force: true });
+  await build({
+    entryPoints: { main: join(root, 'cli', 'main.ts'), checkWorker: join(root, 'server', 'xlsx', 'checkWorker.ts') },
+    outdir,
+    bundle: true,
+    // Shared code goes into chunks that a command imports only when it runs (cli/main.ts loads commands lazily).
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    // Packages are bundled too: one file read instead of hundreds of small modules resolved one by one (zod alone
+    // is ~100), which is most of a command's start-up. Left to Node: the native better-sqlite3, and exceljs (large,
+    // loaded only by the commands that write a workbook).
+    external: ['better-sqlite3', 'exceljs'],
+    // Bundled CommonJS packages call require() for Node's own modules: give the ES module output one.
+    banner: { js: "import { createRequire as __naomeRequire } from 'node:module'; const require = __naomeRequire(import.meta.url);" },
+    chunkNames: 'chunk-[hash]',
+    // shared/ needs only zod's schema builders; the service's modules (server/http) get the whole of zod.
+    plugins: [zodSlim(/[\\/]shared[\\/]/)],
+    // Less to parse at every start; names are kept readable for stack traces.
+    minifyWhitespace: true,
+    minifySyntax: true,
+    sourcemap: 'linked',
+    legalComments: 'none',
+    logLevel: 'warning',
+  });
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const started = Date.now();
+  await buildNode();
+  const { bytes, gzip } = await buildAddin();
+  const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
+  console.log(`built dist/node (command line, service, check worker) and dist/addin (taskpane.js ${kb(bytes)}, ${kb(gzip)} gzip) in ${Date.now() - started} ms`);
+}
