@@ -10,6 +10,9 @@ export type RawCell =
   | { error: string }
   | { formula: string };
 
+/** What the tidying in cellText changes: a CR, a tab or no-break space, two spaces, a space beside a line break. */
+const UNTIDY = /[\r\t\u00a0]| [ \n]|\n /;
+
 /** Text as a person would read it: trimmed, runs of spaces folded, line breaks kept; empty becomes null. */
 export function cellText(v: RawCell): string | null {
   if (v === null || v === undefined) return null;
@@ -20,7 +23,9 @@ export function cellText(v: RawCell): string | null {
   else if (v instanceof Date) s = isoDate(v) ?? '';
   else if ('error' in v) s = v.error;
   else s = `=${v.formula}`;
-  s = s.replace(/\r\n?/g, '\n').replace(/[ \t\u00a0]+/g, ' ').replace(/ ?\n ?/g, '\n').trim();
+  // Most text is tidy already: one scan finds out, instead of three rewriting passes over every cell.
+  if (UNTIDY.test(s)) s = s.replace(/\r\n?/g, '\n').replace(/[ \t\u00a0]+/g, ' ').replace(/ ?\n ?/g, '\n');
+  s = s.trim();
   return s === '' ? null : s;
 }
 

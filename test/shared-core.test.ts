@@ -36,6 +36,16 @@ describe('shared core: cell values', () => {
     assert.equal(cellText(2), '2');
     assert.ok(sameText('a  b\nc', 'a b c'));
   });
+  it('tidies text exactly as the three rewrites it skips when text is tidy already', () => {
+    const rewrite = (s: string) => s.replace(/\r\n?/g, '\n').replace(/[ \t\u00a0]+/g, ' ').replace(/ ?\n ?/g, '\n').trim() || null;
+    const alphabet = ['a', 'b', ' ', ' ', '\t', '\u00a0', '\r', '\n', '\r\n', '\u2003', '.'];
+    let seed = 7;
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2147483648) % alphabet.length;
+    for (let i = 0; i < 5000; i++) {
+      const s = Array.from({ length: 1 + (i % 12) }, () => alphabet[next()]).join('');
+      assert.equal(cellText(s), rewrite(s), JSON.stringify(s));
+    }
+  });
 });
 
 describe('shared core: keys', () => {

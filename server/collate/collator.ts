@@ -22,6 +22,12 @@ export interface CollatorOptions {
   today: string;
   /** Whose keys (status, priority) and recommendations the summary uses; default the current template. */
   template?: Template;
+  /**
+   * false when the caller writes each counted plan out as add() returns it (the service, streaming from its store):
+   * the collator then keeps no actions, only their number, so its memory does not grow with the actions. Each
+   * organisation may then come at most once. Default true (the command line, whose files come in any order).
+   */
+  keepActions?: boolean;
 }
 
 /** What happened to one entry: its plan counts, a newer one replaced it, it held no plan, or no known organisation. */
@@ -45,8 +51,20 @@ export interface EntryRecord {
 export interface CountedPlan {
   organisation: Organisation;
   entry: EntryRecord;
+  /** Empty in a collator that keeps no actions (the plan was written out when it was added). */
   actions: PlanAction[];
+  actionCount: number;
 }
+
+/**
+ * What the national outputs are written from: the counted plans, one at a time in code order, and the collator that
+ * holds the rest (entries, findings, who did not return), complete once the plans have all been read. A Collator
+ * that keeps its actions is a source by itself.
+ */
+export type CollationSource = Collator | { collator: Collator; plans: Iterable<CountedPlan> | AsyncIterable<CountedPlan> };
+
+export const sourceParts = (source: CollationSource) =>
+  source instanceof Collator ? { collator: source, plans: source.counted() } : source;
 
 export class Collator {
   readonly organisations: Organisation[];
@@ -57,15 +75,18 @@ export class Collator {
   private readonly newest = new Map<string, CountedPlan>();
   /** Organisations met in entries but missing from the list (e.g. the list was replaced after they submitted). */
   private readonly extra = new Map<string, Organisation>();
+  private readonly keepActions: boolean;
 
   constructor(opts: CollatorOptions) {
     this.organisations = opts.organisations;
     this.today = opts.today;
     this.template = opts.template ?? currentTemplate;
     this.byCode = new Map(opts.organisations.map((o) => [o.code, o]));
+    this.keepActions = opts.keepActions ?? true;
   }
 
-  add(entry: CollationEntry): void {
+  /** Records an entry; returns its plan when that plan now counts for its organisation (null otherwise). */
+  add(entry: CollationEntry): CountedPlan | null {
     const { result, plan } = entry;
     const record: EntryRecord = {
       seq: this.entryList.length,
@@ -84,12 +105,15 @@ export class Collator {
     };
     this.entryList.push(record);
     const organisation = plan ? this.organisationOf(result, plan) : null;
-    if (!organisation || !plan) return;
+    if (!organisation || !plan) return null;
     record.code = organisation.code;
     const current = this.newest.get(organisation.code);
+    if (current && !this.keepActions) throw new Error(`${organisation.code} came twice to a collator that keeps no actions`);
     // Same time: the one added later wins, as the service adds versions in order.
-    if (current && current.entry.submittedAt.getTime() > entry.submittedAt.getTime()) return;
-    this.newest.set(organisation.code, { organisation, entry: record, actions: plan.actions.map((a) => ({ ...a })) });
+    if (current && current.entry.submittedAt.getTime() > entry.submittedAt.getTime()) return null;
+    const counted = { organisation, entry: record, actions: plan.actions.map((a) => ({ ...a })), actionCount: plan.actions.length };
+    this.newest.set(organisation.code, this.keepActions ? counted : { ...counted, actions: [] });
+    return counted;
   }
 
   /** The organisation a plan is from: the checker's answer, else the code typed in the header if it is on the list. */

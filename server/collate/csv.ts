@@ -1,10 +1,12 @@
 // The Actions rows as CSV (RFC 4180: CRLF line ends, fields quoted when they hold a comma, quote or line break), in
 // UTF-8 with a byte-order mark so Excel reads accented names correctly. Text is made inert exactly as in the workbook.
+// Written plan by plan as the counted plans are read, giving the event loop a turn between plans.
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { Writable } from 'node:stream';
 import { isoDate } from '../../shared/cells';
-import type { Collator } from './collator';
+import { sourceParts, type CollationSource } from './collator';
 import { inert } from './inert';
 import { openOutput } from './output';
 import { actionsTable, type Format, type Value } from './tables';
@@ -20,14 +22,20 @@ function field(v: Value, format: Format): string {
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-function* csvLines(collator: Collator): Generator<string> {
+/** The header line, then one chunk of lines per counted plan. */
+async function* csvChunks(source: CollationSource): AsyncGenerator<string> {
+  const { collator, plans } = sourceParts(source);
   const table = actionsTable(collator);
+  const line = (values: Value[]) => values.map((v, i) => field(v, table.columns[i]!.format)).join(',') + '\r\n';
   yield BOM + table.columns.map((c) => field(c.header, 'text')).join(',') + '\r\n';
-  for (const values of table.rows()) yield values.map((v, i) => field(v, table.columns[i]!.format)).join(',') + '\r\n';
+  for await (const plan of plans) {
+    yield table.rowsOf(plan).map(line).join('');
+    await yieldToLoop();
+  }
 }
 
 /** Writes the Actions CSV to a file path or a stream, and ends it. */
-export async function writeActionsCsv(collator: Collator, target: string | Writable): Promise<void> {
+export async function writeActionsCsv(source: CollationSource, target: string | Writable): Promise<void> {
   const { stream, failed } = await openOutput(target);
-  await Promise.race([pipeline(Readable.from(csvLines(collator)), stream), failed]);
+  await Promise.race([pipeline(Readable.from(csvChunks(source)), stream), failed]);
 }

@@ -4,7 +4,7 @@
 import { priorityLabel, statusCode } from '../../shared/keys';
 import { isOverdue } from '../../shared/rules';
 import type { Template } from '../../shared/template';
-import type { Collator } from './collator';
+import type { Collator, CountedPlan } from './collator';
 
 export interface Tally {
   /** Counted plans with at least one action here (for the "all recommendations" line: every counted plan). */
@@ -37,16 +37,28 @@ function emptyTally(template: Template): Tally {
 }
 
 /**
- * One line per nation of the organisations list and recommendation, then a line for all recommendations; then the
+ * The Summary's tallies, fed one counted plan at a time as the plans are written out (so no plan is held for it):
+ * one line per nation of the organisations list and recommendation, then a line for all recommendations; then the
  * same for all nations together (which also holds plans of organisations whose nation is not known).
  */
-export function summaryLines(collator: Collator): SummaryLine[] {
-  const { template, today } = collator;
-  const nations = [...collator.nations(), ALL_NATIONS];
-  const recs: Array<number | null> = [...template.recommendations.map((r) => r.number), null];
-  const tallies = new Map(nations.map((n) => [n, new Map(recs.map((r) => [r, emptyTally(template)]))]));
+export class SummaryTally {
+  private readonly template: Template;
+  private readonly today: string;
+  private readonly nations: string[];
+  private readonly recs: Array<number | null>;
+  private readonly tallies: Map<string, Map<number | null, Tally>>;
 
-  for (const { organisation, actions } of collator.counted()) {
+  constructor(collator: Collator) {
+    const { template, today } = collator;
+    this.template = template;
+    this.today = today;
+    this.nations = [...collator.nations(), ALL_NATIONS];
+    this.recs = [...template.recommendations.map((r) => r.number), null];
+    this.tallies = new Map(this.nations.map((n) => [n, new Map(this.recs.map((r) => [r, emptyTally(template)]))]));
+  }
+
+  add({ organisation, actions }: CountedPlan): void {
+    const { template, today, tallies } = this;
     const buckets = [tallies.get(organisation.nation), tallies.get(ALL_NATIONS)!].filter((b) => b !== undefined);
     const recsWithActions = new Set(actions.map((a) => a.recommendation));
     for (const bucket of buckets) {
@@ -68,5 +80,8 @@ export function summaryLines(collator: Collator): SummaryLine[] {
       }
     }
   }
-  return nations.flatMap((nation) => recs.map((recommendation) => ({ nation, recommendation, tally: tallies.get(nation)!.get(recommendation)! })));
+
+  lines(): SummaryLine[] {
+    return this.nations.flatMap((nation) => this.recs.map((recommendation) => ({ nation, recommendation, tally: this.tallies.get(nation)!.get(recommendation)! })));
+  }
 }

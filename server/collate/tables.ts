@@ -3,9 +3,9 @@
 import { isIsoDate } from '../../shared/cells';
 import { priorityLabel, statusCode, statusLabel } from '../../shared/keys';
 import { ACTION_COLUMNS, statusOption, type ActionField } from '../../shared/layout';
-import type { Collator, EntryRecord } from './collator';
+import type { Collator, CountedPlan, EntryRecord } from './collator';
 import { isOverdue } from '../../shared/rules';
-import { summaryLines } from './summary';
+import type { SummaryTally } from './summary';
 
 /** A cell value: text (made inert when written), a whole number, a share (0..1), a calendar date or a time. */
 export type Value = string | number | Date | null;
@@ -23,13 +23,21 @@ export interface Table {
   rows: () => Iterable<Value[]>;
 }
 
+/** The Actions sheet (and CSV): its rows come plan by plan, as the counted plans are read. */
+export interface ActionsTable {
+  sheet: string;
+  columns: Column[];
+  rowsOf: (plan: CountedPlan) => Value[][];
+}
+
 const col = (header: string, width: number, format: Format = 'text'): Column => ({ header, width, format });
 const header = (field: ActionField) => ACTION_COLUMNS.find((c) => c.field === field)!.header;
 const yesNo = (b: boolean) => (b ? 'Yes' : 'No');
 /** A Date at UTC midnight from an ISO day, as exceljs writes a calendar date. */
 const day = (iso: string) => new Date(`${iso}T00:00:00Z`);
 
-export function summaryTable(c: Collator): Table {
+/** The Summary, from the tallies of every counted plan (so it is written after them). */
+export function summaryTable(c: Collator, summary: SummaryTally): Table {
   const { statusKey, priorityKey } = c.template;
   const pair = (label: string): Column[] => [col(label, 14, 'integer'), col(`${label} (share)`, 12, 'share')];
   return {
@@ -46,7 +54,7 @@ export function summaryTable(c: Collator): Table {
       col('Overdue actions', 10, 'integer'),
     ],
     *rows() {
-      for (const { nation, recommendation, tally } of summaryLines(c)) {
+      for (const { nation, recommendation, tally } of summary.lines()) {
         const share = (n: number) => (tally.actions ? n / tally.actions : null);
         const both = (n: number) => [n, share(n)];
         yield [
@@ -63,7 +71,7 @@ export function summaryTable(c: Collator): Table {
   };
 }
 
-export function actionsTable(c: Collator): Table {
+export function actionsTable(c: Collator): ActionsTable {
   const t = c.template;
   return {
     sheet: 'Actions',
@@ -87,27 +95,25 @@ export function actionsTable(c: Collator): Table {
       col('Source', 36),
       col('Submitted (UTC)', 17, 'datetime'),
     ],
-    *rows() {
-      for (const { organisation: o, entry, actions } of c.counted()) {
-        const sorted = [...actions].sort((a, b) => a.recommendation - b.recommendation || a.row - b.row);
-        for (const a of sorted) {
-          const code = statusCode(t, a.status);
-          yield [
-            o.code, o.name, o.nation, o.region, a.recommendation,
-            a.action, a.responsible,
-            // A real date when the cell held one; otherwise the text as typed, so nothing is hidden.
-            isIsoDate(a.deadline) ? day(a.deadline) : a.deadline,
-            code,
-            code === null ? a.status : statusLabel(t, code),
-            priorityLabel(t, a.priority) ?? a.priority,
-            a.reason, a.progress,
-            yesNo(isOverdue(t, a, c.today)),
-            yesNo(entry.valid),
-            a.row,
-            entry.source, entry.submittedAt,
-          ];
-        }
-      }
+    rowsOf({ organisation: o, entry, actions }) {
+      const sorted = [...actions].sort((a, b) => a.recommendation - b.recommendation || a.row - b.row);
+      return sorted.map((a) => {
+        const code = statusCode(t, a.status);
+        return [
+          o.code, o.name, o.nation, o.region, a.recommendation,
+          a.action, a.responsible,
+          // A real date when the cell held one; otherwise the text as typed, so nothing is hidden.
+          isIsoDate(a.deadline) ? day(a.deadline) : a.deadline,
+          code,
+          code === null ? a.status : statusLabel(t, code),
+          priorityLabel(t, a.priority) ?? a.priority,
+          a.reason, a.progress,
+          yesNo(isOverdue(t, a, c.today)),
+          yesNo(entry.valid),
+          a.row,
+          entry.source, entry.submittedAt,
+        ];
+      });
     },
   };
 }
@@ -131,9 +137,9 @@ export function organisationsTable(c: Collator): Table {
       col('Superseded (older returns, newest first)', 50),
     ],
     *rows() {
-      for (const { organisation: o, entry, actions } of c.counted()) {
+      for (const { organisation: o, entry, actionCount } of c.counted()) {
         yield [o.code, o.name, o.nation, o.region, entry.source, entry.submittedAt, yesNo(entry.valid), entry.errors,
-          entry.warnings, actions.length, listSources(c.superseded(o.code)) || null];
+          entry.warnings, actionCount, listSources(c.superseded(o.code)) || null];
       }
     },
   };
@@ -174,9 +180,4 @@ export function problemsTable(c: Collator): Table {
       }
     },
   };
-}
-
-/** The national workbook's sheets, in order. */
-export function collationTables(c: Collator): Table[] {
-  return [summaryTable(c), actionsTable(c), organisationsTable(c), notReturnedTable(c), problemsTable(c)];
 }

@@ -1,7 +1,7 @@
 // The service's Express app: routes exactly as docs/api.md, with security headers, rate limits, bounded bodies and
 // structured logs. Holds no state of its own beyond caches: everything lasting is in the Store.
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
 import { rateLimit } from 'express-rate-limit';
@@ -10,7 +10,7 @@ import type { z } from 'zod';
 import { todayIso } from '../../shared/cells';
 import { parseOrganisationsCsv } from '../../shared/organisations';
 import { builtInTemplates, currentTemplate, type Template } from '../../shared/template';
-import { Collator } from '../collate/collator';
+import { Collator, type CollationSource } from '../collate/collator';
 import { writeActionsCsv } from '../collate/csv';
 import { writeCollationWorkbook } from '../collate/workbook';
 import { ADMIN, issueKey } from '../keys';
@@ -21,6 +21,7 @@ import { adminOnly, organisationOnly, ownerOf, principalOf, requireKey } from '.
 import { queuedCheck, type CheckOptions, type Checked } from './check';
 import { HttpError, errorHandler, sendError } from './errors';
 import { openApiDocument } from './openapi';
+import { StaticFiles } from './staticFiles';
 import {
   adminOrganisationSchema, countSchema, healthSchema, issuedKeySchema, odsCodeSchema, organisationSchema, receiptSchema,
   rejectedSubmissionSchema, submissionSchema, validationResultSchema,
@@ -306,37 +307,36 @@ export function createApp(opts: AppOptions) {
     res.status(204).end();
   });
 
-  const collator = () => {
-    const c = new Collator({ organisations: store.organisations(), today: today(), template: currentTemplate });
-    for (const s of store.latestSubmissions()) {
-      c.add({ source: `submission ${s.receipt.id} (v${s.receipt.version})`, submittedAt: new Date(s.receipt.receivedAt), result: s.result, plan: s.plan });
+  /** The collation streamed from the store: each latest plan is read, written out and dropped in turn. */
+  const collation = (): CollationSource => {
+    const collator = new Collator({ organisations: store.organisations(), today: today(), template: currentTemplate, keepActions: false });
+    function* plans() {
+      for (const s of store.eachLatestSubmission()) {
+        const counted = collator.add({ source: `submission ${s.receipt.id} (v${s.receipt.version})`, submittedAt: new Date(s.receipt.receivedAt), result: s.result, plan: s.plan });
+        if (counted) yield counted;
+      }
     }
-    return c;
+    return { collator, plans: plans() };
   };
 
   app.get('/api/collation.xlsx', ...admin, asyncRoute(async (_req, res) => {
-    const c = collator();
     res.status(200).type(XLSX_TYPE).attachment(`naome-collation-${today()}.xlsx`);
-    await writeCollationWorkbook(c, res);
+    await writeCollationWorkbook(collation(), res);
   }));
 
   app.get('/api/collation.csv', ...admin, asyncRoute(async (_req, res) => {
-    const c = collator();
     res.status(200).type('text/csv; charset=utf-8').attachment(`naome-actions-${today()}.csv`);
-    await writeActionsCsv(c, res);
+    await writeActionsCsv(collation(), res);
   }));
 
   // ── pages and the add-in ─────────────────────────────────────────────────────────────────────────────────────────
-  const page = (file: string) => (_req: Request, res: Response, next: NextFunction) => {
-    const path = `${pagesDir}/${file}`;
-    if (!existsSync(path)) return next();
-    res.sendFile(path);
-  };
-  app.get('/', page('index.html'));
-  app.get('/admin', page('admin.html'));
-  app.use('/assets', express.static(`${pagesDir}/assets`, { fallthrough: true, index: false }));
-  app.use('/addin/office-local', express.static(officeJsDir, { index: false }));
-  app.use('/addin', express.static(addinDir, { index: false }));
+  // Compressed once, revalidated with ETag / Last-Modified (server/http/staticFiles.ts).
+  const files = new StaticFiles();
+  app.get('/', files.file(`${pagesDir}/index.html`));
+  app.get('/admin', files.file(`${pagesDir}/admin.html`));
+  app.use('/assets', files.folder(`${pagesDir}/assets`));
+  app.use('/addin/office-local', files.folder(officeJsDir));
+  app.use('/addin', files.folder(addinDir));
 
   app.use('/api', (_req, _res, next) => next(new HttpError(404, 'NOT_FOUND', 'There is no such API endpoint: see /api/openapi.json.')));
   app.use((_req, res) => sendError(res, 404, 'NOT_FOUND', 'Nothing here. The submission page is at /.'));

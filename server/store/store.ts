@@ -73,6 +73,15 @@ function receiptOf(row: SubmissionRow, result: ValidationResult = JSON.parse(row
   };
 }
 
+const LATEST_SUBMISSIONS = `SELECT ${RECEIPT_COLUMNS}, plan_json FROM submissions s
+  WHERE version = (SELECT MAX(version) FROM submissions WHERE organisation = s.organisation)
+  ORDER BY organisation`;
+
+function storedOf(row: SubmissionRow): StoredSubmission {
+  const result = JSON.parse(row.result_json) as ValidationResult;
+  return { receipt: receiptOf(row, result), plan: JSON.parse(row.plan_json!), result };
+}
+
 export class Store {
   readonly db: Database.Database;
   readonly path: string;
@@ -211,16 +220,21 @@ export class Store {
 
   /** Each organisation's latest submission, with its stored plan and result (for collation and the admin list). */
   latestSubmissions(): StoredSubmission[] {
-    const rows = this.sql(
-        `SELECT ${RECEIPT_COLUMNS}, plan_json FROM submissions s
-         WHERE version = (SELECT MAX(version) FROM submissions WHERE organisation = s.organisation)
-         ORDER BY organisation`,
-      )
-      .all() as SubmissionRow[];
-    return rows.map((row) => {
-      const result = JSON.parse(row.result_json) as ValidationResult;
-      return { receipt: receiptOf(row, result), plan: JSON.parse(row.plan_json!), result };
-    });
+    return (this.sql(LATEST_SUBMISSIONS).all() as SubmissionRow[]).map(storedOf);
+  }
+
+  /**
+   * The same, one at a time in code order, read through a read-only connection of its own (one consistent snapshot):
+   * the caller may give the event loop a turn between submissions while this store's connection serves other
+   * requests, and only one plan is in memory at a time. The connection closes when the iteration ends or is stopped.
+   */
+  *eachLatestSubmission(): Generator<StoredSubmission> {
+    const db = new Database(this.path, { readonly: true, fileMustExist: true });
+    try {
+      for (const row of db.prepare(LATEST_SUBMISSIONS).iterate() as IterableIterator<SubmissionRow>) yield storedOf(row);
+    } finally {
+      db.close();
+    }
   }
 
   /** Each organisation's latest receipt, without loading plans. */
