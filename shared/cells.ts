@@ -29,6 +29,11 @@ export function cellText(v: RawCell): string | null {
   return s === '' ? null : s;
 }
 
+/** For comparing words: lower case, apostrophes dropped, "&" as "and", any other run of punctuation or space as one space. */
+export function foldWords(s: string): string {
+  return s.toLowerCase().replace(/['’‘`]/g, '').replace(/&/g, ' and ').replace(/[^\p{L}\p{N}]+/gu, ' ').trim();
+}
+
 /** Compares official text ignoring how lines were wrapped and how spaces were typed. */
 export function sameText(a: string | null, b: string | null): boolean {
   const fold = (s: string | null) => (s ?? '').replace(/\s+/g, ' ').trim();

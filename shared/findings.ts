@@ -58,6 +58,11 @@ export const PLAN_CODES = {
   EVIDENCE_MISSING: 'warning',
   // Added with the rules: a lead that names a role or team ("Breast team"), not a person.
   LEAD_NOT_NAMED: 'warning',
+  // Added with value forgiveness (issue 8): a value that could name two organisations; several actions in one row;
+  // a patient identifier in a free-text cell.
+  ORGANISATION_AMBIGUOUS: 'error',
+  SEVERAL_ACTIONS_IN_ROW: 'error',
+  NHS_NUMBER: 'error',
 } as const satisfies Record<string, Severity>;
 
 export const ALL_CODES = { ...FILE_CODES, ...PLAN_CODES };

@@ -1,40 +1,111 @@
-// Reading Key 1 (status) and Key 2 (priority) values however they were written: "2", "2. Action in progress",
-// "action in progress", "HIGH ". One place, used by the rules, the collation and the add-in.
+// Reading Key 1 (status) and Key 2 (priority) values however they were written. One place, used by the rules, the
+// collation and the add-in. The rule: forgive what can mean one key value only, refuse what could mean two or none.
+//   Status: the leading code decides ("2", "(2)", "2 - started Oct 2026") unless the rest names another status
+//   ("3. Action in progress" could be 2 or 3); without a code, the whole value must be a label (with or without its
+//   bracketed instruction) or one of the template's short forms ("In progress"), in any case and spacing.
+//   Priority: the first word, or its start ("Med", "H"), when it begins one label only, followed by anything that
+//   names no other priority ("High - urgent attention").
+import { foldWords as fold } from './cells';
 import type { Template } from './template';
 
-const fold = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, ' ').trim();
 
-/** The Key 1 code a status value means, or null when it is outside the key. */
+/** Every folded way a status entry may be written without its code: label, label without "(…)", short forms. */
+export function statusForms(entry: Template['statusKey']['entries'][number]): string[] {
+  const bare = entry.label.replace(/\([^)]*\)/g, ' ');
+  return [...new Set([entry.label, bare, ...(entry.shortForms ?? [])].map(fold).filter(Boolean))];
+}
+
+interface StatusIndex {
+  /** folded form → code */
+  byForm: Map<string, number>;
+  /** code → its forms */
+  forms: Map<number, string[]>;
+}
+// Built once per template: statusCode runs for every action row in the rules, the summary and the export.
+const indexes = new WeakMap<Template, StatusIndex>();
+function statusIndex(template: Template): StatusIndex {
+  let index = indexes.get(template);
+  if (!index) {
+    index = { byForm: new Map(), forms: new Map() };
+    for (const e of template.statusKey.entries) {
+      const forms = statusForms(e);
+      index.forms.set(e.code, forms);
+      for (const f of forms) index.byForm.set(f, e.code);
+    }
+    indexes.set(template, index);
+  }
+  return index;
+}
+
+/** A single code at the start, alone or followed by a separator: "2", "2.", "2)", "(2)", "2 -", "2: …". */
+const LEADING_CODE = /^\(?(\d)\)?(?:$|[\s.):;,\-–—(]+)/;
+/** What after a code names another number: "2.5", "2/3", "2 or 3", "2 - 3". */
+const ANOTHER_NUMBER = /^(?:(?:or|and|to|then)\s+)?\d/;
+
+const beginsWith = (text: string, form: string) => text === form || text.startsWith(`${form} `);
+
+/** The Key 1 code a status value means, or null when it means none, or could mean two. */
 export function statusCode(template: Template, value: string | null): number | null {
   if (value === null) return null;
-  const v = fold(value);
-  for (const e of template.statusKey.entries) {
-    const label = fold(e.label);
-    if (v === String(e.code) || v === label || v === `${e.code} ${label}`) return e.code;
+  const index = statusIndex(template);
+  const s = value.trim();
+  const m = LEADING_CODE.exec(s);
+  if (!m) return index.byForm.get(fold(s)) ?? null;
+  const code = Number(m[1]);
+  if (!index.forms.has(code)) return null;
+  const rest = fold(s.slice(m[0].length));
+  if (rest === '') return code;
+  if (ANOTHER_NUMBER.test(rest)) return null;
+  for (const [other, forms] of index.forms) {
+    if (other !== code && forms.some((f) => beginsWith(rest, f))) return null;
   }
-  // "2." with a shortened or older label still names code 2 when the rest of the text begins the label.
-  const m = v.match(/^(\d) (.+)$/);
-  if (m) {
-    const e = template.statusKey.entries.find((x) => String(x.code) === m[1]);
-    if (e && fold(e.label).startsWith(m[2]!)) return e.code;
+  return code;
+}
+
+/** Where a cell may hold several statuses: line breaks, "/", ";", ",", "&", "and", "or". */
+const STATUS_PARTS = /\n|[/;,&]|\b(?:and|or)\b/i;
+
+/** The distinct Key 1 codes named in a cell that holds several statuses ("2\n3", "2/3"), in order. */
+export function statusCodesIn(template: Template, value: string | null): number[] {
+  if (value === null) return [];
+  const codes: number[] = [];
+  for (const part of value.split(STATUS_PARTS)) {
+    const code = statusCode(template, part);
+    if (code !== null && !codes.includes(code)) codes.push(code);
   }
-  return null;
+  return codes;
 }
 
 export function statusLabel(template: Template, code: number): string {
   return template.statusKey.entries.find((e) => e.code === code)?.label ?? '';
 }
 
-/** The Key 2 label a priority value means ("high", "High: requires urgent…", "H"), or null. */
+/** The Key 2 label a priority value means ("high", "Med", "H", "High - urgent attention"), or null. */
 export function priorityLabel(template: Template, value: string | null): string | null {
   if (value === null) return null;
   const v = fold(value);
+  if (v === '') return null;
   const entries = template.priorityKey.entries;
   for (const e of entries) {
-    const label = fold(e.label);
-    if (v === label || v === fold(`${e.label} ${e.meaning}`)) return e.label;
+    if (v === fold(e.label) || v === fold(`${e.label} ${e.meaning}`)) return e.label;
   }
-  // A single initial ("H") only when no two labels share it.
-  const initials = entries.filter((e) => v.length === 1 && fold(e.label)[0] === v);
-  return initials.length === 1 ? initials[0]!.label : null;
+  const [first, ...rest] = v.split(' ');
+  const starts = entries.filter((e) => fold(e.label).startsWith(first!));
+  if (starts.length !== 1) return null;
+  const chosen = starts[0]!;
+  // Refused when the explanation names another priority, or a start of one ("Medium/High", "Med-Low").
+  const others = entries.filter((e) => e !== chosen).map((e) => fold(e.label));
+  if (rest.some((w) => w.length >= 3 && others.some((o) => o.startsWith(w)))) return null;
+  return chosen.label;
+}
+
+/** The distinct Key 2 labels named in a cell that holds several priorities, one per line ("High\nLow"). */
+export function priorityLabelsIn(template: Template, value: string | null): string[] {
+  if (value === null) return [];
+  const labels: string[] = [];
+  for (const part of value.split(/\n|[/;,&]/)) {
+    const label = priorityLabel(template, part);
+    if (label !== null && !labels.includes(label)) labels.push(label);
+  }
+  return labels;
 }

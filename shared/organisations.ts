@@ -1,5 +1,6 @@
 // The organisations that can return a plan (ODS code, name, nation, region), parsed from CSV with no Node API,
-// so the add-in, the service and the command line read the list the same way.
+// so the add-in, the service and the command line read the list the same way; and how a cell names one of them.
+import { foldWords as fold } from './cells';
 export interface Organisation {
   code: string;
   name: string;
@@ -12,9 +13,108 @@ export function organisationLabel(o: Organisation): string {
   return `${o.code} – ${o.name}`;
 }
 
-/** The ODS code at the start of a dropdown value or of a typed code ("RXX", "rxx – Name", "RXX - Name"). */
-export function organisationCodeOf(value: string): string {
-  return value.trim().split(/[\s–—-]/)[0]!.toUpperCase();
+/**
+ * What an organisation cell names: one organisation; or none, with the candidates it could mean (`ambiguous`: it
+ * names two or more) or the closest names on the list (a suggestion, possibly empty).
+ */
+export interface OrganisationMatch {
+  organisation: Organisation | null;
+  ambiguous: boolean;
+  candidates: Organisation[];
+}
+
+/**
+ * Reads an organisation cell the way a person would: the ODS code alone, "CODE – Name" (the dropdown value, or typed
+ * with any dash, colon or none), the exact list name in any case or spacing, or "Name (CODE)". Anything that names
+ * two organisations (a code and another organisation's name, two codes) is ambiguous; anything else is unknown, with
+ * up to three close names suggested.
+ */
+export function matchOrganisation(value: string, organisations: Organisation[]): OrganisationMatch {
+  const index = indexOf(organisations);
+  const v = value.trim();
+  const none = (candidates: Organisation[], ambiguous = false): OrganisationMatch => ({ organisation: null, ambiguous, candidates });
+  const byName = index.byName.get(fold(v));
+  if (byName) return { organisation: byName, ambiguous: false, candidates: [] };
+
+  // The code first ("RR8", "RR8 – Name") or last in brackets ("Name (RR8)"); the rest must name no other organisation.
+  const first = /^([A-Za-z0-9]{3,5})(?=$|[\s–—:,/(-])(.*)$/s.exec(v);
+  const last = /^(.*?)\(\s*([A-Za-z0-9]{3,5})\s*\)$/s.exec(v);
+  const code = first && index.byCode.get(first[1]!.toUpperCase()) ? first[1]! : last?.[2];
+  const organisation = code ? index.byCode.get(code.toUpperCase()) : undefined;
+  if (!organisation) return none(suggestions(v, index));
+  const rest = (first && code === first[1] ? first[2]! : last![1]!).slice(0, 300);
+  const others = new Set<Organisation>();
+  const named = index.byName.get(fold(rest));
+  if (named) others.add(named);
+  for (const word of rest.toUpperCase().split(/[^A-Z0-9]+/)) {
+    const other = index.byCode.get(word);
+    if (other) others.add(other);
+  }
+  others.delete(organisation);
+  return others.size ? none([organisation, ...others], true) : { organisation, ambiguous: false, candidates: [] };
+}
+
+
+/** Words most names share: they say nothing about which organisation is meant, so similarity ignores them. */
+const COMMON_WORDS = new Set(['nhs', 'trust', 'foundation', 'university', 'hospital', 'hospitals', 'teaching', 'health',
+  'local', 'board', 'the', 'and', 'of', 'for', 'ft', 'uhb']);
+const distinctive = (s: string) => fold(s).split(' ').filter((w) => w && !COMMON_WORDS.has(w));
+
+/** Letter triples of each word, padded (" le", "lee", "eed", "eds", "ds "): a typo changes only a few. */
+function trigrams(words: string[]): Set<string> {
+  const out = new Set<string>();
+  for (const w of words) {
+    const p = ` ${w} `;
+    for (let i = 0; i + 3 <= p.length; i++) out.add(p.slice(i, i + 3));
+  }
+  return out;
+}
+
+interface OrganisationIndex {
+  byCode: Map<string, Organisation>;
+  byName: Map<string, Organisation>;
+  grams: Array<{ organisation: Organisation; grams: Set<string> }>;
+}
+// Built once per list: the rules, validatePlan and the collator all match against the same list many times.
+const indexes = new WeakMap<Organisation[], OrganisationIndex>();
+function indexOf(organisations: Organisation[]): OrganisationIndex {
+  let index = indexes.get(organisations);
+  if (!index) {
+    index = {
+      byCode: new Map(organisations.map((o) => [o.code, o])),
+      byName: new Map(organisations.map((o) => [fold(o.name), o])),
+      grams: organisations.map((o) => ({ organisation: o, grams: trigrams(distinctive(o.name)) })),
+    };
+    indexes.set(organisations, index);
+  }
+  return index;
+}
+
+/** Similarity (Dice, 0..1) of two trigram sets. */
+function dice(a: Set<string>, b: Set<string>): number {
+  if (a.size === 0 || b.size === 0) return 0;
+  let shared = 0;
+  for (const g of a) if (b.has(g)) shared++;
+  return (2 * shared) / (a.size + b.size);
+}
+
+/** Suggestions are names at least this similar to what was typed, at most this many. */
+const SUGGEST_FROM = 0.45;
+const SUGGEST_AT_MOST = 3;
+
+/**
+ * The closest names on the list to a value, best first: linear in the list, with the value cut to 100 characters,
+ * so an untrusted cell costs the same bounded work whatever its length.
+ */
+function suggestions(value: string, index: OrganisationIndex): Organisation[] {
+  const grams = trigrams(distinctive(value.slice(0, 100)));
+  if (grams.size === 0) return [];
+  return index.grams
+    .map((g) => ({ organisation: g.organisation, score: dice(grams, g.grams) }))
+    .filter((s) => s.score >= SUGGEST_FROM)
+    .sort((a, b) => b.score - a.score)
+    .slice(0, SUGGEST_AT_MOST)
+    .map((s) => s.organisation);
 }
 
 /** Splits one CSV line into fields (RFC 4180 quotes). */

@@ -2,13 +2,15 @@
 // Pure: no Node or Office API. Every finding names where it is (sheet, cell, recommendation, field) and says, in plain
 // English, what was found and how to put it right. docs/findings.md documents every code.
 import { colIndex } from './a1';
-import { addDays, isIsoDate, sameText, ukDate } from './cells';
+import { addDays, foldWords, isIsoDate, parseDateText, sameText, ukDate } from './cells';
 import { finding, type Finding, type FindingCode, type ValidationResult } from './findings';
-import { priorityLabel, statusCode } from './keys';
+import { priorityLabel, priorityLabelsIn, statusCode, statusCodesIn } from './keys';
 import { ACTION_FIELDS, DEADLINE_RANGE, LISTS_SHEET, META, PLAN_SHEET, a1, columnOf, readingLayout, statusOption, type ActionField } from './layout';
-import { organisationCodeOf, type Organisation } from './organisations';
+import { holdsNhsNumber, maskNhsNumbers } from './nhsNumber';
+import { matchOrganisation, organisationLabel, type Organisation } from './organisations';
 import type { Plan, PlanAction } from './plan';
 import type { Template } from './template';
+import { orList } from './workbookSpec';
 
 // ---- Thresholds and word lists (the SMART warnings). Kept here, named, so they can be tuned in one place. ----
 
@@ -65,6 +67,12 @@ export const NOT_A_NAME_WORDS = new Set([
   'me', 'us', 'we', 'myself', 'self',
 ]);
 
+/**
+ * What a deadline may hold when the status has no agreed deadline (Key 1 codes 4 and 5 in the 2025 template), besides
+ * nothing: "N/A", "n/a", "-" and the like (compared folded, so only punctuation counts as "-").
+ */
+export const NO_DEADLINE_VALUES = ['', 'na', 'n a', 'not applicable', 'none'];
+
 /** A deadline further ahead than this many years is implausible for a local action, so probably mistyped. */
 export const FAR_AHEAD_YEARS = 3;
 
@@ -80,14 +88,15 @@ export interface CheckContext {
   today: string;
 }
 
-/** A value quoted for a message: "…" cut to a readable length, line breaks shown as spaces. */
+/** A value quoted for a message: "…" cut to a readable length, line breaks shown as spaces, NHS numbers masked. */
 export function quote(value: string): string {
-  const s = value.replace(/\s+/g, ' ');
+  const s = maskNhsNumbers(value).replace(/\s+/g, ' ');
   return `"${s.length > QUOTE_LENGTH ? `${s.slice(0, QUOTE_LENGTH - 1)}…` : s}"`;
 }
 
-const fold = (s: string) => s.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, ' ').trim();
+const fold = foldWords;
 const PLACEHOLDERS = new Set(PLACEHOLDER_VALUES.map(fold));
+const NO_DEADLINE = new Set(NO_DEADLINE_VALUES.map(fold));
 
 /** Whether a value says nothing: "TBC", "n/a", "-", "?", "ongoing"… (only punctuation counts as nothing too). */
 export function isPlaceholder(value: string): boolean {
@@ -164,9 +173,19 @@ function sheetOrder(findings: Finding[]): Finding[] {
   return keyed.map((x) => x.f);
 }
 
-/** Whether an action's deadline has passed while it is not implemented: the rules warn of it, the collation counts it. */
+/** Whether a deadline is a day the plan can hold: a real date within the workbook's date check (a number typed into a date cell is not). */
+export function isDeadlineDate(deadline: string | null): deadline is string {
+  return isIsoDate(deadline) && deadline >= DEADLINE_RANGE.from && deadline <= DEADLINE_RANGE.to;
+}
+
+/**
+ * Whether an action's deadline has passed while it is not implemented: the rules warn of it, the collation counts it.
+ * A status with no agreed deadline (4 and 5 in the 2025 template) is never overdue, nor is a deadline that is no date.
+ */
 export function isOverdue(template: Template, action: PlanAction, today: string): boolean {
-  return isIsoDate(action.deadline) && action.deadline < today && statusCode(template, action.status) !== template.statusKey.implementedCode;
+  if (!isDeadlineDate(action.deadline) || action.deadline >= today) return false;
+  const code = statusCode(template, action.status);
+  return code !== template.statusKey.implementedCode && !(code !== null && template.statusKey.noDeadlineCodes.includes(code));
 }
 
 /** Every finding about a plan's content, in sheet order. */
@@ -188,13 +207,23 @@ export function checkPlan(plan: Plan, ctx: CheckContext): Finding[] {
   for (const h of layout.header) {
     const value = present(plan.header[h.id]);
     const where = at(h.cell, { field: h.id });
+    if (holdsNhsNumber(value)) add('NHS_NUMBER', nhsNumberMessage(`The ${h.label}`, h.cell), where);
     if (h.kind === 'organisation') {
       if (value === null) {
         add('ORGANISATION_MISSING', `The ${h.label} in ${h.cell} is empty: choose your organisation from the list in ${h.cell}.`, where);
-      } else if (!organisationOf(value, ctx.organisations)) {
-        add('ORGANISATION_UNKNOWN',
-          `${h.label} ${quote(value)} in ${h.cell} is not on the list of NHS organisations: choose your organisation from ` +
-          `the list in ${h.cell} (it starts with the ODS code, e.g. "RGT – …").`, where);
+      } else {
+        const match = matchOrganisation(value, ctx.organisations);
+        const names = (os: Organisation[]) => orList(os.map(organisationLabel));
+        if (match.ambiguous) {
+          add('ORGANISATION_AMBIGUOUS',
+            `${h.label} ${quote(value)} in ${h.cell} could mean ${names(match.candidates)}: choose your organisation ` +
+            `from the list in ${h.cell}, so it names one organisation only.`, where);
+        } else if (!match.organisation) {
+          add('ORGANISATION_UNKNOWN',
+            `${h.label} ${quote(value)} in ${h.cell} is not on the list of NHS organisations` +
+            `${match.candidates.length ? ` (did you mean ${names(match.candidates)}?)` : ''}: choose your organisation from ` +
+            `the list in ${h.cell} (it starts with the ODS code, e.g. "RGT – …").`, where);
+        }
       }
     } else if (value === null || isPlaceholder(value)) {
       add('LEAD_MISSING', `The ${h.label} in ${h.cell} is ${value === null ? 'empty' : `only ${quote(value)}`}: ` +
@@ -246,8 +275,27 @@ function checkAction(row: PlanAction, ctx: CheckContext, report: Report): void {
   const cell = (field: ActionField) => a1(columnOf(field), a.row);
   const rec = `recommendation ${a.recommendation}`;
 
+  for (const field of ACTION_FIELDS) {
+    if (holdsNhsNumber(a[field])) report('NHS_NUMBER', field, nhsNumberMessage(`The ${FIELD_NAMES[field]}`, cell(field)));
+  }
+
+  // Several actions in one row get one finding; the values it explains are not judged one by one as well.
+  const several = severalInRow(a, template);
+  if (several.length) {
+    report('SEVERAL_ACTIONS_IN_ROW', several[0]!.field,
+      `Row ${a.row} (${rec}) holds several actions in one row: ${several.map((s) => `the ${FIELD_NAMES[s.field]} in ` +
+      `${cell(s.field)} ${s.what}`).join(', ')}. Put one action per row, each with its own responsible individual, ` +
+      `deadline, status and priority; if it is one action, give it one ${several.some((s) => s.field === 'deadline') ? 'deadline, ' : ''}status and priority.`);
+  }
+  const judged = (field: ActionField) => !several.some((s) => s.field === field);
+
+  const code = statusCode(template, a.status);
+  // Statuses with no agreed deadline (no plan to act, other) may leave it blank or write "N/A".
+  const noDeadline = code !== null && template.statusKey.noDeadlineCodes.includes(code);
+  if (noDeadline && a.deadline !== null && NO_DEADLINE.has(fold(a.deadline))) a.deadline = null;
+
   for (const field of REQUIRED_FIELDS) {
-    if (a[field] === null) {
+    if (a[field] === null && !(field === 'deadline' && noDeadline)) {
       report('ACTION_FIELD_MISSING', field,
         `The ${FIELD_NAMES[field]} in ${cell(field)} (an action for ${rec}, row ${a.row}) is empty: ${howToFill(field, template, today)}.`);
     }
@@ -265,18 +313,18 @@ function checkAction(row: PlanAction, ctx: CheckContext, report: Report): void {
       `name the person accountable for this action, e.g. "Dr Jane Smith" or "Jane Smith (CNS)".`);
   }
 
-  const code = statusCode(template, a.status);
-  if (a.deadline !== null) {
+  if (a.deadline !== null && judged('deadline')) {
+    const orBlank = noDeadline ? ` (or, as status ${code} has no agreed deadline, leave it blank)` : '';
     if (!isIsoDate(a.deadline)) {
       report('DEADLINE_NOT_DATE', 'deadline',
         `The deadline ${quote(a.deadline)} in ${cell('deadline')} is not a date: enter a date as dd/mm/yyyy, ` +
-        `e.g. ${ukDate(addDays(today, 90))}.`);
-    } else if (a.deadline < DEADLINE_RANGE.from || a.deadline > DEADLINE_RANGE.to) {
+        `e.g. ${ukDate(addDays(today, 90))}${orBlank}.`);
+    } else if (!isDeadlineDate(a.deadline)) {
       // What the workbook's own date check refuses: usually a number typed into the cell ("5" reads as 05/01/1900).
       report('DEADLINE_NOT_DATE', 'deadline',
         `The deadline in ${cell('deadline')} reads as ${ukDate(a.deadline)}, outside ${ukDate(DEADLINE_RANGE.from)}–` +
         `${ukDate(DEADLINE_RANGE.to)}, so it is not a real deadline (a number typed into a date cell reads this way): ` +
-        `enter the date as dd/mm/yyyy, e.g. ${ukDate(addDays(today, 90))}.`);
+        `enter the date as dd/mm/yyyy, e.g. ${ukDate(addDays(today, 90))}${orBlank}.`);
     } else if (isOverdue(template, a, today)) {
       report('DEADLINE_PASSED', 'deadline',
         `The deadline ${ukDate(a.deadline)} in ${cell('deadline')} has passed but the status is ` +
@@ -289,14 +337,14 @@ function checkAction(row: PlanAction, ctx: CheckContext, report: Report): void {
     }
   }
 
-  if (a.status !== null && code === null) {
+  if (a.status !== null && code === null && judged('status')) {
     const first = template.statusKey.entries[0]!;
     report('STATUS_INVALID', 'status',
       `Status ${quote(a.status)} in ${cell('status')} is not in Key 1: choose ${keyRange(template)} from the list, ` +
       `e.g. "${statusOption(first.code, first.label)}".`);
   }
 
-  if (a.priority !== null && priorityLabel(template, a.priority) === null) {
+  if (a.priority !== null && priorityLabel(template, a.priority) === null && judged('priority')) {
     report('PRIORITY_INVALID', 'priority',
       `Priority ${quote(a.priority)} in ${cell('priority')} is not in Key 2: choose ${priorities(template)} from the list.`);
   }
@@ -314,11 +362,42 @@ function checkAction(row: PlanAction, ctx: CheckContext, report: Report): void {
   }
 }
 
-/** The organisation a header value names, by its ODS code, when it is on the list. */
+/** A line that starts a list item: "•", "-", "*", "1.", "2)", "(3)", "a)". */
+const LIST_ITEM = /^\s*(?:[•▪◦‣●○·*]\s*|[-–—]\s+|\(?(?:\d{1,2}|[a-z])[.)]\s+)\S/i;
+/** Where a deadline cell may hold several dates: line breaks, ";", "and", "or", "then". */
+const DATE_PARTS = /\n|;|\b(?:and|or|then)\b/i;
+
+/** The fields of a row that hold several actions' worth of values, each with what was found, in column order. */
+function severalInRow(a: PlanAction, template: Template): Array<{ field: ActionField; what: string }> {
+  const out: Array<{ field: ActionField; what: string }> = [];
+  const items = a.action?.includes('\n') ? a.action.split('\n').filter((line) => LIST_ITEM.test(line)).length : 0;
+  if (items >= 2) out.push({ field: 'action', what: `is a list of ${items}` });
+  const deadline = a.deadline;
+  if (deadline !== null && !/^\d{4}-\d{2}-\d{2}$/.test(deadline)) {
+    const dates = deadline.split(DATE_PARTS).filter((part) => parseDateText(part) !== null).length;
+    if (dates >= 2) out.push({ field: 'deadline', what: `holds ${dates} dates` });
+  }
+  if (statusCode(template, a.status) === null) {
+    const codes = statusCodesIn(template, a.status);
+    if (codes.length >= 2) out.push({ field: 'status', what: `names ${codes.length} statuses (${codes.join(' and ')})` });
+  }
+  if (priorityLabel(template, a.priority) === null) {
+    const labels = priorityLabelsIn(template, a.priority);
+    if (labels.length >= 2) out.push({ field: 'priority', what: `names ${labels.length} priorities (${labels.join(' and ')})` });
+  }
+  return out;
+}
+
+/** The organisation a header value names, when it names exactly one on the list (shared/organisations.ts). */
 export function organisationOf(value: string | null, organisations: Organisation[]): Organisation | undefined {
   if (value === null) return undefined;
-  const code = organisationCodeOf(value);
-  return organisations.find((o) => o.code === code);
+  return matchOrganisation(value, organisations).organisation ?? undefined;
+}
+
+/** The NHS_NUMBER message: names the cell, never repeats the number. */
+function nhsNumberMessage(what: string, cell: string): string {
+  return `${what} in ${cell} holds what looks like an NHS number (10 digits that pass the NHS number check): an action ` +
+    `plan must not hold patient identifiers. Remove the number, and anything else that could identify a patient.`;
 }
 
 /** The validate result for a plan (file: the file name, or null for a plan sent as JSON). */

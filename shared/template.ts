@@ -1,6 +1,7 @@
 // The audit template as data: everything audit-specific lives in a JSON file checked by this schema,
 // so a new audit (or a new year) needs a new JSON file and no code change.
 import { z } from 'zod';
+import { statusForms } from './keys';
 import naome2025 from './templates/naome-2025.json';
 
 const text = z.string().min(1);
@@ -25,9 +26,16 @@ export const templateSchema = z.object({
   smart: text,
   statusKey: z.object({
     title: text,
-    entries: z.array(z.object({ code: z.number().int().min(1).max(9), label: text })).min(2),
+    entries: z.array(z.object({
+      code: z.number().int().min(1).max(9),
+      label: text,
+      // Other ways people write this status that name it and no other ("In progress"); see shared/keys.ts.
+      shortForms: z.array(text).default([]),
+    })).min(2),
     implementedCode: z.number().int(),
     needsReasonCodes: z.array(z.number().int()),
+    // Statuses that have no agreed deadline (no plan to act, other): the deadline may be blank or "N/A".
+    noDeadlineCodes: z.array(z.number().int()).default([]),
   }),
   priorityKey: z.object({
     title: text,
@@ -54,8 +62,17 @@ export const templateSchema = z.object({
     if (r.number !== i + 1) ctx.addIssue({ code: 'custom', path: ['recommendations', i, 'number'], message: 'recommendations are numbered 1, 2, 3… in order' });
   });
   const codes = t.statusKey.entries.map((e) => e.code);
-  for (const c of [t.statusKey.implementedCode, ...t.statusKey.needsReasonCodes]) {
+  for (const c of [t.statusKey.implementedCode, ...t.statusKey.needsReasonCodes, ...t.statusKey.noDeadlineCodes]) {
     if (!codes.includes(c)) ctx.addIssue({ code: 'custom', path: ['statusKey'], message: `status code ${c} is not in the key` });
+  }
+  // A way of writing a status must name one code only, or a value people write could mean two.
+  const owner = new Map<string, number>();
+  for (const e of t.statusKey.entries) {
+    for (const form of statusForms(e)) {
+      const other = owner.get(form);
+      if (other !== undefined && other !== e.code) ctx.addIssue({ code: 'custom', path: ['statusKey'], message: `"${form}" would name status ${other} and ${e.code}` });
+      owner.set(form, e.code);
+    }
   }
 });
 

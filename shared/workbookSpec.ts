@@ -66,7 +66,8 @@ export interface ValidationSpec {
 const clip = (s: string, n: number) => (s.length <= n ? s : `${s.slice(0, n - 1)}…`);
 /** "Key 1 (for the action status)" → "Key 1". */
 const shortTitle = (title: string) => title.replace(/\s*\(.*\)\s*$/, '').trim() || title;
-const orList = (xs: string[]) => (xs.length < 2 ? xs.join('') : `${xs.slice(0, -1).join(', ')} or ${xs[xs.length - 1]}`);
+/** "a", "a or b", "a, b or c". */
+export const orList = (xs: string[]) => (xs.length < 2 ? xs.join('') : `${xs.slice(0, -1).join(', ')} or ${xs[xs.length - 1]}`);
 
 function validation(v: Omit<ValidationSpec, 'allowBlank' | 'errorStyle'>): ValidationSpec {
   return {

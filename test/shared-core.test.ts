@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { cellDate, cellText, isIsoDate, parseDateText, serialToIso, isoToSerial, sameText } from '../shared/cells';
-import { priorityLabel, statusCode } from '../shared/keys';
 import { ACTION_ROWS_PER_RECOMMENDATION, definedNames, planLayout } from '../shared/layout';
-import { parseOrganisationsCsv, organisationCodeOf } from '../shared/organisations';
+import { parseOrganisationsCsv } from '../shared/organisations';
 import { currentTemplate, parseTemplate } from '../shared/template';
 
 describe('shared core: cell values', () => {
@@ -48,20 +47,6 @@ describe('shared core: cell values', () => {
   });
 });
 
-describe('shared core: keys', () => {
-  it('reads a status however it was written', () => {
-    for (const s of ['2', '2.', '2. Action in progress', 'action in progress', ' ACTION IN PROGRESS ', '2 - Action in progress', '2. Action in prog'])
-      assert.equal(statusCode(currentTemplate, s), 2, s);
-    for (const s of ['7', 'in progress', '', 'Action', '3. Action in progress']) assert.equal(statusCode(currentTemplate, s), null, s);
-  });
-  it('reads a priority however it was written', () => {
-    assert.equal(priorityLabel(currentTemplate, 'high'), 'High');
-    assert.equal(priorityLabel(currentTemplate, 'M'), 'Medium');
-    assert.equal(priorityLabel(currentTemplate, 'Low: requires no immediate action (or local audit)'), 'Low');
-    assert.equal(priorityLabel(currentTemplate, 'Urgent'), null);
-  });
-});
-
 describe('shared core: layout and template', () => {
   const layout = planLayout(currentTemplate, ['RGT – Cambridge']);
   it('gives every recommendation its block of input rows, in order, without overlap', () => {
@@ -89,11 +74,9 @@ describe('shared core: layout and template', () => {
 });
 
 describe('shared core: organisations CSV', () => {
-  it('parses quoted fields and reads codes from dropdown values', () => {
+  it('parses quoted fields', () => {
     const orgs = parseOrganisationsCsv('ods_code,name,nation,nhs_england_region\nRGT,"Cambridge, University Hospitals",England,East of England\n');
     assert.deepEqual(orgs, [{ code: 'RGT', name: 'Cambridge, University Hospitals', nation: 'England', region: 'East of England' }]);
-    assert.equal(organisationCodeOf('rgt – Cambridge'), 'RGT');
-    assert.equal(organisationCodeOf('7A1 - Betsi'), '7A1');
   });
   it('says which line is wrong', () => {
     assert.throws(() => parseOrganisationsCsv('ods_code,name,nation\nRGT,A,England\nRGT,B,England'), /line 3: RGT appears twice/);
