@@ -47,6 +47,13 @@ const beginsWith = (text: string, form: string) => text === form || text.startsW
 /** The Key 1 code a status value means, or null when it means none, or could mean two. */
 export function statusCode(template: Template, value: string | null): number | null {
   if (value === null) return null;
+  const code = singleStatus(template, value);
+  // "2. Action in progress\n3. Action fully implemented" begins with a code, but names two.
+  return code !== null && STATUS_PARTS.test(value) && statusCodesIn(template, value).length > 1 ? null : code;
+}
+
+/** The code of a value that holds one status. */
+function singleStatus(template: Template, value: string): number | null {
   const index = statusIndex(template);
   const s = value.trim();
   const m = LEADING_CODE.exec(s);
@@ -70,7 +77,7 @@ export function statusCodesIn(template: Template, value: string | null): number[
   if (value === null) return [];
   const codes: number[] = [];
   for (const part of value.split(STATUS_PARTS)) {
-    const code = statusCode(template, part);
+    const code = singleStatus(template, part);
     if (code !== null && !codes.includes(code)) codes.push(code);
   }
   return codes;

@@ -6,7 +6,7 @@ import { addDays, type RawCell } from '../shared/cells';
 import { PLAN_CODES, type Finding } from '../shared/findings';
 import { PLAN_SHEET, planLayout } from '../shared/layout';
 import { extractPlan, type Plan } from '../shared/plan';
-import { checkPlan, namesIndividual, validatePlan, type CheckContext } from '../shared/rules';
+import { checkPlan, isOverdue, namesIndividual, validatePlan, type CheckContext } from '../shared/rules';
 import { currentTemplate } from '../shared/template';
 import { loadOrganisations } from '../server/organisations';
 import { contentCells, goodPlanContent, type ActionContent, type PlanContent } from './helpers/plans';
@@ -81,6 +81,19 @@ describe('rules: a fully correct plan', () => {
       { status: '3', progress: 'Done: audit of 20 cases', deadline: day(-30) }, // passed, but implemented
       { status: '4', reason: 'Already meets the standard: 100% discussed at MDT', deadline: '15 Jul 2026' },
     ];
+    // and the forgiving spellings (test/values.test.ts has every one)
+    const more: Array<Partial<ActionContent>> = [
+      { status: '2 - started Oct 2026', priority: 'High - urgent attention' },
+      { status: 'In progress', priority: 'Med' },
+      { status: '(2)', priority: 'Hi' },
+      { status: 'Fully implemented', progress: 'Audit of 20 cases: all recorded', priority: 'Lo' },
+      { status: 'No plan', reason: 'Service moving to the regional centre in April', deadline: 'N/A' },
+      { status: 'Other', reason: 'Covered by the network plan', deadline: null },
+    ];
+    more.forEach((v, i) => Object.assign(content.actions[i]!, v));
+    content.header.organisation = 'Cambridge University Hospitals NHS Foundation Trust (RGT)';
+    assert.deepEqual(checkPlan(planOf(content), ctx), []);
+    variants.forEach((v, i) => Object.assign(content.actions[i]!, v));
     variants.forEach((v, i) => Object.assign(content.actions[i]!, v));
     content.header.organisation = 'rgt – Cambridge University Hospitals NHS Foundation Trust';
     assert.deepEqual(checkPlan(planOf(content), ctx), []);
@@ -129,12 +142,25 @@ describe('rules: one test per code', () => {
     assert.equal(validatePlan(planOf(content), ctx).organisation, null);
   });
 
-  it('ORGANISATION_UNKNOWN: a code not on the list, quoted', () => {
+  it('ORGANISATION_UNKNOWN: a code not on the list, quoted; a near name gets the closest matches suggested', () => {
     const content = good();
     content.header.organisation = 'ZZZ9 – Nowhere Trust';
     const f = only(checkPlan(planOf(content), ctx), 'ORGANISATION_UNKNOWN');
     assertWhere(f, 'C5', null, 'organisation');
-    assert.match(f.message, /"ZZZ9 – Nowhere Trust" in C5/);
+    assert.match(f.message, /"ZZZ9 – Nowhere Trust" in C5 is not on the list of NHS organisations: choose/);
+    content.header.organisation = 'Leeds Teaching Hospitals';
+    const near = only(checkPlan(planOf(content), ctx), 'ORGANISATION_UNKNOWN');
+    assert.match(near.message, /"Leeds Teaching Hospitals" in C5 is not on the list of NHS organisations \(did you mean RR8 – Leeds Teaching Hospitals NHS Trust[ ,?]/);
+    assert.equal(validatePlan(planOf(content), ctx).organisation, null);
+  });
+
+  it('ORGANISATION_AMBIGUOUS: a value that could name two organisations names both, and names neither in the result', () => {
+    const content = good();
+    content.header.organisation = 'RR8 – Cambridge University Hospitals NHS Foundation Trust';
+    const f = only(checkPlan(planOf(content), ctx), 'ORGANISATION_AMBIGUOUS');
+    assertWhere(f, 'C5', null, 'organisation');
+    assert.match(f.message, /could mean RR8 – Leeds Teaching Hospitals NHS Trust or RGT – Cambridge University Hospitals NHS Foundation Trust/);
+    assert.equal(validatePlan(planOf(content), ctx).organisation, null);
   });
 
   it('LEAD_MISSING: each person field, empty or a placeholder, at its own cell', () => {
@@ -240,7 +266,7 @@ describe('rules: one test per code', () => {
     const f = only(checkPlan(withFirstAction({ deadline: day(-1) }), ctx), 'DEADLINE_PASSED');
     assertWhere(f, `D${R1}`, 1, 'deadline');
     assert.match(f.message, /14\/06\/2026 in D22 has passed but the status is "2\. Action in progress"/);
-    only(checkPlan(withFirstAction({ deadline: day(-400), status: '4', reason: 'Not applicable to our service' }), ctx), 'DEADLINE_PASSED');
+    only(checkPlan(withFirstAction({ deadline: day(-400), status: '1' }), ctx), 'DEADLINE_PASSED');
     assert.deepEqual(checkPlan(withFirstAction({ deadline: day(0) }), ctx), []);
     assert.deepEqual(checkPlan(withFirstAction({ deadline: day(-1), status: '3', progress: 'Completed in May' }), ctx), []);
   });
@@ -258,11 +284,100 @@ describe('rules: one test per code', () => {
     only(checkPlan(withFirstAction({ status: 'Action fully implemented', progress: 'TBC' }), ctx), 'EVIDENCE_MISSING');
   });
 
+  it('SEVERAL_ACTIONS_IN_ROW: a list of actions, or several deadlines, statuses or priorities, get one finding for the row', () => {
+    const list = only(checkPlan(withFirstAction({ action: 'Actions agreed at MDT:\n1. Audit listing of new cases\n2. Add COSD step to proforma\n3. Report to the board' }), ctx), 'SEVERAL_ACTIONS_IN_ROW');
+    assertWhere(list, `B${R1}`, 1, 'action');
+    assert.match(list.message, /^Row 22 \(recommendation 1\) holds several actions in one row: the action in B22 is a list of 3\. Put one action per row/);
+    for (const bullets of ['• Audit listing of new cases\n• Train the MDT coordinators', '- Audit listing of new cases\n- Train the MDT coordinators', 'a) Audit listing of new cases\nb) Train the MDT coordinators'])
+      only(checkPlan(withFirstAction({ action: bullets }), ctx), 'SEVERAL_ACTIONS_IN_ROW');
+    // Several statuses: one finding at the status cell, not STATUS_INVALID as well.
+    const statuses = only(checkPlan(withFirstAction({ status: '2. Action in progress\n3. Action fully implemented', progress: 'Half done' }), ctx), 'SEVERAL_ACTIONS_IN_ROW');
+    assertWhere(statuses, `E${R1}`, 1, 'status');
+    assert.match(statuses.message, /the status in E22 names 2 statuses \(2 and 3\)/);
+    only(checkPlan(withFirstAction({ status: '2/3' }), ctx), 'SEVERAL_ACTIONS_IN_ROW');
+    // Everything crammed at once is still one finding, at the first cell, naming each.
+    const all = only(checkPlan(withFirstAction({
+      action: '1. Audit listing of new cases\n2. Train the MDT coordinators', deadline: '31/12/2026\n31/03/2027', status: '2\n1', priority: 'High\nLow',
+    }), ctx), 'SEVERAL_ACTIONS_IN_ROW');
+    assertWhere(all, `B${R1}`, 1, 'action');
+    assert.match(all.message, /B22 is a list of 2, the deadline in D22 holds 2 dates, the status in E22 names 2 statuses \(2 and 1\), the priority in F22 names 2 priorities \(High and Low\)/);
+    // One action written over two lines, or with a date in its text, is one action.
+    assert.deepEqual(checkPlan(withFirstAction({ action: 'Audit MDT listing of all new MBC patients\nquarterly, reporting to the board' }), ctx), []);
+    assert.deepEqual(checkPlan(withFirstAction({ action: 'Audit MDT listing:\n- every new MBC patient, quarterly' }), ctx), []);
+  });
+
+  it('NHS_NUMBER: a valid NHS number in any free-text cell is an error at that cell; the number is never repeated', () => {
+    const number = '943 476 5919'; // the NHS's published example, valid under Modulus 11
+    const digits = /943|476|5919/;
+    for (const field of ['action', 'responsible', 'reason', 'progress'] as const) {
+      const text = `Discussed the case of ${number} at MDT and agreed the new referral route`;
+      const findings = checkPlan(withFirstAction({ [field]: text }), ctx);
+      const f = only(findings.filter((x) => x.code === 'NHS_NUMBER'), 'NHS_NUMBER');
+      assert.equal(f.field, field);
+      assert.equal(f.cell, `${{ action: 'B', responsible: 'C', reason: 'G', progress: 'H' }[field]}${R1}`);
+      assert.match(f.message, /holds what looks like an NHS number .*must not hold patient identifiers/);
+      for (const x of findings) assert.doesNotMatch(x.message, digits, x.message);
+    }
+    for (const field of ['auditLead', 'actionPlanLead'] as const) {
+      const content = good();
+      content.header[field] = `Dr Priya Patel 943-476-5919`;
+      const f = only(checkPlan(planOf(content), ctx), 'NHS_NUMBER');
+      assertWhere(f, field === 'auditLead' ? 'C6' : 'C7', null, field);
+    }
+    // Messages that quote a value mask the number: here the action is also too vague.
+    const vague = checkPlan(withFirstAction({ action: '9434765919' }), ctx);
+    assert.deepEqual(codes(vague), ['NHS_NUMBER', 'ACTION_VAGUE']);
+    assert.match(vague[1]!.message, /"\[NHS number\]"/);
+    for (const f of vague) assert.doesNotMatch(f.message, digits);
+    // A wrong check digit, or a number of another shape, is not an NHS number.
+    assert.deepEqual(checkPlan(withFirstAction({ progress: 'Ref 943 476 5918 in the risk register' }), ctx), []);
+    assert.deepEqual(checkPlan(withFirstAction({ progress: 'Call 01223 245151 to book' }), ctx), []);
+  });
+
   it('every plan code has a test above (this list is the checklist)', () => {
-    const tested = ['OFFICIAL_TEXT_CHANGED', 'ORGANISATION_MISSING', 'ORGANISATION_UNKNOWN', 'LEAD_MISSING', 'LEAD_NOT_NAMED',
-      'RECOMMENDATION_NO_ACTIONS', 'ACTION_FIELD_MISSING', 'DEADLINE_NOT_DATE', 'STATUS_INVALID', 'PRIORITY_INVALID',
-      'REASON_MISSING', 'ACTION_VAGUE', 'RESPONSIBLE_NOT_NAMED', 'DEADLINE_PASSED', 'DEADLINE_FAR_AHEAD', 'EVIDENCE_MISSING'];
+    const tested = ['OFFICIAL_TEXT_CHANGED', 'ORGANISATION_MISSING', 'ORGANISATION_UNKNOWN', 'ORGANISATION_AMBIGUOUS', 'LEAD_MISSING',
+      'LEAD_NOT_NAMED', 'RECOMMENDATION_NO_ACTIONS', 'ACTION_FIELD_MISSING', 'DEADLINE_NOT_DATE', 'STATUS_INVALID', 'PRIORITY_INVALID',
+      'REASON_MISSING', 'ACTION_VAGUE', 'RESPONSIBLE_NOT_NAMED', 'DEADLINE_PASSED', 'DEADLINE_FAR_AHEAD', 'EVIDENCE_MISSING',
+      'SEVERAL_ACTIONS_IN_ROW', 'NHS_NUMBER'];
     assert.deepEqual([...tested].sort(), Object.keys(PLAN_CODES).sort());
+  });
+});
+
+describe('rules: statuses with no agreed deadline (Key 1 codes 4 and 5)', () => {
+  const noPlan = { status: '4. No plan to action recommendation (state reason)', reason: 'Service moves to the regional centre in April' };
+  const other = { status: '5', reason: 'Covered by the cancer alliance plan' };
+
+  it('accept a blank deadline, "N/A", "n/a" or "-"', () => {
+    for (const status of [noPlan, other]) {
+      for (const deadline of [null, 'N/A', 'n/a', '-', 'NA', 'Not applicable'])
+        assert.deepEqual(checkPlan(withFirstAction({ ...status, deadline }), ctx), [], `${status.status} ${deadline}`);
+    }
+  });
+
+  it('still refuse a deadline that is neither a date nor "no deadline", and say it may be left blank', () => {
+    const f = only(checkPlan(withFirstAction({ ...noPlan, deadline: 'TBC' }), ctx), 'DEADLINE_NOT_DATE');
+    assert.match(f.message, /"TBC" in D22 is not a date: .*or, as status 4 has no agreed deadline, leave it blank/);
+  });
+
+  it('are never overdue: no DEADLINE_PASSED, and isOverdue says no', () => {
+    for (const status of [noPlan, other]) {
+      const plan = withFirstAction({ ...status, deadline: day(-30) });
+      assert.deepEqual(checkPlan(plan, ctx), []);
+      assert.equal(isOverdue(currentTemplate, plan.actions[0]!, TODAY), false);
+    }
+    assert.equal(isOverdue(currentTemplate, withFirstAction({ deadline: day(-30) }).actions[0]!, TODAY), true, 'status 2 is');
+  });
+
+  it('other statuses still need a deadline, and "N/A" is not one', () => {
+    assertWhere(only(checkPlan(withFirstAction({ deadline: null }), ctx), 'ACTION_FIELD_MISSING'), `D${R1}`, 1, 'deadline');
+    only(checkPlan(withFirstAction({ deadline: 'N/A' }), ctx), 'DEADLINE_NOT_DATE');
+  });
+
+  it('a number typed into a date cell is never overdue: it is no deadline at all', () => {
+    const plan = withFirstAction({ deadline: 2027 }); // Excel shows 19/07/1905
+    assert.equal(plan.actions[0]!.deadline, '1905-07-19');
+    assert.deepEqual(codes(checkPlan(plan, ctx)), ['DEADLINE_NOT_DATE']);
+    assert.equal(isOverdue(currentTemplate, plan.actions[0]!, TODAY), false);
   });
 });
 

@@ -3,6 +3,7 @@
 // only one value could mean, refuse what could mean two or none.
 import assert from 'node:assert/strict';
 import { priorityLabel, statusCode, statusCodesIn } from '../shared/keys';
+import { holdsNhsNumber, maskNhsNumbers, passesModulus11 } from '../shared/nhsNumber';
 import { matchOrganisation } from '../shared/organisations';
 import { currentTemplate } from '../shared/template';
 import { loadOrganisations } from '../server/organisations';
@@ -147,5 +148,52 @@ describe('values: organisation', () => {
   it('stays cheap on a long value: the similarity is bounded by the value\'s first 100 characters', () => {
     const m = matchOrganisation('Leeds '.repeat(20_000), organisations);
     assert.equal(m.organisation, null);
+  });
+});
+
+describe('values: NHS numbers (shared/nhsNumber.ts)', () => {
+  /** The Modulus 11 check digit of nine digits, written out independently of the product: null when it would be 10. */
+  function checkDigit(nine: string): number | null {
+    const sum = [...nine].reduce((s, d, i) => s + Number(d) * (10 - i), 0);
+    const c = 11 - (sum % 11);
+    return c === 11 ? 0 : c === 10 ? null : c;
+  }
+  /** A random valid NHS number (10 digits). */
+  function randomValid(): string {
+    for (;;) {
+      const nine = Array.from({ length: 9 }, () => Math.floor(Math.random() * 10)).join('');
+      const c = checkDigit(nine);
+      if (c !== null) return `${nine}${c}`;
+    }
+  }
+
+  it('finds a valid NHS number written together, spaced or hyphenated 3-3-4, alone or inside text', () => {
+    // 943 476 5919 is the NHS's own published example number.
+    for (const text of ['9434765919', '943 476 5919', '943-476-5919', '943476 5919', 'Patient 943 476 5919 was reviewed',
+      'see (9434765919).', 'NHS no: 943-476-5919\nfollow up']) {
+      assert.ok(holdsNhsNumber(text), text);
+      assert.ok(!/9434765919|943 476 5919|943-476-5919|5919/.test(maskNhsNumbers(text)), `masked: ${maskNhsNumbers(text)}`);
+    }
+    for (let i = 0; i < 200; i++) {
+      const n = randomValid();
+      assert.ok(holdsNhsNumber(`ref ${n.slice(0, 3)} ${n.slice(3, 6)} ${n.slice(6)}`), n);
+    }
+  });
+
+  it('does not flag a wrong check digit, 10 random digits that fail Modulus 11, or other numbers', () => {
+    assert.ok(!holdsNhsNumber('9434765918'), 'wrong check digit');
+    assert.ok(!holdsNhsNumber('943 476 5910'), 'wrong check digit, spaced');
+    let flagged = 0;
+    for (let i = 0; i < 2000; i++) {
+      const ten = Array.from({ length: 10 }, () => Math.floor(Math.random() * 10)).join('');
+      const valid = checkDigit(ten.slice(0, 9)) === Number(ten[9]);
+      assert.equal(holdsNhsNumber(ten), valid, ten);
+      assert.equal(passesModulus11(ten), valid, ten);
+      if (valid) flagged++;
+    }
+    assert.ok(flagged < 400, `about 1 in 11 random numbers pass the check, not ${flagged} of 2000`);
+    for (const other of ['94347659190', '19434765919', '01223 245151', '0123 456 7890', '2026-12-31', '£1,234,567,890',
+      '943 4765 919', 'Audit 20 cases', '', 'No digits at all'])
+      assert.ok(!holdsNhsNumber(other), other);
   });
 });
