@@ -62,7 +62,7 @@ function expectedTally(contents: PlanContent[], rec: number | null): Expected {
       e.status[codeOfStatus(a.status) ?? 0]!++;
       e.priority[String(a.priority)]!++;
       const d = isoOf(a.deadline);
-      if (d && d < today && codeOfStatus(a.status) !== 3) e.overdue++;
+      if (d && d < today && ![3, 4, 5].includes(codeOfStatus(a.status)!)) e.overdue++;
     }
   }
   return e;
@@ -107,6 +107,19 @@ async function readWithExceljs(source: string | Buffer) {
     sheets.set(ws.name, rows);
   });
   return { wb, sheets };
+}
+
+/** The workbook (every sheet, through exceljs) and the CSV text a collator writes. */
+async function collationOf(collator: Collator): Promise<{ sheets: Map<string, unknown[][]>; csv: string }> {
+  const sink = new PassThrough();
+  const chunks: Buffer[] = [];
+  sink.on('data', (c: Buffer) => chunks.push(c));
+  await writeCollationWorkbook(collator, sink);
+  const csvSink = new PassThrough();
+  const csvChunks: Buffer[] = [];
+  csvSink.on('data', (c: Buffer) => csvChunks.push(c));
+  await writeActionsCsv(collator, csvSink);
+  return { sheets: (await readWithExceljs(Buffer.concat(chunks))).sheets, csv: Buffer.concat(csvChunks).toString('utf8') };
 }
 
 /** Unit tests of the collator use a few content variations on the correct plan. */
@@ -223,6 +236,87 @@ describe('Collator (entries given as Plan objects, as the service does)', () => 
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  it('exports a refused value as the text typed, flagged in "Errors in row", never as a date or key value', async () => {
+    const org = england[0]!;
+    const content = planWith(org.code, (c) => {
+      c.actions[0]!.deadline = 2027; // a year typed into the date cell: Excel shows 19/07/1905
+      c.actions[1]!.status = 'Maybe';
+      c.actions[2]!.priority = 'Urgent';
+      c.actions[3]!.deadline = 'end of Q3';
+      c.actions[4]!.status = '2\n3'; // two statuses crammed into one row
+    });
+    const collator = new Collator({ organisations, today });
+    collator.add(entryOf(content, 'refused.xlsx', new Date()));
+    const { sheets } = await collationOf(collator);
+    const [head, ...rows] = sheets.get('Actions')! as [string[], ...unknown[][]];
+    const at = (i: number, h: string) => rows[i]![head.indexOf(h)];
+    assert.equal(rows.length, content.actions.length);
+
+    assert.equal(at(0, 'Deadline'), '2027', 'the number typed, as text, not 19/07/1905');
+    assert.equal(at(0, 'Errors in row'), 'DEADLINE_NOT_DATE');
+    assert.equal(at(0, 'Overdue'), 'No');
+    assert.equal(at(1, 'Status code'), null);
+    assert.equal(at(1, 'Status (Key 1)'), 'Maybe');
+    assert.equal(at(1, 'Errors in row'), 'STATUS_INVALID');
+    assert.equal(at(2, 'Priority (Key 2)'), 'Urgent');
+    assert.equal(at(2, 'Errors in row'), 'PRIORITY_INVALID');
+    assert.equal(at(3, 'Deadline'), 'end of Q3');
+    assert.equal(at(4, 'Status code'), null, 'a crammed status is not exported as code 2');
+    assert.equal(at(4, 'Status (Key 1)'), '2\n3');
+    assert.equal(at(4, 'Errors in row'), 'SEVERAL_ACTIONS_IN_ROW');
+    // The rows the rules accepted go out as key values and real dates, with nothing in "Errors in row".
+    assert.ok(at(5, 'Deadline') instanceof Date);
+    assert.equal(at(5, 'Status code'), 2);
+    assert.equal(at(5, 'Errors in row'), null);
+
+    // The Summary counts the refused values outside the keys, as the Actions sheet shows them.
+    const all = summaryByKey(sheets.get('Summary')!).get('Total|All recommendations')!;
+    assert.equal(all('Status outside Key 1'), 2);
+    assert.equal(all('Priority outside Key 2'), 1);
+  });
+
+  it('never exports a cell holding an NHS number, nor counts a status 4 or 5 row as overdue', async () => {
+    const org = england[0]!;
+    const content = planWith(org.code, (c) => {
+      c.actions[0]!.progress = 'Reviewed the notes of 943 476 5919 with the CNS';
+      c.header.actionPlanLead = 'Sarah Jones 9434765919';
+      Object.assign(c.actions[1]!, { status: '4', reason: 'Service moves to the regional centre', deadline: new Date(`${addDays(today, -30)}T00:00:00Z`) });
+      Object.assign(c.actions[2]!, { status: 'Other', reason: 'Covered by the network plan', deadline: 'N/A' });
+    });
+    const collator = new Collator({ organisations, today });
+    collator.add(entryOf(content, 'patient.xlsx', new Date()));
+    const { sheets, csv } = await collationOf(collator);
+    const everything = JSON.stringify([...sheets.values()]) + csv;
+    assert.doesNotMatch(everything, /5919/, 'the number is nowhere in the workbook or the CSV');
+    const [head, ...rows] = sheets.get('Actions')! as [string[], ...unknown[][]];
+    const at = (i: number, h: string) => rows[i]![head.indexOf(h)];
+    assert.equal(at(0, 'Progress / evidence'), '[withheld: holds an NHS number]');
+    assert.equal(at(0, 'Errors in row'), 'NHS_NUMBER');
+    assert.equal(at(0, 'Action plan lead'), '[withheld: holds an NHS number]');
+    assert.equal(at(1, 'Overdue'), 'No', 'status 4 has no agreed deadline');
+    assert.equal(at(1, 'Errors in row'), null);
+    assert.equal(at(2, 'Deadline'), 'N/A');
+    assert.equal(at(2, 'Status code'), 5);
+    assert.equal(at(2, 'Overdue'), 'No');
+    const problems = sheets.get('Problems')!;
+    assert.ok(problems.some((r) => r.includes('NHS_NUMBER')));
+  });
+
+  it('carries each organisation\'s audit lead and action plan lead on the Organisations sheet, the Actions sheet and the CSV', async () => {
+    const [a, b] = england;
+    const collator = new Collator({ organisations, today });
+    collator.add(entryOf(planWith(a!.code, (c) => { c.header.auditLead = 'Dr Mei Chen'; c.header.actionPlanLead = 'Tom O\'Neill'; }), 'a.xlsx', new Date()));
+    collator.add(entryOf(planWith(b!.code, (c) => { c.header.actionPlanLead = null; }), 'b.xlsx', new Date()));
+    const { sheets, csv } = await collationOf(collator);
+    const [orgHead, ...orgRows] = sheets.get('Organisations')! as [string[], ...unknown[][]];
+    const leads = (r: unknown[]) => [r[orgHead.indexOf('Organisation code')], r[orgHead.indexOf('Audit lead')], r[orgHead.indexOf('Action plan lead')]];
+    assert.deepEqual(orgRows.map(leads).sort(), [[a!.code, 'Dr Mei Chen', 'Tom O\'Neill'], [b!.code, 'Dr Priya Patel', null]].sort());
+    const records = parseCsv(csv.slice(1));
+    const [csvHead, ...csvRows] = records as [string[], ...string[][]];
+    const csvLeads = new Set(csvRows.map((r) => [r[csvHead.indexOf('Organisation code')], r[csvHead.indexOf('Audit lead')], r[csvHead.indexOf('Action plan lead')]].join('|')));
+    assert.deepEqual([...csvLeads].sort(), [`${a!.code}|Dr Mei Chen|Tom O'Neill`, `${b!.code}|Dr Priya Patel|`].sort());
   });
 
   it('fails with the system\'s reason, not a crash, when the output cannot be written', async () => {
@@ -368,26 +462,30 @@ describe('naome collate (real workbooks in a folder, outputs read by exceljs and
     const expected: unknown[][] = [];
     for (const f of counted().sort((a, b) => (a.org!.code < b.org!.code ? -1 : 1))) {
       const next = new Map<number, number>();
-      const rows = f.content!.actions.map((a) => {
+      const rows = f.content!.actions.map((a, index) => {
         const i = next.get(a.recommendation) ?? 0;
         next.set(a.recommendation, i + 1);
-        return { a, row: layout.recommendations[a.recommendation - 1]!.firstActionRow + i };
+        return { a, index, row: layout.recommendations[a.recommendation - 1]!.firstActionRow + i };
       }).sort((x, y) => x.a.recommendation - y.a.recommendation || x.row - y.row);
-      for (const { a, row } of rows) {
+      // w2's plan has a row with no responsible individual (index 1) and one with status "Maybe" (index 2).
+      const errorsIn = (index: number) => (f.path.includes('invalid') ? ({ 1: 'ACTION_FIELD_MISSING', 2: 'STATUS_INVALID' } as Record<number, string>)[index] ?? null : null);
+      for (const { a, index, row } of rows) {
         const code = codeOfStatus(a.status);
         const deadline = isoOf(a.deadline)!;
         const text = (v: CellInput) => (v === undefined || v === null ? null : /^[=+\-@]/.test(String(v)) ? `'${v}` : String(v));
-        expected.push([f.org!.code, f.org!.name, f.org!.nation, f.org!.region || null, a.recommendation, text(a.action), text(a.responsible),
+        expected.push([f.org!.code, f.org!.name, f.org!.nation, f.org!.region || null,
+          text(f.content!.header.auditLead), text(f.content!.header.actionPlanLead), a.recommendation, text(a.action), text(a.responsible),
           deadline, code, code ? template.statusKey.entries[code - 1]!.label : text(a.status), text(a.priority), text(a.reason), text(a.progress),
-          deadline < today && code !== 3 ? 'Yes' : 'No', f.path.includes('invalid') ? 'No' : 'Yes', row, f.path,
+          deadline < today && code !== 3 && code !== 5 ? 'Yes' : 'No', errorsIn(index), f.path.includes('invalid') ? 'No' : 'Yes', row, f.path,
           f.mtime.toISOString().slice(0, 19)]);
       }
     }
     const [head, ...rows] = seen.Actions!.rows;
     assert.equal(head![0], 'Organisation code');
     assert.deepEqual(rows, expected);
-    assert.equal(seen.Actions!.formats.H, 'dd/mm/yyyy', 'deadline is a date cell');
-    assert.ok(viaExceljs.get('Actions')!.slice(1).every((r) => r[7] instanceof Date), 'exceljs reads every deadline as a Date');
+    const deadlineAt = head!.indexOf('Deadline');
+    assert.equal(seen.Actions!.formats[String.fromCharCode(65 + deadlineAt)], 'dd/mm/yyyy', 'deadline is a date cell');
+    assert.ok(viaExceljs.get('Actions')!.slice(1).every((r) => r[deadlineAt] instanceof Date), 'exceljs reads every deadline as a Date');
     assert.ok(!seen.Actions!.types.includes('f'), 'no formula anywhere');
   });
 

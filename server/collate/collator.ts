@@ -6,6 +6,7 @@ import { organisationOf } from '../../shared/rules';
 import type { Finding, ValidationResult } from '../../shared/findings';
 import type { Plan, PlanAction } from '../../shared/plan';
 import { currentTemplate, type Template } from '../../shared/template';
+import { rowErrors, type RowErrors } from './rows';
 
 export interface CollationEntry {
   /** A file path (CLI) or a name such as 'submission 12 (v2)' (service). */
@@ -54,6 +55,10 @@ export interface CountedPlan {
   /** Empty in a collator that keeps no actions (the plan was written out when it was added). */
   actions: PlanAction[];
   actionCount: number;
+  /** The plan's person header fields (audit lead, action plan lead), by field id, as written. */
+  leads: Record<string, string | null>;
+  /** Its error findings on action rows, by row: which values the rules refused. */
+  errors: RowErrors;
 }
 
 /**
@@ -111,7 +116,11 @@ export class Collator {
     if (current && !this.keepActions) throw new Error(`${organisation.code} came twice to a collator that keeps no actions`);
     // Same time: the one added later wins, as the service adds versions in order.
     if (current && current.entry.submittedAt.getTime() > entry.submittedAt.getTime()) return null;
-    const counted = { organisation, entry: record, actions: plan.actions.map((a) => ({ ...a })), actionCount: plan.actions.length };
+    const leads = Object.fromEntries(this.template.headerFields.filter((f) => f.kind === 'person').map((f) => [f.id, plan.header[f.id] ?? null]));
+    const counted = {
+      organisation, entry: record, actions: plan.actions.map((a) => ({ ...a })), actionCount: plan.actions.length,
+      leads, errors: rowErrors(record.findings),
+    };
     this.newest.set(organisation.code, this.keepActions ? counted : { ...counted, actions: [] });
     return counted;
   }

@@ -1,10 +1,9 @@
 // The Summary sheet's figures: per nation and per recommendation, how many plans and actions, by status and priority,
 // and how many actions are overdue. Status and priority are read with the shared keys, so "2", "2. Action in
 // progress" and "action in progress" all count as code 2.
-import { priorityLabel, statusCode } from '../../shared/keys';
-import { isOverdue } from '../../shared/rules';
 import type { Template } from '../../shared/template';
 import type { Collator, CountedPlan } from './collator';
+import { collatedAction } from './rows';
 
 export interface Tally {
   /** Counted plans with at least one action here (for the "all recommendations" line: every counted plan). */
@@ -57,7 +56,7 @@ export class SummaryTally {
     this.tallies = new Map(this.nations.map((n) => [n, new Map(this.recs.map((r) => [r, emptyTally(template)]))]));
   }
 
-  add({ organisation, actions }: CountedPlan): void {
+  add({ organisation, actions, errors }: CountedPlan): void {
     const { template, today, tallies } = this;
     const buckets = [tallies.get(organisation.nation), tallies.get(ALL_NATIONS)!].filter((b) => b !== undefined);
     const recsWithActions = new Set(actions.map((a) => a.recommendation));
@@ -66,9 +65,8 @@ export class SummaryTally {
       for (const r of recsWithActions) if (bucket.has(r)) bucket.get(r)!.plans++;
     }
     for (const action of actions) {
-      const code = statusCode(template, action.status);
-      const priority = priorityLabel(template, action.priority);
-      const overdue = isOverdue(template, action, today);
+      // The same values the Actions sheet exports: a refused status, priority or deadline counts as outside the key.
+      const { statusCode: code, priorityLabel: priority, overdue } = collatedAction(template, today, action, errors);
       for (const bucket of buckets) {
         for (const tally of [bucket.get(action.recommendation), bucket.get(null)!]) {
           if (!tally) continue;

@@ -1,10 +1,8 @@
 // What each sheet of the national workbook holds, column by column, as plain tables. The xlsx writer and the CSV
 // writer both draw from here, so the Actions sheet and the CSV cannot drift apart. docs/collation.md describes them.
-import { isIsoDate } from '../../shared/cells';
-import { priorityLabel, statusCode, statusLabel } from '../../shared/keys';
 import { ACTION_COLUMNS, statusOption, type ActionField } from '../../shared/layout';
 import type { Collator, CountedPlan, EntryRecord } from './collator';
-import { isOverdue } from '../../shared/rules';
+import { collatedAction, safeText } from './rows';
 import type { SummaryTally } from './summary';
 
 /** A cell value: text (made inert when written), a whole number, a share (0..1), a calendar date or a time. */
@@ -71,6 +69,11 @@ export function summaryTable(c: Collator, summary: SummaryTally): Table {
   };
 }
 
+/** The person header fields (audit lead, action plan lead): a column each, headed by the field's label. */
+const leadFields = (c: Collator) => c.template.headerFields.filter((f) => f.kind === 'person');
+const leadColumns = (c: Collator) => leadFields(c).map((f) => col(f.label, 24));
+const leadValues = (c: Collator, p: CountedPlan) => leadFields(c).map((f) => safeText(p.leads[f.id]));
+
 export function actionsTable(c: Collator): ActionsTable {
   const t = c.template;
   return {
@@ -80,6 +83,7 @@ export function actionsTable(c: Collator): ActionsTable {
       col('Organisation name', 40),
       col('Nation', 10),
       col('Region', 20),
+      ...leadColumns(c),
       col('Recommendation', 10, 'integer'),
       col(header('action'), 50),
       col(header('responsible'), 28),
@@ -90,25 +94,29 @@ export function actionsTable(c: Collator): ActionsTable {
       col(header('reason'), 30),
       col(header('progress'), 36),
       col('Overdue', 9),
+      col('Errors in row', 24),
       col('Plan valid', 9),
       col('Row in plan', 8, 'integer'),
       col('Source', 36),
       col('Submitted (UTC)', 17, 'datetime'),
     ],
-    rowsOf({ organisation: o, entry, actions }) {
+    rowsOf(plan) {
+      const { organisation: o, entry, actions } = plan;
+      const leads = leadValues(c, plan);
       const sorted = [...actions].sort((a, b) => a.recommendation - b.recommendation || a.row - b.row);
       return sorted.map((a) => {
-        const code = statusCode(t, a.status);
+        // Key values and dates only where the rules accepted them; otherwise the text typed (rows.ts).
+        const v = collatedAction(t, c.today, a, plan.errors);
         return [
-          o.code, o.name, o.nation, o.region, a.recommendation,
-          a.action, a.responsible,
-          // A real date when the cell held one; otherwise the text as typed, so nothing is hidden.
-          isIsoDate(a.deadline) ? day(a.deadline) : a.deadline,
-          code,
-          code === null ? a.status : statusLabel(t, code),
-          priorityLabel(t, a.priority) ?? a.priority,
-          a.reason, a.progress,
-          yesNo(isOverdue(t, a, c.today)),
+          o.code, o.name, o.nation, o.region, ...leads, a.recommendation,
+          v.action, v.responsible,
+          v.deadline !== null && typeof v.deadline === 'object' ? day(v.deadline.date) : v.deadline,
+          v.statusCode,
+          v.status,
+          v.priority,
+          v.reason, v.progress,
+          yesNo(v.overdue),
+          v.errors.join(', ') || null,
           yesNo(entry.valid),
           a.row,
           entry.source, entry.submittedAt,
@@ -128,6 +136,7 @@ export function organisationsTable(c: Collator): Table {
       col('Organisation name', 40),
       col('Nation', 10),
       col('Region', 20),
+      ...leadColumns(c),
       col('Source', 36),
       col('Submitted (UTC)', 17, 'datetime'),
       col('Valid', 7),
@@ -137,8 +146,9 @@ export function organisationsTable(c: Collator): Table {
       col('Superseded (older returns, newest first)', 50),
     ],
     *rows() {
-      for (const { organisation: o, entry, actionCount } of c.counted()) {
-        yield [o.code, o.name, o.nation, o.region, entry.source, entry.submittedAt, yesNo(entry.valid), entry.errors,
+      for (const plan of c.counted()) {
+        const { organisation: o, entry, actionCount } = plan;
+        yield [o.code, o.name, o.nation, o.region, ...leadValues(c, plan), entry.source, entry.submittedAt, yesNo(entry.valid), entry.errors,
           entry.warnings, actionCount, listSources(c.superseded(o.code)) || null];
       }
     },

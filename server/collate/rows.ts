@@ -1,0 +1,89 @@
+// What the national data says about one action row. The rule: a value goes out as the key value or the date it means
+// only when the rules accepted it — no error finding on its cell, and the shared keys (shared/keys.ts) and date check
+// read it. Anything else goes out as the text typed (a number typed into a date cell as that number, not as 1905), and
+// the row's "Errors in row" column names the finding codes. A cell holding an NHS number never goes out at all.
+import { isIsoDate, isoToSerial, ukDate } from '../../shared/cells';
+import type { Finding } from '../../shared/findings';
+import { priorityLabel, statusCode, statusLabel } from '../../shared/keys';
+import { ACTION_FIELDS, PLAN_SHEET, type ActionField } from '../../shared/layout';
+import { holdsNhsNumber } from '../../shared/nhsNumber';
+import type { PlanAction } from '../../shared/plan';
+import { isDeadlineDate, isOverdue } from '../../shared/rules';
+import type { Template } from '../../shared/template';
+
+/** What goes out instead of a cell that holds an NHS number: the national data must carry no patient identifier. */
+export const WITHHELD = '[withheld: holds an NHS number]';
+
+export interface CollatedAction {
+  action: string | null;
+  responsible: string | null;
+  /** A calendar day (ISO) when it is an accepted deadline; otherwise the text typed. */
+  deadline: { date: string } | string | null;
+  /** The Key 1 code, or null when the status is blank or was refused. */
+  statusCode: number | null;
+  /** The Key 1 label, or the text typed when refused. */
+  status: string | null;
+  /** The Key 2 label, or null when the priority is blank or was refused. */
+  priorityLabel: string | null;
+  /** The Key 2 label, or the text typed when refused. */
+  priority: string | null;
+  reason: string | null;
+  progress: string | null;
+  overdue: boolean;
+  /** The codes of the error findings on this row, in the order found ("DEADLINE_NOT_DATE, STATUS_INVALID"). */
+  errors: string[];
+}
+
+/** A plan's error findings on action rows, by row: what the collation needs to know which values were refused. */
+export type RowErrors = Map<number, Array<{ field: ActionField; code: string }>>;
+
+const FIELDS = new Set<string>(ACTION_FIELDS);
+export function rowErrors(findings: readonly Finding[]): RowErrors {
+  const out: RowErrors = new Map();
+  for (const f of findings) {
+    if (f.severity !== 'error' || f.sheet !== PLAN_SHEET || !f.field || !FIELDS.has(f.field) || !f.cell) continue;
+    const row = Number(/\d+$/.exec(f.cell)?.[0]);
+    if (!row) continue;
+    const list = out.get(row) ?? [];
+    list.push({ field: f.field as ActionField, code: f.code });
+    out.set(row, list);
+  }
+  return out;
+}
+
+/** Free text as the national data may hold it. */
+export const safeText = (text: string | null | undefined): string | null => (holdsNhsNumber(text) ? WITHHELD : text ?? null);
+
+/**
+ * What was typed into a date cell that reads as `iso`, a day no deadline can be: before 1950 it is the number typed
+ * (Excel counts days from 1900, so 2027 shows as 19/07/1905); otherwise the date as shown.
+ */
+export function typedDateText(iso: string): string {
+  if (iso >= '1950-01-01') return ukDate(iso);
+  // Serials before 1 March 1900 count Excel's phantom 29 February 1900, one day more than the calendar.
+  return String(isoToSerial(iso) - (iso < '1900-03-01' ? 1 : 0));
+}
+
+export function collatedAction(template: Template, today: string, a: PlanAction, errors: RowErrors): CollatedAction {
+  const onRow = errors.get(a.row) ?? [];
+  const refused = (field: ActionField) => onRow.some((e) => e.field === field);
+  const code = refused('status') ? null : statusCode(template, a.status);
+  const label = refused('priority') ? null : priorityLabel(template, a.priority);
+  const deadlineGood = !refused('deadline') && isDeadlineDate(a.deadline);
+  let deadline: CollatedAction['deadline'] = safeText(a.deadline);
+  if (deadlineGood) deadline = { date: a.deadline! };
+  else if (isIsoDate(a.deadline)) deadline = typedDateText(a.deadline);
+  return {
+    action: safeText(a.action),
+    responsible: safeText(a.responsible),
+    deadline,
+    statusCode: code,
+    status: code === null ? safeText(a.status) : statusLabel(template, code),
+    priorityLabel: label,
+    priority: label ?? safeText(a.priority),
+    reason: safeText(a.reason),
+    progress: safeText(a.progress),
+    overdue: deadlineGood && !refused('status') && isOverdue(template, a, today),
+    errors: [...new Set(onRow.map((e) => e.code))],
+  };
+}
