@@ -36,9 +36,9 @@ function messyContent(): PlanContent {
     actions: [
       ...good.actions,
       { recommendation: 2, action: 'Set up a monthly audit meeting to review data completeness for metastatic cases', responsible: 'Dr A Jones', deadline: '31/13/2026', status: '9', priority: 'Urgent', progress: 'Not started yet' },
-      { recommendation: 2, action: 'Write to the cancer alliance about the dashboard', responsible: 'TBC', deadline: dateFromToday(30), status: '1. Action not started', priority: 'Low' },
+      { recommendation: 2, action: 'Write to the cancer alliance about the dashboard', responsible: 'TBC', deadline: dateFromToday(-30), status: '1. Action not started', priority: 'Low' },
       { recommendation: 3, action: 'Agree a pathway with the CNS team for recurrence reporting', responsible: 'Ms B Green, lead CNS', deadline: dateFromToday(-10), status: '4', priority: 'h', progress: 42 },
-      { recommendation: 4, action: 'Review', responsible: 'Mr C White', deadline: '15/03/2027', status: 'in progress', priority: 'Medium', progress: 'Started' },
+      { recommendation: 4, action: 'Review', responsible: 'Mr C White', deadline: '15/03/2027', status: 'in progress', priority: 'Medium', progress: 'Started with the notes of 943 476 5919' },
       { recommendation: 4, responsible: 'Someone', status: '2' },
       { recommendation: 5, action: 'Present results at the regional network meeting and agree actions', responsible: 'Dr D Black', deadline: dateFromToday(4000), status: '5. Action not required', priority: 'Low', reason: 'Covered by the network' },
     ],
@@ -268,14 +268,18 @@ describe('Excel add-in with office-addin-mock (OfficeMockObject model of the Exc
     assert.deepEqual(addin.result, file.result);
   });
 
-  it('Check finds errors and warnings across recommendations on the messy content (so the equality above is not vacuous)', async () => {
+  it('Check finds errors and warnings across recommendations on the messy content, an NHS number among them (so the equality above is not vacuous)', async () => {
     const model = new ExcelWorkbookModel();
     await createPlan(model.context(), { organisations });
     for (const { cell, value } of contentCells(messyContent())) model.setCell(PLAN_SHEET, cell, value);
     const { result, plan } = await checkOpenWorkbook(model.context(), { organisations, today: todayIso() });
     assert.equal(plan!.actions.length, messyContent().actions.length);
     const codes = new Set(result.findings.map((f) => f.code));
-    for (const code of ['LEAD_MISSING', 'DEADLINE_NOT_DATE', 'STATUS_INVALID', 'PRIORITY_INVALID', 'REASON_MISSING', 'DEADLINE_PASSED']) assert.ok(codes.has(code), `${code} in ${[...codes]}`);
+    for (const code of ['LEAD_MISSING', 'DEADLINE_NOT_DATE', 'STATUS_INVALID', 'PRIORITY_INVALID', 'REASON_MISSING', 'DEADLINE_PASSED', 'NHS_NUMBER']) assert.ok(codes.has(code), `${code} in ${[...codes]}`);
+    // The patient identifier is named by its cell, never repeated.
+    const nhs = result.findings.find((f) => f.code === 'NHS_NUMBER')!;
+    assert.equal(nhs.field, 'progress');
+    for (const f of result.findings) assert.doesNotMatch(f.message, /5919/);
     assert.ok(new Set(result.findings.map((f) => f.recommendation)).size >= 4);
     assert.equal(result.valid, false);
   });

@@ -215,6 +215,28 @@ describe('service API: full flows over HTTP', function () {
     assert.equal(list.json.length, 2);
   });
 
+  it('refuses a plan holding an NHS number on every route (file, JSON plan, submission), naming the cell, never echoing the number', async () => {
+    const content = goodPlanContent('RGT');
+    content.actions[0]!.progress = 'Discussed 943 476 5919 at the MDT';
+    content.header.auditLead = 'Dr Priya Patel (ref 9434765919)';
+    const bytes = await fillWorkbook(blankRGT, content);
+    const file = await call(s.url, 'POST', '/api/validate', { body: bytes });
+    const { plan } = await checkWorkbook(bytes, { organisations, limits: { timeoutMs: 30_000 } });
+    const json = await call(s.url, 'POST', '/api/validate', { body: JSON.stringify(plan) });
+    const submitted = await call(s.url, 'POST', '/api/submissions', { key: keys.RGT, body: bytes });
+    for (const [route, res, status] of [['file', file, 200], ['JSON plan', json, 200], ['submission', submitted, 422]] as const) {
+      assert.equal(res.status, status, route);
+      const result = route === 'submission' ? res.json.result : res.json;
+      assert.equal(result.valid, false, route);
+      const nhs = result.findings.filter((f: { code: string }) => f.code === 'NHS_NUMBER');
+      assert.deepEqual(nhs.map((f: { cell: string; field: string }) => [f.cell, f.field]), [['C6', 'auditLead'], ['H22', 'progress']], route);
+      assert.doesNotMatch(res.bytes.toString('utf8'), /5919/, `${route}: the response never repeats the number`);
+    }
+    const list = await call(s.url, 'GET', '/api/submissions', { key: keys.RGT });
+    assert.equal(list.json.length, 2, 'nothing stored');
+    assert.doesNotMatch(JSON.stringify(s.logs), /5919/, 'nor logged');
+  });
+
   it("gives the admin every organisation with its key and latest receipt, and every submission", async () => {
     keys['7A1'] = await s.issueKey('7A1');
     const content = goodPlanContent('7A1');
