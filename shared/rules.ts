@@ -285,7 +285,7 @@ function checkAction(row: PlanAction, ctx: CheckContext, report: Report): void {
     report('SEVERAL_ACTIONS_IN_ROW', several[0]!.field,
       `Row ${a.row} (${rec}) holds several actions in one row: ${several.map((s) => `the ${FIELD_NAMES[s.field]} in ` +
       `${cell(s.field)} ${s.what}`).join(', ')}. Put one action per row, each with its own responsible individual, ` +
-      `deadline, status and priority; if it is one action, give it one ${several.some((s) => s.field === 'deadline') ? 'deadline, ' : ''}status and priority.`);
+      `deadline, status and priority; ${oneAction(several.map((s) => s.field))}.`);
   }
   const judged = (field: ActionField) => !several.some((s) => s.field === field);
 
@@ -360,6 +360,12 @@ function checkAction(row: PlanAction, ctx: CheckContext, report: Report): void {
       `Status ${code} ("${statusEntry(template, code).label}") in ${cell('status')} has no progress or evidence in ` +
       `${cell('progress')}: note what shows the action is done, e.g. "Audit of 20 cases in March: 19 recorded".`);
   }
+}
+
+/** How to mend a row that is one action after all: one value per field, or the steps as one sentence. */
+function oneAction(fields: ActionField[]): string {
+  const values = fields.filter((f) => f !== 'action').map((f) => FIELD_NAMES[f]);
+  return values.length ? `if it is one action, give it one ${values.join(', ').replace(/, ([^,]*)$/, ' and $1')}` : 'if the lines are steps of one action, write them as one sentence';
 }
 
 /** A line that starts a list item: "•", "-", "*", "1.", "2)", "(3)", "a)". */
