@@ -31,8 +31,11 @@ export function cellText(v: RawCell): string | null {
 
 /** For comparing words: lower case, apostrophes dropped, "&" as "and", any other run of punctuation or space as one space. */
 export function foldWords(s: string): string {
-  return s.toLowerCase().replace(/['’‘`]/g, '').replace(/&/g, ' and ').replace(/[^\p{L}\p{N}]+/gu, ' ').trim();
+  let v = s.toLowerCase();
+  if (APOSTROPHE_OR_AND.test(v)) v = v.replace(/['’‘`]/g, '').replace(/&/g, ' and ');
+  return v.replace(/[^\p{L}\p{N}]+/gu, ' ').trim();
 }
+const APOSTROPHE_OR_AND = /['’‘`&]/;
 
 /** Compares official text ignoring how lines were wrapped and how spaces were typed. */
 export function sameText(a: string | null, b: string | null): boolean {

@@ -87,22 +87,30 @@ export function statusLabel(template: Template, code: number): string {
   return template.statusKey.entries.find((e) => e.code === code)?.label ?? '';
 }
 
+interface PriorityForm { label: string; folded: string; withMeaning: string }
+const priorityIndexes = new WeakMap<Template, PriorityForm[]>();
+function priorityForms(template: Template): PriorityForm[] {
+  let forms = priorityIndexes.get(template);
+  if (!forms) {
+    forms = template.priorityKey.entries.map((e) => ({ label: e.label, folded: fold(e.label), withMeaning: fold(`${e.label} ${e.meaning}`) }));
+    priorityIndexes.set(template, forms);
+  }
+  return forms;
+}
+
 /** The Key 2 label a priority value means ("high", "Med", "H", "High - urgent attention"), or null. */
 export function priorityLabel(template: Template, value: string | null): string | null {
   if (value === null) return null;
   const v = fold(value);
   if (v === '') return null;
-  const entries = template.priorityKey.entries;
-  for (const e of entries) {
-    if (v === fold(e.label) || v === fold(`${e.label} ${e.meaning}`)) return e.label;
-  }
+  const forms = priorityForms(template);
+  for (const f of forms) if (v === f.folded || v === f.withMeaning) return f.label;
   const [first, ...rest] = v.split(' ');
-  const starts = entries.filter((e) => fold(e.label).startsWith(first!));
+  const starts = forms.filter((f) => f.folded.startsWith(first!));
   if (starts.length !== 1) return null;
   const chosen = starts[0]!;
   // Refused when the explanation names another priority, or a start of one ("Medium/High", "Med-Low").
-  const others = entries.filter((e) => e !== chosen).map((e) => fold(e.label));
-  if (rest.some((w) => w.length >= 3 && others.some((o) => o.startsWith(w)))) return null;
+  if (rest.some((w) => w.length >= 3 && forms.some((o) => o !== chosen && o.folded.startsWith(w)))) return null;
   return chosen.label;
 }
 

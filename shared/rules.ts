@@ -279,8 +279,10 @@ function checkAction(row: PlanAction, ctx: CheckContext, report: Report): void {
     if (holdsNhsNumber(a[field])) report('NHS_NUMBER', field, nhsNumberMessage(`The ${FIELD_NAMES[field]}`, cell(field)));
   }
 
+  const code = statusCode(template, a.status);
+  const priority = priorityLabel(template, a.priority);
   // Several actions in one row get one finding; the values it explains are not judged one by one as well.
-  const several = severalInRow(a, template);
+  const several = severalInRow(a, template, code, priority);
   if (several.length) {
     report('SEVERAL_ACTIONS_IN_ROW', several[0]!.field,
       `Row ${a.row} (${rec}) holds several actions in one row: ${several.map((s) => `the ${FIELD_NAMES[s.field]} in ` +
@@ -289,7 +291,6 @@ function checkAction(row: PlanAction, ctx: CheckContext, report: Report): void {
   }
   const judged = (field: ActionField) => !several.some((s) => s.field === field);
 
-  const code = statusCode(template, a.status);
   // Statuses with no agreed deadline (no plan to act, other) may leave it blank or write "N/A".
   const noDeadline = code !== null && template.statusKey.noDeadlineCodes.includes(code);
   if (noDeadline && a.deadline !== null && NO_DEADLINE.has(fold(a.deadline))) a.deadline = null;
@@ -344,7 +345,7 @@ function checkAction(row: PlanAction, ctx: CheckContext, report: Report): void {
       `e.g. "${statusOption(first.code, first.label)}".`);
   }
 
-  if (a.priority !== null && priorityLabel(template, a.priority) === null && judged('priority')) {
+  if (a.priority !== null && priority === null && judged('priority')) {
     report('PRIORITY_INVALID', 'priority',
       `Priority ${quote(a.priority)} in ${cell('priority')} is not in Key 2: choose ${priorities(template)} from the list.`);
   }
@@ -374,7 +375,7 @@ const LIST_ITEM = /^\s*(?:[•▪◦‣●○·*]\s*|[-–—]\s+|\(?(?:\d{1,2}|
 const DATE_PARTS = /\n|;|\b(?:and|or|then)\b/i;
 
 /** The fields of a row that hold several actions' worth of values, each with what was found, in column order. */
-function severalInRow(a: PlanAction, template: Template): Array<{ field: ActionField; what: string }> {
+function severalInRow(a: PlanAction, template: Template, code: number | null, priority: string | null): Array<{ field: ActionField; what: string }> {
   const out: Array<{ field: ActionField; what: string }> = [];
   const items = a.action?.includes('\n') ? a.action.split('\n').filter((line) => LIST_ITEM.test(line)).length : 0;
   if (items >= 2) out.push({ field: 'action', what: `is a list of ${items}` });
@@ -383,11 +384,11 @@ function severalInRow(a: PlanAction, template: Template): Array<{ field: ActionF
     const dates = deadline.split(DATE_PARTS).filter((part) => parseDateText(part) !== null).length;
     if (dates >= 2) out.push({ field: 'deadline', what: `holds ${dates} dates` });
   }
-  if (statusCode(template, a.status) === null) {
+  if (code === null) {
     const codes = statusCodesIn(template, a.status);
     if (codes.length >= 2) out.push({ field: 'status', what: `names ${codes.length} statuses (${codes.join(' and ')})` });
   }
-  if (priorityLabel(template, a.priority) === null) {
+  if (priority === null) {
     const labels = priorityLabelsIn(template, a.priority);
     if (labels.length >= 2) out.push({ field: 'priority', what: `names ${labels.length} priorities (${labels.join(' and ')})` });
   }
