@@ -34,7 +34,8 @@ async function loadOrganisations() {
 
 /**
  * The organisation the box names: its ODS code at the start ("RGT", "rgt – Cambridge…"), when that code is known.
- * The same reading as organisationCodeOf in shared/organisations.ts.
+ * Only to pick the workbook to download: the checker reads a returned plan's organisation more fully
+ * (matchOrganisation in shared/organisations.ts: also the exact name and "Name (CODE)", with suggestions).
  */
 function chosenOrganisation() {
   const code = orgInput.value.trim().split(/[\s–—-]/)[0].toUpperCase();
