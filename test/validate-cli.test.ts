@@ -37,6 +37,7 @@ describe('naome validate (command line)', function () {
   const ARGS: Record<string, (dir: string) => string[]> = {
     good: () => ['validate', ...slow, '--today', today, 'good.xlsx'],
     bad: () => ['validate', ...slow, '--today', today, 'bad.xlsx'],
+    patient: () => ['validate', ...slow, '--today', today, 'patient.xlsx'],
     json: () => ['validate', ...slow, '--json', '--today', today, 'bad.xlsx', 'good.xlsx'],
     csv: () => ['validate', ...slow, '--json', 'plan.csv', 'big.xlsx'],
     missing: (d) => ['validate', ...slow, '--today', today, 'good.xlsx', 'missing.xlsx', d],
@@ -55,6 +56,9 @@ describe('naome validate (command line)', function () {
     Object.assign(bad.actions[0]!, { status: '7', deadline: 'end of Q3', responsible: 'Breast team' });
     bad.header.auditLead = null;
     await writeFile(join(dir, 'bad.xlsx'), await fillWorkbook(blank, bad));
+    const patient = goodPlanContent('RGT');
+    patient.actions[0]!.progress = 'Reviewed with the notes of 943 476 5919';
+    await writeFile(join(dir, 'patient.xlsx'), await fillWorkbook(blank, patient));
     await writeFile(join(dir, 'plan.csv'), 'organisation,action\nRGT,Review the dashboard\n');
     await writeFile(join(dir, 'big.xlsx'), '');
     await truncate(join(dir, 'big.xlsx'), 11 * 1024 * 1024); // sparse: past the 10 MB limit, refused before reading
@@ -83,6 +87,15 @@ describe('naome validate (command line)', function () {
     assert.match(lines[3]!, new RegExp(`^  D${R1} +error +DEADLINE_NOT_DATE +The deadline "end of Q3" in D${R1} is not a date`));
     assert.match(lines[4]!, new RegExp(`^  E${R1} +error +STATUS_INVALID +Status "7" in E${R1} is not in Key 1`));
     assert.equal(lines.length, 5);
+  });
+
+  it('refuses an NHS number in a cell by the same rule as the add-in and the service, never printing it', () => {
+    const run = runs.patient!;
+    assert.equal(run.code, 1, run.stderr);
+    const lines = run.stdout.trim().split('\n');
+    assert.equal(lines[0], 'patient.xlsx: 1 error, 0 warnings');
+    assert.match(lines[1]!, new RegExp(`^  H${R1} +error +NHS_NUMBER +The progress / evidence in H${R1} holds what looks like an NHS number`));
+    assert.doesNotMatch(run.stdout + run.stderr, /5919/);
   });
 
   it('--json prints one array of results in exactly the documented shape', () => {
