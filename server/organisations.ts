@@ -6,5 +6,5 @@ import { projectFile } from './projectFiles';
 export const DEFAULT_ORGANISATIONS_CSV = projectFile('seeds/organisations.csv');
 
 export function loadOrganisations(path: string = DEFAULT_ORGANISATIONS_CSV): Organisation[] {
-  return parseOrganisationsCsv(readFileSync(path, 'utf8'));
+  return parseOrganisationsCsv(readFileSync(path, 'utf8'), path);
 }

@@ -1,6 +1,7 @@
 // The organisations that can return a plan (ODS code, name, nation, region), parsed from CSV with no Node API,
 // so the add-in, the service and the command line read the list the same way; and how a cell names one of them.
 import { foldWords as fold } from './cells';
+import { escapedChar, firstControl } from './unsafeText';
 export interface Organisation {
   code: string;
   name: string;
@@ -138,25 +139,36 @@ export function parseCsvLine(line: string): string[] {
 
 /**
  * Parses an organisations CSV with the columns ods_code, name, nation, nhs_england_region (any order; region optional).
- * Throws an error naming the line and what is wrong.
+ * Throws an error naming the source (a file name, when given), the line and what is wrong. A control character (or
+ * one XML cannot hold) is refused: the names go into every workbook's dropdown, and one such character there makes
+ * the workbook unreadable.
  */
-export function parseOrganisationsCsv(csv: string): Organisation[] {
-  const lines = csv.replace(/^\uFEFF/, '').split(/\r?\n/).filter((l) => l.trim() !== '');
-  if (lines.length === 0) throw new Error('The organisations CSV is empty.');
-  const head = parseCsvLine(lines[0]!).map((h) => h.trim().toLowerCase());
+export function parseOrganisationsCsv(csv: string, source = 'The organisations CSV'): Organisation[] {
+  // Numbered as in the file, blank lines included, so "line 7" is line 7 in any editor.
+  const lines = csv.replace(/^\uFEFF/, '').split(/\r?\n/).map((text, i) => ({ text, n: i + 1 })).filter((l) => l.text.trim() !== '');
+  const fail = (n: number, what: string) => new Error(`${source}, line ${n}: ${what}`);
+  for (const { text, n } of lines) {
+    const bad = firstControl(text);
+    if (bad) {
+      throw fail(n, `character ${bad.index + 1} holds the control character ${escapedChar(bad.char)}, which cannot go into a workbook. `
+        + 'Remove it (it is often pasted in by accident) and load the list again.');
+    }
+  }
+  if (lines.length === 0) throw new Error(`${source} is empty.`);
+  const head = parseCsvLine(lines[0]!.text).map((h) => h.trim().toLowerCase());
   const col = (name: string) => head.indexOf(name);
   const [ci, ni, nati, ri] = [col('ods_code'), col('name'), col('nation'), col('nhs_england_region')];
   if (ci < 0 || ni < 0 || nati < 0) {
-    throw new Error('The organisations CSV needs a header line with the columns ods_code, name, nation (and optionally nhs_england_region).');
+    throw fail(lines[0]!.n, 'the header needs the columns ods_code, name, nation (and optionally nhs_england_region).');
   }
   const seen = new Set<string>();
-  return lines.slice(1).map((line, i) => {
-    const f = parseCsvLine(line);
+  return lines.slice(1).map(({ text, n }) => {
+    const f = parseCsvLine(text);
     const code = (f[ci] ?? '').trim().toUpperCase();
     const name = (f[ni] ?? '').trim();
-    if (!/^[A-Z0-9]{3,5}$/.test(code)) throw new Error(`Organisations CSV line ${i + 2}: "${code}" is not an ODS code (3 to 5 letters and digits).`);
-    if (!name) throw new Error(`Organisations CSV line ${i + 2}: the name is empty.`);
-    if (seen.has(code)) throw new Error(`Organisations CSV line ${i + 2}: ${code} appears twice.`);
+    if (!/^[A-Z0-9]{3,5}$/.test(code)) throw fail(n, `"${code}" is not an ODS code (3 to 5 letters and digits).`);
+    if (!name) throw fail(n, 'the name is empty.');
+    if (seen.has(code)) throw fail(n, `${code} appears twice.`);
     seen.add(code);
     return { code, name, nation: (f[nati] ?? '').trim(), region: ri >= 0 ? (f[ri] ?? '').trim() : '' };
   });

@@ -1,10 +1,9 @@
 // Text bound for a spreadsheet cell or a CSV field, made safe to open in Excel. Every text value of the national
 // workbook and of the CSV goes through this one function, so no path can forget it.
+import { withoutXmlIllegal } from '../../shared/unsafeText';
 
 /** Excel (and LibreOffice, Google Sheets) start a formula when a cell's text begins with one of these. */
 const FORMULA_START = /^[=+\-@\t\r]/;
-/** Characters XML 1.0 cannot hold: one of them in a plan sent as JSON would make the whole .xlsx unreadable. */
-const XML_ILLEGAL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 /** Excel's limit on the text of one cell. */
 const MAX_CELL_TEXT = 32767;
 
@@ -13,7 +12,8 @@ const MAX_CELL_TEXT = 32767;
  * it would otherwise be taken as a formula (OWASP's advice for CSV injection), and cut to what a cell can hold.
  */
 export function inert(text: string): string {
-  let s = text.replace(XML_ILLEGAL, '');
+  // Characters XML 1.0 cannot hold: one of them in a plan sent as JSON would make the whole .xlsx unreadable.
+  let s = withoutXmlIllegal(text);
   if (FORMULA_START.test(s)) s = `'${s}`;
   return s.length > MAX_CELL_TEXT ? s.slice(0, MAX_CELL_TEXT) : s;
 }
