@@ -1,5 +1,6 @@
 // The `naome` command line: one module per subcommand under cli/commands.
 import { isUsageError, type Command } from './command';
+import { printError } from './terminal';
 
 /** Each command's module is loaded only when it runs, so `naome validate` does not pay for the service's start-up. */
 export const commands: Array<{ name: string; summary: string; load: () => Promise<Command> }> = [
@@ -34,7 +35,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const command = commands.find((c) => c.name === name);
   if (!command) {
-    console.error(`naome: unknown command "${name}".\n\n${help()}`);
+    printError(`naome: unknown command "${name}".\n\n${help()}`);
     return 2;
   }
   const { usage, run } = await command.load();
@@ -46,10 +47,10 @@ export async function main(argv: string[]): Promise<number> {
     return await run(rest);
   } catch (err) {
     if (isUsageError(err)) {
-      console.error(`naome ${name}: ${err.message}\n\n${usage}`);
+      printError(`naome ${name}: ${err.message}\n\n${usage}`);
       return 2;
     }
-    console.error(`naome ${name}: ${err instanceof Error ? err.message : String(err)}`);
+    printError(`naome ${name}: ${err instanceof Error ? err.message : String(err)}`);
     return 2;
   }
 }

@@ -2,6 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import { DEFAULT_BASE_URL, manifestXml, normaliseBaseUrl } from '../../addin/manifest';
 import { UsageError, parse, type Command } from '../command';
+import { print, printError } from '../terminal';
 
 export const manifest: Command = {
   usage: [
@@ -25,8 +26,8 @@ export const manifest: Command = {
     const xml = manifestXml(base);
     if (values.output) {
       writeFileSync(values.output, xml);
-      console.error(`Wrote the add-in manifest for ${base} to ${values.output}.`);
-    } else process.stdout.write(xml);
+      printError(`Wrote the add-in manifest for ${base} to ${values.output}.`);
+    } else print(xml);
     return 0;
   },
 };

@@ -2,6 +2,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse, UsageError, type Command } from '../command';
+import { printLine } from '../terminal';
 import { loadOrganisations } from '../../server/organisations';
 import { writePlanWorkbook } from '../../server/xlsx/writePlanWorkbook';
 import { currentTemplate, parseTemplate, type Template } from '../../shared/template';
@@ -58,7 +59,7 @@ export const template: Command = {
     } catch (err) {
       throw new Error(`Cannot write ${out}: ${err instanceof Error ? err.message : String(err)}`);
     }
-    console.log(`Wrote ${out} (${tpl.id} version ${tpl.version}${values.org ? `, organisation ${values.org.trim().toUpperCase()}` : ''}, ${Math.round(bytes.length / 1024)} KB).`);
+    printLine(`Wrote ${out} (${tpl.id} version ${tpl.version}${values.org ? `, organisation ${values.org.trim().toUpperCase()}` : ''}, ${Math.round(bytes.length / 1024)} KB).`);
     return 0;
   },
 };

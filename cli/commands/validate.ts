@@ -1,13 +1,13 @@
 // `naome validate`: checks returned action plans one file at a time, with the same rules as the add-in and the service.
-import { readFile, stat } from 'node:fs/promises';
-import { isAbsolute } from 'node:path';
 import { isIsoDate, todayIso } from '../../shared/cells';
-import { finding, type Finding, type ValidationResult } from '../../shared/findings';
+import { type Finding, type ValidationResult } from '../../shared/findings';
 import { PLAN_SHEET } from '../../shared/layout';
 import { loadOrganisations } from '../../server/organisations';
 import { checkWorkbook } from '../../server/xlsx/checkWorkbook';
-import { DEFAULT_LIMITS, formatBytes } from '../../server/xlsx/limits';
+import { DEFAULT_LIMITS } from '../../server/xlsx/limits';
+import { readLocalFile } from '../../server/xlsx/readLocalFile';
 import { parse, UsageError, type Command } from '../command';
+import { print, printError, printLine } from '../terminal';
 
 const usage = `Usage: naome validate [--json] [--today YYYY-MM-DD] [--orgs CSV] [--time-limit SECONDS] FILE...
 
@@ -54,44 +54,20 @@ export const validate: Command = {
     const results: ValidationResult[] = [];
     for (const file of positionals) {
       // One file at a time: only one workbook's bytes are held in memory.
-      const bytes = await readBytes(file);
-      const result = Buffer.isBuffer(bytes)
-        ? (await checkWorkbook(bytes, { file, organisations, today, limits })).result
-        : unreadable(file, bytes);
-      if (!values.json) process.stdout.write(`${results.length ? '\n' : ''}${describe(result)}`);
-      else if (!Buffer.isBuffer(bytes)) console.error(`naome validate: ${bytes.message}`);
+      const read = await readLocalFile(file);
+      const result = read.ok
+        ? (await checkWorkbook(read.bytes, { file, organisations, today, limits })).result
+        : unreadable(file, read.finding);
+      if (!values.json) print(`${results.length ? '\n' : ''}${describe(result)}`);
+      else if (!read.ok) printError(`naome validate: ${read.finding.message}`);
       results.push(result);
     }
-    if (values.json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
-    else if (results.length > 1) process.stdout.write(`\n${summary(results)}\n`);
+    if (values.json) printLine(JSON.stringify(results, null, 2));
+    else if (results.length > 1) print(`\n${summary(results)}\n`);
     if (results.some((r) => !r.readable)) return 2;
     return results.every((r) => r.valid) ? 0 : 1;
   },
 };
-
-/** The file's bytes, or the finding that says why it cannot be opened. */
-async function readBytes(file: string): Promise<Buffer | Finding> {
-  try {
-    const info = await stat(file);
-    if (info.isDirectory()) {
-      return finding('FILE_UNREADABLE', `"${file}" is a folder, not a file: name the .xlsx files in it (e.g. "${file}/*.xlsx"), or use "naome collate ${file}".`);
-    }
-    if (!info.isFile()) return finding('FILE_UNREADABLE', `"${file}" is not a regular file: give the path of an .xlsx workbook.`);
-    // Refused before reading, so a huge file never enters memory (the reader would refuse it after).
-    if (info.size > DEFAULT_LIMITS.maxBytes) {
-      return finding('FILE_TOO_LARGE', `The file is ${formatBytes(info.size)}; files are limited to ${formatBytes(DEFAULT_LIMITS.maxBytes)} and an action plan is well under 1 MB. Check that "${file}" is the action plan workbook.`);
-    }
-    return await readFile(file);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') {
-      const relative = isAbsolute(file) ? '' : ` (the path is relative to ${process.cwd()})`;
-      return finding('FILE_NOT_FOUND', `There is no file "${file}": check the name and the folder${relative}.`);
-    }
-    const why = code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (err as Error).message;
-    return finding('FILE_UNREADABLE', `"${file}" cannot be opened (${why}): check the file's permissions, or copy it somewhere you can read it.`);
-  }
-}
 
 function unreadable(file: string, why: Finding): ValidationResult {
   return { file, valid: false, readable: false, template: null, organisation: null, findings: [why] };

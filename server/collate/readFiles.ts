@@ -1,13 +1,15 @@
 // Reads the returned files of a collation and hands back their entries in input order. Each file's bytes are read
-// here and checked on the shared check pool (server/xlsx/checkPool.ts), one file per worker at a time; only a few
-// files are in flight at once (never all of them), so memory stays bounded however many files there are.
+// here (regular files only, refused by size before reading: readLocalFile) and checked on the shared check pool
+// (server/xlsx/checkPool.ts), one file per worker at a time; only a few files are in flight at once (never all of
+// them), so memory stays bounded however many files there are.
 // Small jobs (and jobs = 1) are checked in this thread instead: starting a worker costs more than it saves there.
-import { readFile, stat } from 'node:fs/promises';
-import { finding } from '../../shared/findings';
+import { finding, type Finding } from '../../shared/findings';
 import type { Organisation } from '../../shared/organisations';
 import { CheckPool } from '../xlsx/checkPool';
 import { checkWorkbook, type CheckOutcome } from '../xlsx/checkWorkbook';
+import { readLocalFile } from '../xlsx/readLocalFile';
 import type { CollationEntry } from './collator';
+import type { Input } from './inputs';
 
 export interface ReadSetup {
   organisations: Organisation[];
@@ -33,7 +35,7 @@ export const workersFor = (files: number, jobs: number, filesPerWorker = FILES_P
  * The entries of `files`, in input order, checked by up to `jobs` worker threads when there are enough files
  * (`filesPerWorker` only for tests, to put a few files through the workers).
  */
-export async function* readFiles(files: string[], setup: ReadSetup, jobs: number, filesPerWorker = FILES_PER_WORKER): AsyncGenerator<CollationEntry> {
+export async function* readFiles(files: Input[], setup: ReadSetup, jobs: number, filesPerWorker = FILES_PER_WORKER): AsyncGenerator<CollationEntry> {
   const workers = workersFor(files.length, jobs, filesPerWorker);
   const pool = workers > 1 ? new CheckPool(workers, WORKER_HEAP_MB) : null;
   const check = (bytes: Buffer, file: string): Promise<CheckOutcome> => {
@@ -57,29 +59,26 @@ export async function* readFiles(files: string[], setup: ReadSetup, jobs: number
 }
 
 /** Reads and checks one file; its modification time stands for when it was submitted. Never throws. */
-async function readReturnedFile(file: string, check: (bytes: Buffer, file: string) => Promise<CheckOutcome>): Promise<CollationEntry> {
-  let bytes: Buffer;
-  let submittedAt: Date;
+async function readReturnedFile(input: Input, check: (bytes: Buffer, file: string) => Promise<CheckOutcome>): Promise<CollationEntry> {
+  const { path } = input;
+  if (input.problem) return unreadableEntry(path, input.problem);
+  const read = await readLocalFile(path);
+  if (!read.ok) return unreadableEntry(path, read.finding);
   try {
-    [bytes, submittedAt] = await Promise.all([readFile(file), stat(file).then((s) => s.mtime)]);
-  } catch (err) {
-    return unreadableEntry(file, `The file could not be opened (${(err as Error).message}). Check that it exists and can be read.`);
-  }
-  try {
-    const { result, plan } = await check(bytes, file);
-    return { source: file, submittedAt, result, plan };
+    const { result, plan } = await check(read.bytes, path);
+    return { source: path, submittedAt: read.modified, result, plan };
   } catch (err) {
     // Only a pool closed under us (the caller stopped early) gets here.
-    return unreadableEntry(file, `The file was not checked (${(err as Error).message}).`);
+    return unreadableEntry(path, finding('FILE_CORRUPT', `The file was not checked (${(err as Error).message}).`));
   }
 }
 
-/** An entry for a file that could not even be opened: one FILE_CORRUPT finding saying why, like any unreadable file. */
-function unreadableEntry(file: string, message: string): CollationEntry {
+/** An entry for a file that could not be read or checked: the one finding that says why, like any unreadable file. */
+function unreadableEntry(file: string, why: Finding): CollationEntry {
   return {
     source: file,
     submittedAt: new Date(0),
-    result: { file, valid: false, readable: false, template: null, organisation: null, findings: [finding('FILE_CORRUPT', message)] },
+    result: { file, valid: false, readable: false, template: null, organisation: null, findings: [why] },
     plan: null,
   };
 }
