@@ -133,7 +133,7 @@ describe('Excel add-in task pane in headless Chromium (Office/Excel from office-
     assert.equal(list.json.length, 1);
     assert.equal(list.json[0].format, 'json');
     assert.equal(list.json[0].organisation.code, 'RGT');
-    const stored = JSON.parse((await call(server.url, 'GET', `/api/submissions/${list.json[0].id}/file`, { key })).bytes.toString('utf8'));
+    const stored = JSON.parse((await call(server.url, 'GET', `/api/submissions/${list.json[0].id}/original`, { key })).bytes.toString('utf8'));
     assert.equal(stored.actions.length, goodPlanContent('RGT').actions.length);
     assert.equal(stored.header.auditLead, 'Dr Priya Patel');
     const workbookText = await model<string>(page, 'JSON.stringify(m.sheets.map((s) => [...s.values.values()]))');

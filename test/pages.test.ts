@@ -395,8 +395,12 @@ describe('web pages in headless Chromium', function () {
       await liveText(page, /^Signed in/);
       const row = page.locator('tr[data-code="RGR"]');
       assert.match(await row.textContent() ?? '', /Version 2/);
-      // The latest file comes back byte for byte.
-      const [file] = await Promise.all([page.waitForEvent('download'), row.getByRole('button', { name: 'Download file of RGR version 2' }).click()]);
+      // The plan comes back rebuilt by the service, under our name; the original as uploaded, byte for byte.
+      const [plan] = await Promise.all([page.waitForEvent('download'), row.getByRole('button', { name: 'Download plan of RGR version 2' }).click()]);
+      assert.match(plan.suggestedFilename(), /^RGR-v2-\d{8}\.xlsx$/);
+      assert.ok(!(await readFile((await plan.path())!)).equals(sent), 'the plan download is rebuilt, not the bytes sent');
+      const [file] = await Promise.all([page.waitForEvent('download'), row.getByRole('button', { name: 'Original as uploaded of RGR version 2' }).click()]);
+      assert.match(file.suggestedFilename(), /^RGR-v2-\d{8}-original\.xlsx$/);
       assert.ok((await readFile((await file.path())!)).equals(sent), 'the stored file is the one sent');
       assert.match(await page.textContent('#outstanding') ?? '', new RegExp(`^${missing} of ${all.length} organisations have not yet submitted`));
       assert.equal(await page.locator('#orgs tbody tr').count(), all.length);

@@ -67,7 +67,7 @@ describe('service API: full flows over HTTP', function () {
     assert.equal(doc.status, 200);
     assert.equal(doc.json.openapi, '3.1.0');
     for (const path of ['/api/health', '/api/organisations', '/template.xlsx', '/api/validate', '/api/submissions', '/api/submissions/{id}',
-      '/api/submissions/{id}/file', '/api/admin/organisations', '/api/admin/organisations/{code}/key', '/api/collation.xlsx', '/api/collation.csv']) {
+      '/api/submissions/{id}/file', '/api/submissions/{id}/original', '/api/admin/organisations', '/api/admin/organisations/{code}/key', '/api/collation.xlsx', '/api/collation.csv']) {
       assert.ok(doc.json.paths[path], `OpenAPI documents ${path}`);
     }
     for (const name of ['Receipt', 'ValidationResult', 'Finding', 'Plan', 'Error']) assert.ok(doc.json.components.schemas[name], name);
@@ -191,12 +191,12 @@ describe('service API: full flows over HTTP', function () {
     assert.equal(one.json.result.valid, true);
     assert.equal(one.json.result.file, 'RGT plan.xlsx');
 
-    const file1 = await call(s.url, 'GET', `/api/submissions/${r1.id}/file`, { key: keys.RGT });
+    const file1 = await call(s.url, 'GET', `/api/submissions/${r1.id}/original`, { key: keys.RGT });
     assert.equal(file1.status, 200);
     assert.equal(file1.headers.get('content-type'), XLSX_TYPE);
     assert.ok(file1.bytes.equals(goodRGT), 'the stored workbook is byte-identical');
-    assert.match(file1.headers.get('content-disposition')!, /RGT plan\.xlsx/);
-    const file2 = await call(s.url, 'GET', `/api/submissions/${r2.id}/file`, { key: s.adminKey });
+    assert.match(file1.headers.get('content-disposition')!, /filename="RGT-v1-\d{8}-original\.xlsx"/, 'named by us, not the uploader');
+    const file2 = await call(s.url, 'GET', `/api/submissions/${r2.id}/original`, { key: s.adminKey });
     assert.equal(file2.status, 200);
     assert.equal(file2.bytes.toString('utf8'), json2);
   });
@@ -264,7 +264,7 @@ describe('service API: full flows over HTTP', function () {
     const latest = new Map<string, Plan>();
     for (const code of ['7A1', 'RGT']) { // the collation lists organisations by code
       const [newest] = (await call(s.url, 'GET', '/api/submissions', { key: keys[code] })).json;
-      const file = await call(s.url, 'GET', `/api/submissions/${newest.id}/file`, { key: keys[code] });
+      const file = await call(s.url, 'GET', `/api/submissions/${newest.id}/original`, { key: keys[code] });
       latest.set(code, newest.format === 'json' ? JSON.parse(file.bytes.toString('utf8')) : await planOf(file.bytes));
     }
     const expected = [...latest.entries()].flatMap(([code, plan]) =>

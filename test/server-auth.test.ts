@@ -59,6 +59,7 @@ describe('service API: who may call what', function () {
     { method: 'GET', path: '/api/submissions', expect: keyless, rest: 200 },
     { method: 'GET', path: '/api/submissions/:own', expect: { ...keyless, other: 404 }, rest: 200 },
     { method: 'GET', path: '/api/submissions/:own/file', expect: { ...keyless, other: 404 }, rest: 200 },
+    { method: 'GET', path: '/api/submissions/:own/original', expect: { ...keyless, other: 404 }, rest: 200 },
     { method: 'GET', path: '/api/submissions/00000000-0000-0000-0000-000000000000', expect: keyless, rest: 404 },
     { method: 'GET', path: '/api/admin/organisations', expect: { ...keyless, other: 403, own: 403 }, rest: 200 },
     {

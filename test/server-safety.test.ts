@@ -272,7 +272,7 @@ describe('service process: SIGKILL and SIGTERM', function () {
     const again = await serveProcess(dataDir);
     try {
       for (const a of acknowledged) {
-        const file = await fetch(`${again.url}/api/submissions/${a.id}/file`, { headers: { authorization: `Bearer ${admin}` } });
+        const file = await fetch(`${again.url}/api/submissions/${a.id}/original`, { headers: { authorization: `Bearer ${admin}` } });
         assert.equal(file.status, 200, a.id);
         const bytes = Buffer.from(await file.arrayBuffer());
         assert.ok(bytes.equals(a.body), `submission ${a.id} (v${a.version}) is byte-identical`);

@@ -15,8 +15,8 @@ import { writeActionsCsv } from '../collate/csv';
 import { writeCollationWorkbook } from '../collate/workbook';
 import { ADMIN, issueKey } from '../keys';
 import { projectFile } from '../projectFiles';
-import type { Store } from '../store/store';
-import { writePlanWorkbook } from '../xlsx/writePlanWorkbook';
+import type { Receipt, Store } from '../store/store';
+import { writeFilledPlan, writePlanWorkbook } from '../xlsx/writePlanWorkbook';
 import { adminOnly, organisationOnly, ownerOf, principalOf, requireKey } from './auth';
 import { queuedCheck, type CheckOptions, type Checked } from './check';
 import { HttpError, errorHandler, sendError } from './errors';
@@ -251,13 +251,28 @@ export function createApp(opts: AppOptions) {
     reply(res, 200, submissionSchema, { receipt: found.receipt, result: found.result });
   });
 
-  app.get('/api/submissions/:id/file', ...keyed, (req, res) => {
+  /** Our name for a submission's file, never the uploader's: ODS-vN-YYYYMMDD (the UK day it was received). */
+  const fileNameOf = (receipt: Receipt, suffix: string, ext: string) =>
+    `${receipt.organisation.code}-v${receipt.version}-${todayIso(new Date(receipt.receivedAt)).replace(/-/g, '')}${suffix}.${ext}`;
+
+  // The file to work from: the plan rebuilt by our writer from what was checked, never the uploaded bytes (which can
+  // carry formulas, external links and extra parts the check does not read).
+  app.get('/api/submissions/:id/file', ...keyed, asyncRoute(async (req, res) => {
+    const { me, notFound } = visible(res, req.params.id as string);
+    const found = store.submission(req.params.id as string);
+    if (!found || (me.kind === 'organisation' && found.receipt.organisation.code !== me.code)) throw notFound;
+    const bytes = await writeFilledPlan(found.plan, { organisations: store.organisations(), templates });
+    res.status(200).type(XLSX_TYPE).attachment(fileNameOf(found.receipt, '', 'xlsx')).send(bytes);
+  }));
+
+  // Evidence: the bytes exactly as they arrived, explicitly labelled as such.
+  app.get('/api/submissions/:id/original', ...keyed, (req, res) => {
     const { me, notFound } = visible(res, req.params.id as string);
     const file = store.storedFile(req.params.id as string);
     if (!file || (me.kind === 'organisation' && file.organisation !== me.code)) throw notFound;
     const receipt = store.submission(req.params.id as string)!.receipt;
-    const name = file.fileName ?? `naome-plan-${file.organisation}-v${receipt.version}.${file.format}`;
-    res.status(200).type(file.format === 'xlsx' ? XLSX_TYPE : 'application/json').attachment(name).send(file.bytes);
+    res.status(200).type(file.format === 'xlsx' ? XLSX_TYPE : 'application/json')
+      .attachment(fileNameOf(receipt, '-original', file.format)).send(file.bytes);
   });
 
   // ── admin key ─────────────────────────────────────────────────────────────────────────────────────────────────────

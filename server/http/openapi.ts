@@ -119,10 +119,21 @@ export function openApiDocument(version: string): Record<string, unknown> {
       },
       '/api/submissions/{id}/file': {
         get: {
-          summary: 'The bytes exactly as sent',
+          summary: 'The plan as a workbook rebuilt from what was checked (named ODS-vN-YYYYMMDD.xlsx)',
           security: secured, parameters: [idParam],
           responses: {
-            200: { description: 'The workbook or JSON plan as sent.', content: { [XLSX]: { schema: binary }, 'application/json': { schema: ref('Plan') } } },
+            200: { description: 'The plan workbook written by the service from the stored plan: values only, no formulas, links or extra parts.', content: { [XLSX]: { schema: binary } } },
+            404: error('No such submission of yours.'),
+            ...keyErrors,
+          },
+        },
+      },
+      '/api/submissions/{id}/original': {
+        get: {
+          summary: 'The original as uploaded: the bytes exactly as sent, kept as evidence (named ODS-vN-YYYYMMDD-original.xlsx or .json)',
+          security: secured, parameters: [idParam],
+          responses: {
+            200: { description: 'The workbook or JSON plan exactly as sent. Not checked beyond what the plan was read from: it may hold formulas, links or other parts.', content: { [XLSX]: { schema: binary }, 'application/json': { schema: ref('Plan') } } },
             404: error('No such submission of yours.'),
             ...keyErrors,
           },

@@ -2,6 +2,7 @@
 // field, or a plan as JSON. Every form is bounded by the same byte limit, and going over it is a clear 413.
 import type { Request } from 'express';
 import busboy from 'busboy';
+import { withoutControls } from '../../shared/unsafeText';
 import { HttpError } from './errors';
 
 export type Upload =
@@ -117,10 +118,13 @@ function readMultipart(req: Request, limit: number): Promise<Upload> {
   });
 }
 
-/** A file name fit to show back (no path, no control characters, bounded). */
+/**
+ * The uploader's file name, kept only as metadata (downloads are named by us): no path, no control or bidi characters
+ * (a U+202E could make "invoice\u202Eslx.exe" show as "invoiceexe.xlsx"), bounded.
+ */
 export function safeFileName(name: string | undefined | null): string | null {
   if (!name) return null;
-  const base = name.split(/[\\/]/).pop()!.replace(/[\u0000-\u001f\u007f]/g, '').trim().slice(0, 200);
+  const base = withoutControls(name.split(/[\\/]/).pop()!).trim().slice(0, 200);
   return base || null;
 }
 

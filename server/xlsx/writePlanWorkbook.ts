@@ -1,9 +1,13 @@
-// Writes the blank (or organisation-pre-filled) plan workbook with exceljs, cell for cell from the shared layout and
-// the shared workbook spec, so it matches what the add-in builds and what the readers expect.
+// Writes the plan workbook with exceljs, cell for cell from the shared layout and the shared workbook spec, so it
+// matches what the add-in builds and what the readers expect: blank (or with the organisation chosen), or filled from
+// a plan model (writeFilledPlan) — the form rebuilt from what was checked, holding values only.
 import ExcelJS from 'exceljs';
-import { LISTS_SHEET, PLAN_SHEET, columnOf, definedNames, planLayout, type PlanLayout } from '../../shared/layout';
+import { isIsoDate } from '../../shared/cells';
+import { ACTION_COLUMNS, LISTS_SHEET, PLAN_SHEET, a1, columnOf, definedNames, planLayout, type PlanLayout } from '../../shared/layout';
 import { organisationLabel, type Organisation } from '../../shared/organisations';
-import { currentTemplate, type Template } from '../../shared/template';
+import type { Plan } from '../../shared/plan';
+import { builtInTemplates, currentTemplate, findTemplate, type Template } from '../../shared/template';
+import { withoutXmlIllegal } from '../../shared/unsafeText';
 import {
   BASE_FONT, BORDER_COLOR, COLUMN_WIDTHS, DEADLINE_NUMBER_FORMAT, PROTECTION, STYLES, freezePanes, listsSheetCells,
   overdueRule, pageBreaksAfter, printSetup, validationsFor, type CellStyle, type StyleName, type ValidationSpec,
@@ -61,7 +65,7 @@ function organisationValue(code: string, organisations: Organisation[]): string 
   return organisationLabel(org);
 }
 
-function writePlanSheet(wb: ExcelJS.Workbook, layout: PlanLayout, organisation: string | null): ExcelJS.Worksheet {
+function writePlanSheet(wb: ExcelJS.Workbook, layout: PlanLayout): ExcelJS.Worksheet {
   const freeze = freezePanes(layout);
   const print = printSetup(layout);
   // Opens on the first header field, where filling in starts.
@@ -109,8 +113,6 @@ function writePlanSheet(wb: ExcelJS.Workbook, layout: PlanLayout, organisation: 
     }
   }
   for (const row of pageBreaksAfter(layout)) ws.getRow(row).addPageBreak();
-  const orgField = layout.header.find((h) => h.kind === 'organisation');
-  if (orgField && organisation) ws.getCell(orgField.cell).value = organisation;
 
   // exceljs's typings lack DataValidations.add; one call per block range keeps the sqref exactly that range.
   const validations = (ws as unknown as { dataValidations: unknown }).dataValidations as { add(range: string, rule: ExcelJS.DataValidation): void };
@@ -147,7 +149,67 @@ function writeListsSheet(wb: ExcelJS.Workbook, layout: PlanLayout): ExcelJS.Work
 export async function writePlanWorkbook(opts: WritePlanOptions): Promise<Buffer> {
   const template = opts.template ?? currentTemplate;
   const organisation = opts.organisation !== undefined ? organisationValue(opts.organisation, opts.organisations) : null;
-  const layout = planLayout(template, opts.organisations.map(organisationLabel));
+  return writeWorkbook(template, opts.organisations, (sheet, layout) => {
+    const orgField = layout.header.find((h) => h.kind === 'organisation');
+    if (orgField && organisation) sheet.getCell(orgField.cell).value = organisation;
+  });
+}
+
+export interface WriteFilledOptions {
+  /** The organisations of the dropdown. */
+  organisations: Organisation[];
+  /** Where the plan's template is looked up (default: the built-in templates). */
+  templates?: Template[];
+}
+
+/**
+ * The plan workbook filled from a plan model: the template's own form and official text, with the plan's header and
+ * action values typed into their cells — text as text (never a formula, whatever it starts with), deadlines as dates.
+ * Nothing of the file the plan was read from survives: no formula, link, picture or extra part. Throws when the
+ * plan's template is unknown or an action does not fit its recommendation's block.
+ */
+export async function writeFilledPlan(plan: Plan, opts: WriteFilledOptions): Promise<Buffer> {
+  const { id, version } = plan.template;
+  const template = findTemplate(id, version, opts.templates ?? builtInTemplates);
+  if (!template) throw new Error(`The plan was made from template "${id}" version ${version}, which is not known here.`);
+  return writeWorkbook(template, opts.organisations, (sheet, layout) => {
+    const text = (v: string | null) => (v === null ? null : withoutXmlIllegal(v));
+    for (const h of layout.header) if (plan.header[h.id] != null) sheet.getCell(h.cell).value = text(plan.header[h.id]!);
+    for (const rec of layout.recommendations) {
+      for (const [row, action] of actionRows(plan, rec)) {
+        for (const c of ACTION_COLUMNS) {
+          const v = action[c.field];
+          if (v === null) continue;
+          // A day as exceljs writes a calendar date: UTC midnight.
+          sheet.getCell(a1(c.col, row)).value = c.field === 'deadline' && isIsoDate(v) ? new Date(`${v}T00:00:00Z`) : text(v);
+        }
+      }
+    }
+  });
+}
+
+/** The row each of a recommendation's actions goes in: its own when in the block and free, else the next free one. */
+function actionRows(plan: Plan, rec: PlanLayout['recommendations'][number]): Array<[number, Plan['actions'][number]]> {
+  const actions = plan.actions.filter((a) => a.recommendation === rec.number).sort((a, b) => a.row - b.row);
+  const taken = new Set<number>();
+  const inBlock = (row: number) => row >= rec.firstActionRow && row <= rec.lastActionRow;
+  const placed: Array<[number, Plan['actions'][number]]> = [];
+  const homeless: Plan['actions'] = [];
+  for (const a of actions) {
+    if (inBlock(a.row) && !taken.has(a.row)) { taken.add(a.row); placed.push([a.row, a]); } else homeless.push(a);
+  }
+  for (let row = rec.firstActionRow; homeless.length > 0 && row <= rec.lastActionRow; row++) {
+    if (!taken.has(row)) { taken.add(row); placed.push([row, homeless.shift()!]); }
+  }
+  if (homeless.length > 0) {
+    throw new Error(`Recommendation ${rec.number} has ${actions.length} actions; its block holds ${rec.lastActionRow - rec.firstActionRow + 1}.`);
+  }
+  return placed;
+}
+
+/** Builds the workbook, lets `fill` put values into the plan sheet, then protects both sheets and writes the bytes. */
+async function writeWorkbook(template: Template, organisations: Organisation[], fill: (sheet: ExcelJS.Worksheet, layout: PlanLayout) => void): Promise<Buffer> {
+  const layout = planLayout(template, organisations.map(organisationLabel));
 
   const wb = new ExcelJS.Workbook();
   wb.creator = 'naome';
@@ -157,7 +219,8 @@ export async function writePlanWorkbook(opts: WritePlanOptions): Promise<Buffer>
   // Naming the active tab keeps the plan sheet in front after LibreOffice and Excel round trips.
   wb.views = [{ x: 0, y: 0, width: 28000, height: 16000, firstSheet: 0, activeTab: 0, visibility: 'visible' }];
 
-  const plan = writePlanSheet(wb, layout, organisation);
+  const plan = writePlanSheet(wb, layout);
+  fill(plan, layout);
   const lists = writeListsSheet(wb, layout);
   for (const { name, ref } of definedNames(layout)) wb.definedNames.add(ref, name);
 

@@ -57,11 +57,15 @@ export function zipPartNames(bytes: Buffer): string[] {
   });
 }
 
-/** The text of one part. */
-export function zipPartText(bytes: Buffer, name: string): string {
+/** The text of every part, by name (bytes that are not UTF-8 shown as U+FFFD). */
+export function zipTexts(bytes: Buffer): Record<string, string> {
   return withTemp((dir) => {
     const src = join(dir, 'in.zip');
     writeFileSync(src, bytes);
-    return execFileSync(PYTHON, ['-c', 'import sys,zipfile; sys.stdout.buffer.write(zipfile.ZipFile(sys.argv[1]).read(sys.argv[2]))', src, name], { encoding: 'utf8', maxBuffer: 1 << 26 });
+    const script = 'import json,sys,zipfile; z=zipfile.ZipFile(sys.argv[1]); print(json.dumps({n: z.read(n).decode("utf-8", "replace") for n in z.namelist()}))';
+    return JSON.parse(execFileSync(PYTHON, ['-c', script, src], { encoding: 'utf8', maxBuffer: 1 << 28 })) as Record<string, string>;
   });
 }
+
+/** The text of one part. */
+export const zipPartText = (bytes: Buffer, name: string): string => zipTexts(bytes)[name]!;

@@ -113,7 +113,9 @@ function row(o) {
   const latest = o.latest
     ? [el('span', { class: 'tag done' }, `Version ${o.latest.version}`), ' ', timeElement(o.latest.receivedAt),
       el('button', { type: 'button', class: 'link', onclick: () => downloadFile(o) },
-        'Download file', el('span', { class: 'vh' }, ` of ${o.code} version ${o.latest.version}`))]
+        'Download plan', el('span', { class: 'vh' }, ` of ${o.code} version ${o.latest.version}`)), ' ',
+      el('button', { type: 'button', class: 'link', onclick: () => downloadFile(o, true) },
+        'Original as uploaded', el('span', { class: 'vh' }, ` of ${o.code} version ${o.latest.version}`))]
     : el('span', { class: 'tag none' }, 'Not yet submitted');
   const actions = el('div', { class: 'row' },
     el('button', { type: 'button', class: 'small secondary', onclick: () => issueKey(o) },
@@ -198,10 +200,14 @@ async function download(path, fallback) {
   announce(`Downloaded ${name}.`);
 }
 
-/** The latest file an organisation sent, byte for byte as it arrived. */
-function downloadFile(o) {
-  const ext = o.latest.format === 'json' ? 'json' : 'xlsx';
-  return download(`/api/submissions/${encodeURIComponent(o.latest.id)}/file`, `naome-plan-${o.code}-v${o.latest.version}.${ext}`);
+/**
+ * An organisation's latest plan: the workbook the service rebuilds from what was checked, or (original) the file
+ * exactly as it arrived, kept as evidence.
+ */
+function downloadFile(o, original = false) {
+  const ext = original && o.latest.format === 'json' ? 'json' : 'xlsx';
+  const path = `/api/submissions/${encodeURIComponent(o.latest.id)}/${original ? 'original' : 'file'}`;
+  return download(path, `${o.code}-v${o.latest.version}${original ? '-original' : ''}.${ext}`);
 }
 
 $('download-xlsx').addEventListener('click', () => download('/api/collation.xlsx', 'naome-collation.xlsx'));
