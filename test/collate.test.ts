@@ -561,7 +561,7 @@ describe('naome collate (real workbooks in a folder, outputs read by exceljs and
   });
 
   it('reads the same entries whether files are checked by worker threads or one by one in this thread', async () => {
-    const paths = files.map((f) => f.path);
+    const paths = files.map((f) => ({ path: f.path }));
     const read = async (jobs: number, filesPerWorker: number) => {
       const entries = [];
       for await (const e of readFiles(paths, { organisations, today }, jobs, filesPerWorker)) entries.push(e);
