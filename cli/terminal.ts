@@ -8,12 +8,13 @@ export function print(text: string): void {
   process.stdout.write(escapeControls(text));
 }
 
-/** Writes one line to standard output. */
+// Lines go through console.log / console.error, so a caller running the CLI in-process can still capture them.
+/** Writes one line to standard output, escaped for the terminal. */
 export function printLine(text: string): void {
-  print(`${text}\n`);
+  console.log(escapeControls(text));
 }
 
 /** Writes one line to standard error, escaped for the terminal. */
 export function printError(text: string): void {
-  process.stderr.write(`${escapeControls(text)}\n`);
+  console.error(escapeControls(text));
 }
