@@ -20,7 +20,7 @@ const CACHE = join(tmpdir(), `naome-bench-collate-${currentTemplate.id}-v${curre
 const REPORT_USAGE = `data:text/javascript,import{writeSync}from'node:fs';process.on('exit',()=>writeSync(3,JSON.stringify(process.resourceUsage())))`;
 
 /** 200 distinct plans (one per organisation on the list, statuses and priorities varied), then 10 returns of each. */
-async function generate(): Promise<{ distinct: string; repeated: string }> {
+export async function generate(): Promise<{ distinct: string; repeated: string }> {
   const distinct = join(CACHE, '200');
   const repeated = join(CACHE, '2000');
   if (existsSync(join(CACHE, 'complete'))) return { distinct, repeated };
@@ -58,7 +58,7 @@ async function generate(): Promise<{ distinct: string; repeated: string }> {
 interface Run { wallMs: number; maxRssMb: number; userMs: number; systemMs: number; code: number | null; stdout: string }
 
 /** Runs the command line in a child process; the child reports its own peak RSS on fd 3. */
-function runCli(args: string[]): Promise<Run> {
+export function runCli(args: string[]): Promise<Run> {
   return new Promise((resolve, reject) => {
     const start = process.hrtime.bigint();
     const child = spawn(process.execPath, ['--import', REPORT_USAGE, NAOME, ...args], { stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });

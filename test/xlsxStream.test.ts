@@ -1,0 +1,112 @@
+// The national workbook's own streaming writer (server/collate/xlsxStream.ts over zipStream.ts), read back cell for
+// cell by openpyxl (an application other than ours): values and their types, number formats, the heading, frozen
+// pane, autofilter and widths, sheets listed in the order asked for whatever order they were written in; and an
+// output that closes early stops the writer with an error instead of leaving it waiting.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { promisify } from 'node:util';
+import { openOutput } from '../server/collate/output';
+import type { Column, Value } from '../server/collate/tables';
+import { XlsxStream } from '../server/collate/xlsxStream';
+
+const run = promisify(execFile);
+
+const READ = String.raw`
+import json, sys, datetime, openpyxl
+wb = openpyxl.load_workbook(sys.argv[1])
+def val(v):
+    if isinstance(v, datetime.datetime): return 'datetime:' + v.isoformat()
+    if isinstance(v, datetime.date): return 'date:' + v.isoformat()
+    return v
+out = []
+for ws in wb.worksheets:
+    out.append({'name': ws.title, 'freeze': ws.freeze_panes, 'filter': ws.auto_filter.ref,
+        'widths': {k: d.width for k, d in ws.column_dimensions.items()},
+        'bold': [bool(c.font.b) for c in ws[1]],
+        'cells': [[{'v': val(c.value), 't': c.data_type, 'f': c.number_format} for c in row] for row in ws.iter_rows()]})
+print(json.dumps(out))
+`;
+
+interface SeenCell { v: unknown; t: string; f: string }
+interface Seen { name: string; freeze: string | null; filter: string | null; widths: Record<string, number>; bold: boolean[]; cells: SeenCell[][] }
+
+describe('the streaming .xlsx writer of the national workbook, read back by openpyxl', function () {
+  this.timeout(60_000);
+  let dir: string;
+  before(() => { dir = mkdtempSync(join(tmpdir(), 'naome-xlsx-')); });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('writes every kind of value exactly, with its number format, heading, pane, filter and widths', async () => {
+    const columns: Column[] = [
+      { header: 'Text & "quotes" <tags>', width: 30, format: 'text' },
+      { header: 'Whole', width: 8, format: 'integer' },
+      { header: 'Share', width: 9, format: 'share' },
+      { header: 'Day', width: 12, format: 'date' },
+      { header: 'When (UTC)', width: 17, format: 'datetime' },
+    ];
+    const long = 'x'.repeat(40_000);
+    const rows: Value[][] = [
+      ['a & b < c > d "e" \'f\'', 3, 0.125, new Date('2026-03-31T00:00:00Z'), new Date('2026-01-02T09:30:00Z')],
+      ['  padded  ', -7, 1, new Date('1999-12-31T00:00:00Z'), new Date('2026-06-30T23:59:00Z')],
+      ['line one\nline two', 0, 0, 'not a date, as typed', null],
+      ['=HYPERLINK("http://x")', null, null, null, null],
+      ['bell\u0001 gone, emoji 😀 kept, ünïcödé', 123456789, 0.3333333333333333, null, null],
+      [long, null, null, null, null],
+      [null, null, null, null, null],
+    ];
+    const path = join(dir, 'out.xlsx');
+    const { stream } = await openOutput(path);
+    const xlsx = new XlsxStream(stream);
+    // Written Data first, listed second: the order of the parts is not the order of the sheets.
+    await xlsx.sheet('Data', columns, (async function* () { yield* rows; })());
+    await xlsx.sheet("Trust's notes", [{ header: 'Note', width: 20, format: 'text' }], [['+1 is not a formula']]);
+    await xlsx.finish(["Trust's notes", 'Data']);
+
+    const { stdout } = await run('/usr/bin/python3', ['-c', READ, path], { maxBuffer: 16 * 1024 * 1024 });
+    const [notes, data] = JSON.parse(stdout) as Seen[];
+    assert.equal(notes!.name, "Trust's notes");
+    assert.deepEqual(notes!.cells.map((r) => r.map((c) => c.v)), [['Note'], ["'+1 is not a formula"]]);
+    assert.equal(data!.name, 'Data');
+    assert.equal(data!.freeze, 'A2');
+    assert.equal(data!.filter, 'A1:E8');
+    assert.deepEqual(data!.widths, { A: 30, B: 8, C: 9, D: 12, E: 17 });
+    assert.deepEqual(data!.bold, [true, true, true, true, true]);
+
+    const [head, ...body] = data!.cells;
+    assert.deepEqual(head!.map((c) => c.v), columns.map((c) => c.header));
+    const expected: unknown[][] = [
+      ['a & b < c > d "e" \'f\'', 3, 0.125, 'datetime:2026-03-31T00:00:00', 'datetime:2026-01-02T09:30:00'],
+      ['  padded  ', -7, 1, 'datetime:1999-12-31T00:00:00', 'datetime:2026-06-30T23:59:00'],
+      ['line one\nline two', 0, 0, 'not a date, as typed', null],
+      ["'=HYPERLINK(\"http://x\")", null, null, null, null],
+      ['bell gone, emoji 😀 kept, ünïcödé', 123456789, 0.3333333333333333, null, null],
+      ['x'.repeat(32_767), null, null, null, null],
+    ];
+    assert.equal(body.length, 6, 'an empty row writes no cells (it still counts in the filter range)');
+    body.forEach((row, r) => {
+      row.forEach((cell, c) => {
+        const want = expected[r]![c];
+        if (typeof want === 'number' && !Number.isInteger(want)) assert.ok(Math.abs(Number(cell.v) - want) < 1e-12, `row ${r + 2} col ${c + 1}`);
+        else assert.deepEqual(cell.v, want, `row ${r + 2} col ${c + 1}`);
+      });
+    });
+    // Types: text as strings, numbers and dates as numbers with the column's format.
+    assert.deepEqual(body[0]!.map((c) => c.t), ['s', 'n', 'n', 'd', 'd']);
+    assert.deepEqual(body[0]!.map((c) => c.f), ['General', '0', '0.0%', 'dd/mm/yyyy', 'dd/mm/yyyy hh:mm']);
+    assert.equal(body[2]![3]!.t, 's', 'text in a date column stays text');
+  });
+
+  it('stops with an error when the output closes before the workbook is complete', async () => {
+    const sink = new PassThrough({ highWaterMark: 1024 });
+    const xlsx = new XlsxStream(sink);
+    // Nobody reads the sink, so it fills; then it is closed, as a response is when its client goes away.
+    const many = (function* () { for (let i = 0; i < 100_000; i++) yield [`row ${i} ${'text '.repeat(20)}${Math.random()}`] as Value[]; })();
+    const writing = xlsx.sheet('Data', [{ header: 'A', width: 10, format: 'text' }], many);
+    setTimeout(() => sink.destroy(), 50);
+    await assert.rejects(writing, /closed before the workbook was complete/);
+  });
+});
