@@ -81,7 +81,8 @@ export type Recommendation = Template['recommendations'][number];
 
 /** Parses and checks a template; throws a readable error naming the offending path. */
 export function parseTemplate(data: unknown): Template {
-  const result = templateSchema.safeParse(data);
+  // jitless: a template is parsed once, and compiling a fast path for it costs more than the parse (every start).
+  const result = templateSchema.safeParse(data, { jitless: true });
   if (!result.success) {
     const lines = result.error.issues.map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`);
     throw new Error(`Invalid template:\n${lines.join('\n')}`);
