@@ -158,7 +158,7 @@ async function openLoop(url: string, body: Buffer, type: string, rate: number, s
 }
 
 /** A data directory holding `plans` organisations' latest plans of 75 actions each, written straight into SQLite. */
-async function nationalStore(plans: number): Promise<{ dir: string; adminKey: string; actions: number }> {
+export async function nationalStore(plans: number): Promise<{ dir: string; adminKey: string; actions: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'naome-bench-national-'));
   const organisations = loadOrganisations();
   const xlsx = await fillWorkbook(await writePlanWorkbook({ organisations }), fullPlanContent('RGT'));
@@ -270,24 +270,33 @@ export async function bench(): Promise<void> {
         rows.push(['server peak memory (after both collations)', `${peak.toFixed(0)} MB`, '—', '≤ 300 MB', peak <= 300]);
         rows.push(['health while the .xlsx collation streams (worst)', ms(xlsx.healthMax), '—', '—', null]);
 
-        // Open loop: a typical plan as an .xlsx upload at 300/s and as JSON at 500/s, 3 runs of 5 s after 2 s warm-up.
-        const plan = await fillWorkbook(await writePlanWorkbook({ organisations }), goodPlanContent('RGT'));
-        const { plan: model } = await checkWorkbook(plan, { organisations, limits: { timeoutMs: 30_000 } });
-        const bodies = [['uploads (.xlsx) open loop 300/s', plan, 'application/octet-stream', 300], ['JSON plans open loop 500/s', Buffer.from(JSON.stringify(model)), 'application/json', 500]] as const;
-        for (const [label, body, type, rate] of bodies) {
-          await openLoop(server.url, body, type, rate, 2);
-          const runs = [];
-          for (let i = 0; i < 3; i++) runs.push(await openLoop(server.url, body, type, rate, 5));
-          for (const r of runs) console.log(`${label}: ${r.sent} sent, p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms, max ${r.max.toFixed(0)} ms, ${r.errors} errors`);
-          const worst = Math.max(...runs.map((r) => r.p99));
-          rows.push([`${label}, p99 (worst of 3 runs)`, `${worst.toFixed(1)} ms${runs.some((r) => r.errors) ? `, ${runs.reduce((n, r) => n + r.errors, 0)} errors` : ''}`,
-            '—', '≤ 50 ms every run', runs.every((r) => r.p99 <= 50 && r.errors === 0)]);
-        }
       } finally {
         await server.stop();
       }
     } finally {
       rmSync(national.dir, { recursive: true, force: true });
+    }
+
+    // Open loop on a fresh service (the shipped organisations list): a typical plan as an .xlsx upload at 300/s and
+    // as JSON at 500/s, each 2 s unmeasured then 3 runs of 5 s.
+    const fresh = mkdtempSync(join(tmpdir(), 'naome-bench-openloop-'));
+    const server = await serve(fresh);
+    try {
+      const plan = await fillWorkbook(await writePlanWorkbook({ organisations }), goodPlanContent('RGT'));
+      const { plan: model } = await checkWorkbook(plan, { organisations, limits: { timeoutMs: 30_000 } });
+      const bodies = [['uploads (.xlsx) open loop 300/s', plan, 'application/octet-stream', 300], ['JSON plans open loop 500/s', Buffer.from(JSON.stringify(model)), 'application/json', 500]] as const;
+      for (const [label, body, type, rate] of bodies) {
+        await openLoop(server.url, body, type, rate, 2);
+        const runs = [];
+        for (let i = 0; i < 3; i++) runs.push(await openLoop(server.url, body, type, rate, 5));
+        for (const r of runs) console.log(`${label}: ${r.sent} sent, p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms, max ${r.max.toFixed(0)} ms, ${r.errors} errors`);
+        const worst = Math.max(...runs.map((r) => r.p99));
+        rows.push([`${label}, p99 (worst of 3 runs)`, `${worst.toFixed(1)} ms${runs.some((r) => r.errors) ? `, ${runs.reduce((n, r) => n + r.errors, 0)} errors` : ''}`,
+          '—', '≤ 50 ms every run', runs.every((r) => r.p99 <= 50 && r.errors === 0)]);
+      }
+    } finally {
+      await server.stop();
+      rmSync(fresh, { recursive: true, force: true });
     }
   } finally {
     rmSync(work, { recursive: true, force: true });

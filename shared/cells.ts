@@ -53,10 +53,17 @@ export function isoDate(d: Date): string | null {
 
 /** Whether an ISO yyyy-mm-dd string is a real calendar day. */
 export function isIsoDate(s: string | null | undefined): s is string {
-  if (!s || !/^\d{4}-\d{2}-\d{2}$/.test(s)) return false;
-  const d = new Date(`${s}T00:00:00Z`);
-  return isoDate(d) === s;
+  const m = s ? ISO_DAY.exec(s) : null;
+  if (!m) return false;
+  // Arithmetic, not a Date built and formatted back: a national collation asks this of 100,000 deadlines.
+  const year = Number(m[1]);
+  const month = Number(m[2]);
+  const day = Number(m[3]);
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  return month >= 1 && month <= 12 && day >= 1 && day <= (month === 2 ? (leap ? 29 : 28) : DAYS_IN_MONTH[month - 1]!);
 }
+const ISO_DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 /** Excel serial day number to ISO date, in the 1900 (with its phantom 29 Feb 1900) or 1904 system. */
 export function serialToIso(serial: number, date1904 = false): string | null {

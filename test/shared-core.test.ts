@@ -35,6 +35,20 @@ describe('shared core: cell values', () => {
     assert.equal(cellText(2), '2');
     assert.ok(sameText('a  b\nc', 'a b c'));
   });
+  it('knows a real calendar day exactly as a Date round trip does', () => {
+    const viaDate = (t: string) => {
+      const d = new Date(`${t}T00:00:00Z`);
+      return /^\d{4}-\d{2}-\d{2}$/.test(t) && !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === t;
+    };
+    const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+    for (const y of [0, 4, 100, 1900, 1999, 2000, 2023, 2024, 2100, 2400, 9999]) {
+      for (let m = 0; m <= 13; m++) for (let d = 0; d <= 32; d++) {
+        const t = `${pad(y, 4)}-${pad(m)}-${pad(d)}`;
+        assert.equal(isIsoDate(t), viaDate(t), t);
+      }
+    }
+    for (const t of ['', '2026-1-01', '2026-01-01T00:00', ' 2026-01-01', '20260101', 'abcd-ef-gh']) assert.equal(isIsoDate(t), false, t);
+  });
   it('tidies text exactly as the three rewrites it skips when text is tidy already', () => {
     const rewrite = (s: string) => s.replace(/\r\n?/g, '\n').replace(/[ \t\u00a0]+/g, ' ').replace(/ ?\n ?/g, '\n').trim() || null;
     const alphabet = ['a', 'b', ' ', ' ', '\t', '\u00a0', '\r', '\n', '\r\n', '\u2003', '.'];
