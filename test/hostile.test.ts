@@ -159,6 +159,22 @@ describe('hostile uploads', function () {
     assert.ok(grewMb < 300, `memory grew by ${grewMb.toFixed(0)} MB`);
   });
 
+  it('refuses a workbook listing more sheets or relationships than the limit (the guard was quadratic in them)', async () => {
+    const sheets = (n: number) => Array.from({ length: n }, (_, i) => `<sheet name="S${i}" sheetId="${i + 10}" r:id="rX${i}"/>`).join('');
+    const rels = (n: number) => Array.from({ length: n }, (_, i) => `<Relationship Id="rX${i}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/none${i}.xml"/>`).join('');
+    const manySheets = await editPart(plan, 'xl/workbook.xml', (xml) => xml.replace('</sheets>', `${sheets(40_000)}</sheets>`));
+    await assertRefused(manySheets, 'ZIP_TOO_MANY_ENTRIES', /lists 40002 sheets; an action plan has 2 and at most 255/);
+    const manyRels = await editPart(plan, 'xl/_rels/workbook.xml.rels', (xml) => xml.replace('</Relationships>', `${rels(40_000)}</Relationships>`));
+    await assertRefused(manyRels, 'ZIP_TOO_MANY_ENTRIES', /relationships between its parts/);
+    const twice = await editPart(plan, 'xl/workbook.xml', (xml) => xml.replace('</sheets>', `<sheet name="${PLAN_SHEET}" sheetId="99" r:id="rId1"/></sheets>`));
+    await assertRefused(twice, 'FILE_CORRUPT', /lists the sheet .* twice/);
+    // Within the limits, a workbook with many of both is still read (every sheet finds its relationship by id).
+    const within = await editPart(await editPart(plan, 'xl/workbook.xml', (xml) => xml.replace('</sheets>', `${sheets(250)}</sheets>`)),
+      'xl/_rels/workbook.xml.rels', (xml) => xml.replace('</Relationships>', `${rels(1900)}</Relationships>`));
+    const { result } = await checkWorkbook(within, { organisations });
+    assert.equal(result.readable, true, JSON.stringify(result.findings.slice(0, 2)));
+  });
+
   it('refuses an empty file', async () => {
     await assertRefused(Buffer.alloc(0), 'FILE_EMPTY', /empty \(0 bytes\)/);
   });

@@ -71,7 +71,7 @@ async function guard(bytes: Buffer, limits: ReadLimits, wantedSheets: WantedShee
   }
   classifyPackage(entries);
   // The workbook part is wherever the package relationships say (Excel: xl/workbook.xml); what it is, its content type.
-  const rootRels = entries.has('_rels/.rels') ? relationships(await inflater.part('_rels/.rels', true), '') : [];
+  const rootRels = entries.has('_rels/.rels') ? relationships(await inflater.part('_rels/.rels', true), '', limits) : [];
   const workbookPath = rootRels.find((r) => /\/officeDocument$/.test(r.type))?.target ?? 'xl/workbook.xml';
   const mainType = contentTypeOf(workbookPath, (await inflater.part('[Content_Types].xml', true)).toString('utf8'));
   if (/sheet\.binary/i.test(mainType)) refuse('FILE_XLSB', `This is an Excel Binary Workbook (.xlsb), which cannot be checked: ${SAVE_AS_XLSX}.`);
@@ -83,16 +83,29 @@ async function guard(bytes: Buffer, limits: ReadLimits, wantedSheets: WantedShee
   }
   const workbookXml = await inflater.part(workbookPath, true);
   const relsPath = `${dirOf(workbookPath)}_rels/${workbookPath.split('/').pop()}.rels`;
-  const rels = entries.has(relsPath.toLowerCase()) ? relationships(await inflater.part(relsPath, true), dirOf(workbookPath)) : [];
+  const rels = entries.has(relsPath.toLowerCase()) ? relationships(await inflater.part(relsPath, true), dirOf(workbookPath), limits) : [];
+  // Indexed by id once, so each sheet finds its part in constant time (matching every sheet against every
+  // relationship was quadratic: 40,000 of each held a worker for 20 s).
+  const relById = new Map<string, Relationship>();
+  for (const r of rels) if (!relById.has(r.id)) relById.set(r.id, r);
   const relOf = (suffix: string) => rels.find((r) => r.type.endsWith(suffix));
   const workbookText = workbookXml.toString('utf8');
 
+  const sheetTags = findTags(workbookText, 'sheet');
+  if (sheetTags.length > limits.maxSheets) {
+    refuse('ZIP_TOO_MANY_ENTRIES', `The workbook lists ${sheetTags.length} sheets; an action plan has 2 and at most ${limits.maxSheets} are accepted. Send the action plan workbook itself.`);
+  }
   const sheets: GuardedWorkbook['sheets'] = [];
-  for (const tag of findTags(workbookText, 'sheet')) {
+  const seen = new Set<string>();
+  for (const tag of sheetTags) {
     const a = attributes(tag);
     const rId = Object.entries(a).find(([k]) => /(^|:)id$/.test(k))?.[1] ?? '';
     const name = decodeXmlText(a.name ?? '');
-    const target = rels.find((r) => r.id === rId && /\/worksheet$/.test(r.type))?.target;
+    // Excel refuses two sheets of one name; read twice, one part could be inflated once per listing.
+    if (seen.has(name.toLowerCase())) refuse('FILE_CORRUPT', `The workbook lists the sheet "${name.slice(0, 40)}" twice, which Excel never writes. Save it again from Excel as .xlsx and send the new copy.`);
+    seen.add(name.toLowerCase());
+    const rel = relById.get(rId);
+    const target = rel && /\/worksheet$/.test(rel.type) ? rel.target : undefined;
     const wanted = Object.hasOwn(wantedSheets, name) && target && entries.has(target.toLowerCase());
     const xml = wanted ? keepRows(await inflater.part(target, true, name), wantedSheets[name] ?? null) : null;
     sheets.push({ name, rId, xml });
@@ -287,8 +300,12 @@ function contentTypeOf(path: string, types: string): string {
 }
 
 interface Relationship { id: string; type: string; target: string }
-function relationships(xml: Buffer, baseDir: string): Relationship[] {
-  return findTags(xml.toString('utf8'), 'Relationship')
+function relationships(xml: Buffer, baseDir: string, limits: ReadLimits): Relationship[] {
+  const tags = findTags(xml.toString('utf8'), 'Relationship');
+  if (tags.length > limits.maxRelationships) {
+    refuse('ZIP_TOO_MANY_ENTRIES', `The workbook holds ${tags.length} relationships between its parts; an action plan has about 10 and at most ${limits.maxRelationships} are accepted. Send the action plan workbook itself.`);
+  }
+  return tags
     .map((tag) => attributes(tag))
     .filter((a) => (a.TargetMode ?? '').toLowerCase() !== 'external' && a.Target)
     .map((a) => ({ id: a.Id ?? '', type: a.Type ?? '', target: resolvePart(baseDir, decodeXmlText(a.Target!)) }));

@@ -6,6 +6,10 @@ export interface ReadLimits {
   maxBytes: number;
   /** Entries in the zip (a plan has ~15). */
   maxEntries: number;
+  /** Sheets the workbook part lists (a plan has 2). */
+  maxSheets: number;
+  /** Relationships in one .rels part (a plan's workbook has ~10). */
+  maxRelationships: number;
   /** Bytes one part may inflate to: checked against the header AND while actually inflating (headers can lie). */
   maxEntryBytes: number;
   /** Bytes all the parts the reader inflates may add up to (and all declared sizes together). */
@@ -25,6 +29,8 @@ export interface ReadLimits {
 export const DEFAULT_LIMITS: Readonly<ReadLimits> = Object.freeze({
   maxBytes: 10 * 1024 * 1024,
   maxEntries: 2000,
+  maxSheets: 255,
+  maxRelationships: 2000,
   maxEntryBytes: 50 * 1024 * 1024,
   maxTotalBytes: 100 * 1024 * 1024,
   maxRatio: 200,
