@@ -6,8 +6,8 @@ import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { resolve } from 'node:path';
 import pino, { type Logger } from 'pino';
-import { createApp, type AppOptions, type Limits } from './http/app';
-import { queuedCheck } from './http/check';
+import { DEFAULT_LIMITS, createApp, type AppOptions, type Limits } from './http/app';
+import { clientGone, queuedCheck } from './http/check';
 import { CheckPool, defaultPoolSize } from './xlsx/checkPool';
 import { certificateFromFiles, developmentCertificate, type TlsFiles } from './certs';
 import { loadOrganisations } from './organisations';
@@ -60,18 +60,48 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     }
     const workers = opts.workers ?? defaultPoolSize();
     pool = workers > 0 ? new CheckPool(workers) : undefined;
+    const limits: Limits = { ...DEFAULT_LIMITS, ...opts.limits };
+    const queue = { ...limits, concurrency: Math.max(1, workers) };
     const check = pool
-      ? queuedCheck((upload, o) => pool!.check(upload.bytes, { file: upload.fileName, organisations: o.organisations, today: o.today, templates: o.templates, limits: o.readLimits }), workers)
-      : queuedCheck();
-    const app = createApp({ store, logger, limits: opts.limits, today: opts.today, trustProxy: opts.trustProxy, check });
-    const server = tls ? https.createServer({ cert: tls.cert, key: tls.key }, app) : http.createServer(app);
-    server.requestTimeout = 60_000;
-    server.headersTimeout = 20_000;
-    server.keepAliveTimeout = 5_000;
+      ? queuedCheck(async (upload, o, request) => {
+          try {
+            return await pool!.check(upload.bytes, { file: upload.fileName, organisations: o.organisations, today: o.today, templates: o.templates, limits: o.readLimits }, request?.signal);
+          } catch (err) {
+            if (request?.signal?.aborted) throw clientGone();
+            throw err;
+          }
+        }, queue)
+      : queuedCheck(undefined, queue);
+    const app = createApp({ store, logger, limits, today: opts.today, trustProxy: opts.trustProxy, check });
+    const server = tls
+      ? https.createServer({ cert: tls.cert, key: tls.key, handshakeTimeout: limits.handshakeTimeoutMs }, app)
+      : http.createServer(app);
+    server.requestTimeout = limits.requestTimeoutMs;
+    server.headersTimeout = limits.headersTimeoutMs;
+    server.keepAliveTimeout = limits.keepAliveTimeoutMs;
+    server.maxConnections = limits.maxConnections;
 
-    // Track which connections are mid-request, so close() can drop idle keep-alive ones at once and wait for the rest.
+    // Track which connections are mid-request, so close() can drop idle keep-alive ones at once and wait for the rest;
+    // and count them per address, so one address cannot hold every file descriptor.
     const sockets = new Set<Socket>();
-    server.on('connection', (s: Socket) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
+    const perAddress = new Map<string, number>();
+    server.on('connection', (s: Socket) => {
+      const address = s.remoteAddress ?? '';
+      const open = (perAddress.get(address) ?? 0) + 1;
+      if (open > limits.maxConnectionsPerClient) return void s.destroy();
+      perAddress.set(address, open);
+      sockets.add(s);
+      s.on('close', () => {
+        sockets.delete(s);
+        const left = (perAddress.get(address) ?? 1) - 1;
+        if (left > 0) perAddress.set(address, left);
+        else perAddress.delete(address);
+      });
+      // A connection that never sends a request is closed like one that is slow to send its headers.
+      const silent = setTimeout(() => { if (s.bytesRead === 0) s.destroy(); }, limits.headersTimeoutMs);
+      silent.unref();
+      s.once('close', () => clearTimeout(silent));
+    });
 
     const host = opts.host ?? '127.0.0.1';
     await new Promise<void>((ok, fail) => {

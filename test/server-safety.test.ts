@@ -160,22 +160,31 @@ describe('service safety: hostile uploads, concurrency, limits, crashes and shut
     }
   });
 
-  it('answers 429 past the rate limit, per client and per key', async () => {
-    const limited = await startTestServer({ limits: { perClient: 8, perKey: 3 } });
+  it('answers 429 past the rate limit in separate buckets: keyless per client, health per client, per key, wrong keys per client', async () => {
+    const limited = await startTestServer({ limits: { perClient: 3, perKey: 3, healthPerClient: 5, badKeysPerClient: 2 } });
     try {
-      const key = await limited.issueKey('RGT'); // 1 request from this client
+      const key = await limited.issueKey('RGT');
       const statuses: number[] = [];
       for (let i = 0; i < 4; i++) statuses.push((await call(limited.url, 'GET', '/api/submissions', { key })).status);
       assert.deepEqual(statuses, [200, 200, 200, 429], 'the key allows 3 per window');
       const admin = await call(limited.url, 'GET', '/api/submissions', { key: limited.adminKey });
       assert.equal(admin.status, 200, 'another key has its own allowance');
-      const more: number[] = [];
-      for (let i = 0; i < 3; i++) more.push((await call(limited.url, 'GET', '/api/health')).status);
-      assert.deepEqual(more, [200, 200, 429], 'the client allows 8 per window');
+      const keyless: number[] = [];
+      for (let i = 0; i < 4; i++) keyless.push((await call(limited.url, 'GET', '/api/organisations')).status);
+      assert.deepEqual(keyless, [200, 200, 200, 429], 'keyless requests from one address allow 3 per window');
       const last = await call(limited.url, 'GET', '/api/organisations');
-      assert.equal(last.status, 429);
       assert.equal(last.json.error.code, 'TOO_MANY_REQUESTS');
       assert.ok(last.headers.get('ratelimit') || last.headers.get('ratelimit-policy'), 'standard rate-limit headers');
+      // Behind one NAT address, the keyless flood throttles neither monitoring nor a working key.
+      assert.equal((await call(limited.url, 'GET', '/api/health')).status, 200, 'health has its own bucket');
+      assert.equal((await call(limited.url, 'GET', '/api/submissions', { key: limited.adminKey })).status, 200, 'a working key is counted by key');
+      const wrong = `naome_RGT_${'x'.repeat(43)}`;
+      const guesses: number[] = [];
+      for (let i = 0; i < 3; i++) guesses.push((await call(limited.url, 'GET', '/api/submissions', { key: wrong })).status);
+      assert.deepEqual(guesses, [401, 401, 429], 'wrong keys from one address allow 2 per window');
+      const health: number[] = [];
+      for (let i = 0; i < 5; i++) health.push((await call(limited.url, 'GET', '/api/health')).status);
+      assert.deepEqual(health, [200, 200, 200, 200, 429], 'health allows 5 per window');
     } finally {
       await limited.close();
     }

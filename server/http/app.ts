@@ -17,7 +17,7 @@ import { ADMIN, issueKey } from '../keys';
 import { projectFile } from '../projectFiles';
 import type { Receipt, Store } from '../store/store';
 import { adminOnly, organisationOnly, ownerOf, principalOf, requireKey } from './auth';
-import { queuedCheck, type CheckOptions, type Checked } from './check';
+import { clientGone, queuedCheck, type CheckFn, type CheckOptions, type CheckRequest } from './check';
 import { HttpError, errorHandler, sendError } from './errors';
 import { openApiDocument } from './openapi';
 import { StaticFiles } from './staticFiles';
@@ -25,33 +25,14 @@ import {
   adminOrganisationSchema, countSchema, healthSchema, issuedKeySchema, odsCodeSchema, organisationSchema, receiptSchema,
   rejectedSubmissionSchema, submissionSchema, validationResultSchema,
 } from './schemas';
-import { XLSX_TYPE, readUpload, type Upload } from './uploads';
+import { MemoryBudget, XLSX_TYPE, readUpload } from './uploads';
+import { DEFAULT_SERVICE_LIMITS, formatBytes, type ServiceLimits } from '../xlsx/limits';
 
 export const VERSION: string = JSON.parse(readFileSync(projectFile('package.json'), 'utf8')).version;
 
-export interface Limits {
-  /** Largest upload (workbook, form or JSON plan), bytes. */
-  maxUploadBytes: number;
-  /** Rate-limit window, ms. */
-  windowMs: number;
-  /** Requests per window from one client address (all of /api and the template). */
-  perClient: number;
-  /** Requests per window with one key. */
-  perKey: number;
-  /**
-   * Wall-clock limit on reading one workbook, ms. A plan reads in ~4 ms on an idle core; the reader's own guard stops
-   * bombs by size long before this. Generous, so an honest plan is never refused because the machine is busy.
-   */
-  readTimeoutMs: number;
-}
-
-export const DEFAULT_LIMITS: Limits = {
-  maxUploadBytes: 10 * 1024 * 1024,
-  windowMs: 60_000,
-  perClient: 3000,
-  perKey: 1200,
-  readTimeoutMs: 15_000,
-};
+/** The service's limits: all of them live in server/xlsx/limits.ts, with the reader's. */
+export type Limits = ServiceLimits;
+export const DEFAULT_LIMITS: Limits = DEFAULT_SERVICE_LIMITS;
 
 export interface AppOptions {
   store: Store;
@@ -61,7 +42,7 @@ export interface AppOptions {
   today?: () => string;
   templates?: Template[];
   /** Checks an upload; default in this process. The server may pass a worker pool's. */
-  check?: (upload: Upload, opts: CheckOptions) => Promise<Checked>;
+  check?: CheckFn;
   /** Where the pages and the built add-in are; defaults are the repository's. */
   pagesDir?: string;
   addinDir?: string;
@@ -98,6 +79,19 @@ function todayEachSecond(): () => string {
 
 /** The plan workbook's writer: exceljs (~0.5 s to load) only when a workbook is first asked for, not at every start. */
 const planWriter = () => import('../xlsx/writePlanWorkbook');
+/** A path with anything shaped like a key removed, checked as sent and as decoded (once or twice): %61 is "a". */
+export function redactKeys(path: string): string {
+  const key = /naome_\w+?_[A-Za-z0-9_-]{8,}/gi;
+  let decoded = path;
+  for (let i = 0; i < 3; i++) {
+    let next = decoded;
+    try { next = decodeURIComponent(decoded); } catch { /* keep what decodes */ }
+    if (next === decoded) break;
+    decoded = next;
+  }
+  // A key hidden by encoding: log the decoded path, with the key removed.
+  return decoded.replace(/[\u0000-\u001f\u007f]/g, '?').replace(key, '[key removed]');
+}
 
 export function createApp(opts: AppOptions) {
   const { store } = opts;
@@ -105,7 +99,8 @@ export function createApp(opts: AppOptions) {
   const limits: Limits = { ...DEFAULT_LIMITS, ...opts.limits };
   const today = opts.today ?? todayEachSecond();
   const templates = opts.templates ?? builtInTemplates;
-  const check = opts.check ?? queuedCheck();
+  const check = opts.check ?? queuedCheck(undefined, { ...limits, concurrency: 1 });
+  const budget = new MemoryBudget(limits.uploadMemoryBytes);
   const pagesDir = opts.pagesDir ?? projectFile('server/pages');
   const addinDir = opts.addinDir ?? projectFile('dist/addin');
   const officeJsDir = opts.officeJsDir ?? projectFile('node_modules/@microsoft/office-js/dist');
@@ -125,8 +120,8 @@ export function createApp(opts: AppOptions) {
       const ms = Number(process.hrtime.bigint() - start) / 1e6;
       logger.info({
         method: req.method,
-        // A key pasted into a URL by mistake must not reach the logs either.
-        path: req.originalUrl.split('?')[0]!.replace(/naome_\w+?_[A-Za-z0-9_-]{8,}/g, '[key removed]').slice(0, 200),
+        // A key pasted into a URL by mistake must not reach the logs either, however it was percent-encoded.
+        path: redactKeys(req.originalUrl.split('?')[0]!).slice(0, 200),
         status: res.writableFinished ? res.statusCode : 499,
         ms: Math.round(ms * 10) / 10,
         org: ownerOf(res),
@@ -163,21 +158,49 @@ export function createApp(opts: AppOptions) {
   });
   app.use((req, res, next) => (req.path.startsWith('/addin/') || req.path === '/addin' ? addinHeaders : siteHeaders)(req, res, next));
 
-  // ── rate limits ───────────────────────────────────────────────────────────────────────────────────────────────────
+  // ── rate limits: separate buckets, so that behind one NAT address neither monitoring nor a working key is starved ──
+  // by keyless traffic: health per address, keyless requests per address, working keys per key, wrong keys per address.
   const tooMany = (req: Request, res: Response) =>
     sendError(res, 429, 'TOO_MANY_REQUESTS', 'Too many requests: wait a minute and try again.');
-  const perClient = rateLimit({ windowMs: limits.windowMs, limit: limits.perClient, standardHeaders: 'draft-7', legacyHeaders: false, handler: tooMany });
-  const perKey = rateLimit({
-    windowMs: limits.windowMs, limit: limits.perKey, standardHeaders: 'draft-7', legacyHeaders: false, handler: tooMany,
-    keyGenerator: (_req, res) => `key:${ownerOf(res)}`,
-    validate: { keyGeneratorIpFallback: false },
+  const bucket = (limit: number, keyGenerator?: (req: Request, res: Response) => string) => rateLimit({
+    windowMs: limits.windowMs, limit, standardHeaders: 'draft-7', legacyHeaders: false, handler: tooMany,
+    ...(keyGenerator ? { keyGenerator, validate: { keyGeneratorIpFallback: false } } : {}),
   });
-  app.use(['/api', '/template.xlsx'], perClient);
-  const keyed = [requireKey(store), perKey];
+  const healthLimit = bucket(limits.healthPerClient);
+  const perClient = bucket(limits.perClient);
+  const perKey = bucket(limits.perKey, (_req, res) => `key:${ownerOf(res)}`);
+  const badKeys = bucket(limits.badKeysPerClient);
+  app.use(['/api', '/template.xlsx'], (req, res, next) => {
+    if (req.path === '/health' && req.baseUrl === '/api') return healthLimit(req, res, next);
+    if (req.headers.authorization) return next(); // counted below, by key or (when it does not work) by address
+    return perClient(req, res, next);
+  });
+  const keyed = [requireKey(store, badKeys), perKey];
   const admin = [...keyed, adminOnly];
 
+  /**
+   * Who asked (their key's owner, else their address: organisations behind one NAT keep their own share of the
+   * queue), and a signal that fires if they hang up before the answer: their check is then dropped.
+   */
+  const checkRequest = (req: Request, res: Response): CheckRequest => {
+    const gone = new AbortController();
+    res.once('close', () => { if (!res.writableFinished) gone.abort(clientGone()); });
+    const owner = ownerOf(res);
+    return { client: owner ? `key:${owner}` : `ip:${req.ip ?? ''}`, signal: gone.signal };
+  };
+  const uploadOf = (req: Request, res: Response) => readUpload(req, res, limits, budget);
+
   // ── public ───────────────────────────────────────────────────────────────────────────────────────────────────────
-  app.get('/api/health', (_req, res) => reply(res, 200, healthSchema, { ok: true, version: VERSION }));
+  // Storage checked as it is (a read and a write), at most once per healthCacheMs.
+  let health: { at: number; problem: string | null } = { at: -Infinity, problem: null };
+  app.get('/api/health', (_req, res) => {
+    if (Date.now() - health.at >= limits.healthCacheMs) health = { at: Date.now(), problem: store.storageProblem(limits.maxUploadBytes) };
+    if (health.problem) {
+      res.set('Retry-After', '30');
+      return reply(res, 503, healthSchema, { ok: false, version: VERSION, problem: health.problem });
+    }
+    reply(res, 200, healthSchema, { ok: true, version: VERSION });
+  });
 
   app.get('/api/organisations', (_req, res) => reply(res, 200, organisationSchema.array(), store.organisations()));
 
@@ -207,19 +230,33 @@ export function createApp(opts: AppOptions) {
   }));
 
   app.post('/api/validate', asyncRoute(async (req, res) => {
-    const upload = await readUpload(req, limits.maxUploadBytes);
-    const { result } = await check(upload, checkOptions());
+    const request = checkRequest(req, res);
+    const upload = await uploadOf(req, res);
+    const { result } = await check(upload, checkOptions(), request);
     reply(res, result.readable ? 200 : 422, validationResultSchema, result);
   }));
+
+  /** An organisation's quota over the last 24 hours: versions stored, and bytes (with this upload). */
+  const refuseOverQuota = (code: string, bytes: number) => {
+    const used = store.usageSince(code, new Date(Date.now() - 24 * 3600_000).toISOString());
+    if (used.versions >= limits.quotaVersionsPerDay || used.bytes + bytes > limits.quotaBytesPerDay) {
+      throw new HttpError(429, 'QUOTA_EXCEEDED',
+        `${code} has stored ${used.versions} versions (${formatBytes(used.bytes)}) in the last 24 hours; the quota is ${limits.quotaVersionsPerDay} versions and ${formatBytes(limits.quotaBytesPerDay)} a day per organisation. Your latest version is kept: try again tomorrow, or ask the national team to raise the quota.`,
+        { 'Retry-After': '3600' });
+    }
+  };
 
   // ── organisation key (admin sees everything) ─────────────────────────────────────────────────────────────────────
   app.post('/api/submissions', ...keyed, organisationOnly, asyncRoute(async (req, res) => {
     const me = principalOf(res);
     const code = me.kind === 'organisation' ? me.code : '';
-    const upload = await readUpload(req, limits.maxUploadBytes);
+    const request = checkRequest(req, res);
+    refuseOverQuota(code, Number(req.headers['content-length']) || 0);
+    const upload = await uploadOf(req, res);
+    refuseOverQuota(code, upload.bytes.length);
     const receivedAt = new Date().toISOString();
     const sha256 = createHash('sha256').update(upload.bytes).digest('hex');
-    const { result, plan } = await check(upload, checkOptions());
+    const { result, plan } = await check(upload, checkOptions(), request);
     if (result.organisation && result.organisation.code !== code) {
       throw new HttpError(403, 'WRONG_ORGANISATION',
         `This plan is for ${result.organisation.code} but the key is ${code}'s. Submit it with ${result.organisation.code}'s own key, or correct the organisation in the plan.`);

@@ -26,13 +26,16 @@ export function ownerOf(res: Response): string | undefined {
   return p ? (p.kind === 'admin' ? 'admin' : p.code) : undefined;
 }
 
-/** Any working key (organisation or admin). */
-export function requireKey(store: Store): RequestHandler {
+/**
+ * Any working key (organisation or admin). A request without a working key is counted by `failures` (a rate limit per
+ * client address) before its 401, so guessing keys is slow, while working keys are limited per key elsewhere.
+ */
+export function requireKey(store: Store, failures?: RequestHandler): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
     const header = req.headers.authorization ?? '';
     const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    const principal = m ? authenticate(store, m[1]!) : null;
-    if (!principal) return next(unauthorised());
+    const principal = authenticate(store, m ? m[1]! : '');
+    if (!principal) return failures ? failures(req, res, () => next(unauthorised())) : next(unauthorised());
     res.locals.principal = principal;
     next();
   };

@@ -6,7 +6,7 @@ import { planSchema, type Plan } from '../../shared/plan';
 import { validatePlan } from '../../shared/rules';
 import { builtInTemplates, findTemplate, type Template } from '../../shared/template';
 import { checkWorkbook } from '../xlsx/checkWorkbook';
-import type { ReadLimits } from '../xlsx/limits';
+import { DEFAULT_SERVICE_LIMITS, type ReadLimits } from '../xlsx/limits';
 import { HttpError } from './errors';
 import type { Upload } from './uploads';
 
@@ -23,8 +23,30 @@ export interface CheckOptions {
   readLimits?: Partial<ReadLimits>;
 }
 
+/**
+ * How deeply a JSON text nests, scanning its bytes once and stopping past `max`: JSON.parse is recursive and runs on
+ * the thread that answers every request, so a few MB of "[[[[…" must be refused before it is parsed.
+ */
+export function jsonDepthWithin(bytes: Buffer, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i]!;
+    if (inString) {
+      if (b === 0x5c) i++; // a backslash escapes the next byte
+      else if (b === 0x22) inString = false;
+    } else if (b === 0x22) inString = true;
+    else if (b === 0x5b || b === 0x7b) { if (++depth > max) return false; }
+    else if (b === 0x5d || b === 0x7d) depth--;
+  }
+  return true;
+}
+
 /** Parses a JSON body as a Plan; anything else is a 400 naming what is wrong. */
-export function parsePlanJson(bytes: Buffer): Plan {
+export function parsePlanJson(bytes: Buffer, maxDepth = DEFAULT_SERVICE_LIMITS.maxJsonDepth): Plan {
+  if (!jsonDepthWithin(bytes, maxDepth)) {
+    throw new HttpError(400, 'BAD_JSON', `The JSON nests more than ${maxDepth} levels deep; a plan nests 4. Send a plan as the add-in does, or the workbook file itself.`);
+  }
   let data: unknown;
   try {
     data = JSON.parse(bytes.toString('utf8'));
@@ -65,33 +87,90 @@ export async function checkUpload(upload: Upload, opts: CheckOptions): Promise<C
   return checkWorkbook(upload.bytes, { file: upload.fileName, organisations: opts.organisations, today: opts.today, templates: opts.templates, limits: opts.readLimits });
 }
 
+/** Who asked for a check, and whether they are still there to hear the answer. */
+export interface CheckRequest {
+  /** The client's address: queued checks are shared fairly between addresses. */
+  client: string;
+  /** Aborted when the client hangs up: a waiting check leaves the queue, a running one is stopped. */
+  signal?: AbortSignal;
+}
+export type CheckFn = (upload: Upload, opts: CheckOptions, request?: CheckRequest) => Promise<Checked>;
+
+/** Thrown for a check whose client has gone: there is no one to answer. */
+export const clientGone = () => new HttpError(499, 'CLIENT_GONE', 'The client closed the connection before the check finished.');
+
+const busy = (why: string) => new HttpError(503, 'BUSY', `${why} Try again in a minute.`, { 'Retry-After': '30' });
+
+export interface QueueLimits {
+  /** Checks running at once (the pool's workers). */
+  concurrency: number;
+  maxQueued: number;
+  maxQueuedBytes: number;
+  maxQueuedPerClient: number;
+}
+
 /**
- * Workbook checks, at most `concurrency` at a time, the rest waiting their turn (past `maxWaiting`, a 503).
- * Reading a workbook is CPU work with a wall-clock limit inside checkWorkbook: run unbounded, twenty uploads at once
- * would share the CPU and all overrun that limit; queued, each read gets the CPU it needs when its turn comes.
- * JSON plans cost well under a millisecond to check and skip the queue.
+ * Workbook checks, at most `concurrency` at a time; the rest wait, bounded by count and bytes, at most
+ * maxQueuedPerClient from one address, and are started in turn by address (round robin), so one client's flood
+ * delays another's check by at most one check per busy address. A check whose client hangs up leaves the queue (or is
+ * stopped, when `run` honours the signal). Reading a workbook is CPU work with a wall-clock limit inside
+ * checkWorkbook: run unbounded, twenty uploads at once would share the CPU and all overrun it. JSON plans cost well
+ * under a millisecond to check and skip the queue.
  */
 export function queuedCheck(
-  run: (upload: Upload, opts: CheckOptions) => Promise<Checked> = checkUpload,
-  concurrency = 1,
-  maxWaiting = 1000,
-): (upload: Upload, opts: CheckOptions) => Promise<Checked> {
+  run: CheckFn = (upload, opts) => checkUpload(upload, opts),
+  limits: QueueLimits = { concurrency: 1, ...DEFAULT_SERVICE_LIMITS },
+): CheckFn {
+  interface Waiter { bytes: number; start: () => void }
   let active = 0;
-  const waiting: Array<() => void> = [];
-  return async (upload, opts) => {
+  let queued = 0;
+  let queuedBytes = 0;
+  /** Waiting checks by client address; a Map keeps insertion order, and a served address moves to the back. */
+  const byClient = new Map<string, Waiter[]>();
+  const startNext = () => {
+    while (active < limits.concurrency && byClient.size > 0) {
+      const [client, list] = byClient.entries().next().value!;
+      const w = list.shift()!;
+      byClient.delete(client);
+      if (list.length) byClient.set(client, list);
+      queued--;
+      queuedBytes -= w.bytes;
+      active++;
+      w.start();
+    }
+  };
+  return async (upload, opts, request = { client: '' }) => {
     if (upload.format === 'json') return checkUpload(upload, opts);
-    if (active >= concurrency) {
-      if (waiting.length >= maxWaiting) {
-        throw new HttpError(503, 'BUSY', 'The service is checking many workbooks right now. Try again in a minute.', { 'Retry-After': '30' });
-      }
-      await new Promise<void>((resolve) => waiting.push(resolve));
+    const { client, signal } = request;
+    if (signal?.aborted) throw clientGone();
+    if (active >= limits.concurrency || queued > 0) {
+      const mine = byClient.get(client) ?? [];
+      if (mine.length >= limits.maxQueuedPerClient) throw busy(`${mine.length} workbooks from your address are already waiting to be checked.`);
+      if (queued >= limits.maxQueued || queuedBytes + upload.bytes.length > limits.maxQueuedBytes) throw busy('The service is checking many workbooks right now.');
+      await new Promise<void>((resolve, reject) => {
+        const w: Waiter = { bytes: upload.bytes.length, start: () => { signal?.removeEventListener('abort', leave); resolve(); } };
+        const leave = () => {
+          const list = byClient.get(client);
+          const at = list?.indexOf(w) ?? -1;
+          if (at < 0) return;
+          list!.splice(at, 1);
+          if (!list!.length) byClient.delete(client);
+          queued--;
+          queuedBytes -= w.bytes;
+          reject(clientGone());
+        };
+        signal?.addEventListener('abort', leave, { once: true });
+        mine.push(w);
+        if (!byClient.has(client)) byClient.set(client, mine);
+        queued++;
+        queuedBytes += w.bytes;
+      });
     } else active++;
     try {
-      return await run(upload, opts);
+      return await run(upload, opts, request);
     } finally {
-      const next = waiting.shift();
-      if (next) next(); // the slot passes straight to the next in line
-      else active--;
+      active--;
+      startNext();
     }
   };
 }

@@ -1,6 +1,7 @@
 // One shape for every error the API returns: { error: { code, message } }, the message saying what to do.
 import type { ErrorRequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
+import { storageErrorText } from '../store/store';
 
 export class HttpError extends Error {
   constructor(
@@ -24,6 +25,12 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     if (err instanceof HttpError) {
       res.set(err.headers);
       return sendError(res, err.status, err.code, err.message);
+    }
+    const storage = storageErrorText(err);
+    if (storage) {
+      logger.error({ err: { type: err?.name, code: err?.code } }, 'storage failed');
+      res.set('Retry-After', '60');
+      return sendError(res, 503, 'STORAGE_UNAVAILABLE', `Nothing was stored: ${storage}. Try again later; if it keeps happening, tell the national team.`);
     }
     const status = typeof err?.status === 'number' && err.status >= 400 && err.status < 500 ? err.status : 500;
     if (status === 413) return sendError(res, 413, 'TOO_LARGE', 'The request body is too large.');

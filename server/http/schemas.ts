@@ -51,7 +51,8 @@ export const adminOrganisationSchema = organisationSchema.extend({
   latest: receiptSchema.nullable(),
 });
 
-export const healthSchema = z.object({ ok: z.literal(true), version: z.string() });
+/** ok false (with a 503) when storage cannot be read or written, or has no room for another upload; `problem` says which. */
+export const healthSchema = z.object({ ok: z.boolean(), version: z.string(), problem: z.string().optional() });
 export const issuedKeySchema = z.object({ code: z.string(), key: z.string() });
 export const countSchema = z.object({ count: z.number().int() });
 

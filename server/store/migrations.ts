@@ -39,6 +39,13 @@ export const MIGRATIONS: string[] = [
   CREATE TRIGGER submissions_no_delete BEFORE DELETE ON submissions
     BEGIN SELECT RAISE(ABORT, 'submissions are never deleted'); END;
   `,
+  // 2: one row /api/health rewrites, to know that the database can still be written.
+  `
+  CREATE TABLE health_checks (
+    id         INTEGER PRIMARY KEY CHECK (id = 1),
+    checked_at TEXT NOT NULL
+  );
+  `,
 ];
 
 /** Applies the migrations not yet applied, each in its own transaction. */

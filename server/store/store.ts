@@ -1,6 +1,6 @@
 // The service's database: one SQLite file (WAL) holding organisations, key hashes and every submission ever
 // accepted. Submissions are append-only; each is written in one transaction, so a crash leaves it whole or absent.
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statfsSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -10,6 +10,20 @@ import type { Plan } from '../../shared/plan';
 import { migrate } from './migrations';
 
 export const DATABASE_FILE = 'naome.sqlite';
+
+/**
+ * What a storage failure means, for the client and for /api/health (null when the error is not the storage's): these
+ * are answered 503 (try later), never 500, because the request was fine and nothing of it was kept.
+ */
+export function storageErrorText(err: unknown): string | null {
+  const code = String((err as { code?: unknown })?.code ?? '');
+  if (code.startsWith('SQLITE_FULL')) return 'the database or its disk is full';
+  if (code.startsWith('SQLITE_CORRUPT') || code.startsWith('SQLITE_NOTADB')) return 'the database file is damaged';
+  if (code.startsWith('SQLITE_IOERR') || code.startsWith('SQLITE_CANTOPEN')) return 'the database file cannot be read or written';
+  if (code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_PERM')) return 'the database is read-only';
+  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) return 'the database is busy';
+  return null;
+}
 
 export type SubmissionFormat = 'xlsx' | 'json';
 
@@ -93,6 +107,9 @@ export class Store {
   constructor(dataDir: string) {
     mkdirSync(dataDir, { recursive: true });
     this.path = join(dataDir, DATABASE_FILE);
+    // Readable by the service's own user only: SQLite gives its -wal and -shm files the database file's permissions.
+    if (!existsSync(this.path)) closeSync(openSync(this.path, 'a', 0o600));
+    for (const suffix of ['', '-wal', '-shm']) if (existsSync(this.path + suffix)) chmodSync(this.path + suffix, 0o600);
     this.db = new Database(this.path);
     this.db.pragma('journal_mode = WAL');
     // FULL: a commit is on disk before the 201 goes out, so not even a power cut loses an acknowledged submission.
@@ -110,6 +127,33 @@ export class Store {
 
   close(): void {
     if (this.db.open) this.db.close();
+  }
+
+  // ── health ───────────────────────────────────────────────────────────────────────────────────────────────────────
+  /**
+   * Why storage cannot take a submission now, or null when it can: a read (the newest submission), a write (one small
+   * row, committed like a submission), and room for `margin` more bytes (free disk, and the database's page limit).
+   */
+  storageProblem(margin: number): string | null {
+    try {
+      this.sql('SELECT id, organisation, version FROM submissions ORDER BY rowid DESC LIMIT 1').get();
+      this.sql('INSERT INTO health_checks (id, checked_at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at').run(new Date().toISOString());
+      const pageSize = this.sql('PRAGMA page_size').pluck().get() as number;
+      const pages = this.sql('PRAGMA page_count').pluck().get() as number;
+      const maxPages = this.sql('PRAGMA max_page_count').pluck().get() as number;
+      if ((maxPages - pages) * pageSize < margin) return 'the database is full (it has reached its page limit)';
+      const disk = statfsSync(this.path);
+      if (disk.bavail * disk.bsize < 2 * margin) return 'the disk holding the database is full';
+      return null;
+    } catch (err) {
+      return storageErrorText(err) ?? `the database cannot be used (${(err as Error).message.slice(0, 100)})`;
+    }
+  }
+
+  /** The versions an organisation stored since `sinceIso`, and their bytes (for its daily quota). */
+  usageSince(code: string, sinceIso: string): { versions: number; bytes: number } {
+    return this.sql('SELECT count(*) AS versions, COALESCE(SUM(length(bytes)), 0) AS bytes FROM submissions WHERE organisation = ? AND received_at >= ?')
+      .get(code, sinceIso) as { versions: number; bytes: number };
   }
 
   // ── organisations ──────────────────────────────────────────────────────────────────────────────────────────────

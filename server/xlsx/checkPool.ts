@@ -93,16 +93,31 @@ export class CheckPool {
     this.waiting.shift()?.();
   }
 
-  /** Checks a workbook on a free worker (waiting for one when all are busy). Never throws for a bad workbook. */
-  async check(bytes: Buffer, opts: CheckOptions): Promise<CheckOutcome> {
+  /**
+   * Checks a workbook on a free worker (waiting for one when all are busy). Never throws for a bad workbook. When
+   * `signal` aborts (its client has gone), a waiting check leaves the line and a running one is stopped by replacing
+   * its worker; either way the promise rejects with the signal's reason.
+   */
+  async check(bytes: Buffer, opts: CheckOptions, signal?: AbortSignal): Promise<CheckOutcome> {
     if (this.closed) throw new Error('The check pool is closed.');
     const free = () => this.slots.find((s) => !s.job && !s.dead);
     let slot = free();
     while (!slot) {
-      await new Promise<void>((r) => this.waiting.push(r));
+      signal?.throwIfAborted();
+      await new Promise<void>((resolve, reject) => {
+        const wake = () => { signal?.removeEventListener('abort', leave); resolve(); };
+        const leave = () => {
+          const at = this.waiting.indexOf(wake);
+          if (at >= 0) this.waiting.splice(at, 1);
+          reject(signal!.reason);
+        };
+        signal?.addEventListener('abort', leave, { once: true });
+        this.waiting.push(wake);
+      });
       if (this.closed) throw new Error('The check pool is closed.');
       slot = free();
     }
+    signal?.throwIfAborted();
     const id = this.nextId++;
     const file = opts.file ?? null;
     const done = new Promise<CheckOutcome>((resolve) => { slot!.job = { id, resolve, file }; });
@@ -127,7 +142,18 @@ export class CheckPool {
     const s = slot;
     s.job!.watchdog = setTimeout(() => { s.overran = true; void s.worker.terminate(); }, limit);
     s.job!.watchdog.unref();
-    return done;
+    if (!signal) return done;
+    // A worker busy in a synchronous read cannot take a message: stopping it is the one way to cancel, and a fresh
+    // worker takes its place at once.
+    const cancel = () => { if (s.job?.id === id) void s.worker.terminate(); };
+    signal.addEventListener('abort', cancel, { once: true });
+    try {
+      const outcome = await done;
+      signal.throwIfAborted();
+      return outcome;
+    } finally {
+      signal.removeEventListener('abort', cancel);
+    }
   }
 
   async close(): Promise<void> {
