@@ -147,6 +147,7 @@ export class CheckPool {
     // worker takes its place at once.
     const cancel = () => { if (s.job?.id === id) void s.worker.terminate(); };
     signal.addEventListener('abort', cancel, { once: true });
+    if (signal.aborted) cancel();
     try {
       const outcome = await done;
       signal.throwIfAborted();
