@@ -67,7 +67,7 @@ describe('availability: abandoned checks, a fair bounded queue, a memory budget'
     const slow = await slowPlan(good);
     const pool = new CheckPool(1);
     try {
-      const opts = { organisations, limits: { timeoutMs: 60_000 } };
+      const opts = { organisations, limits: { timeoutMs: 60_000, maxCells: 200_000 } };
       assert.equal((await pool.check(good, opts)).result.valid, true);
       const slots = (pool as unknown as { slots: Array<{ worker: { threadId: number }; job?: unknown }> }).slots;
       const before = slots[0]!.worker.threadId;

@@ -257,7 +257,7 @@ describe('service process: SIGKILL and SIGTERM', function () {
     const acknowledged: Array<{ id: string; version: number; sha256: string; body: Buffer }> = [];
     let sent = 0;
     let killed = false;
-    // Four clients stream submissions; the server is killed once 25 have been acknowledged, with others in flight.
+    // Twenty clients stream submissions; the server is killed once 25 have been acknowledged, with others in flight.
     const client = async () => {
       while (!killed) {
         const plan = plans[sent++ % 2]!;
@@ -273,7 +273,7 @@ describe('service process: SIGKILL and SIGTERM', function () {
         }
       }
     };
-    await Promise.all([client(), client(), client(), client()]);
+    await Promise.all(Array.from({ length: 20 }, client));
     assert.equal(await server.exited, null, 'killed by a signal');
     assert.ok(acknowledged.length >= 25);
     assert.ok(sent > acknowledged.length, 'some requests were still in flight when it died');

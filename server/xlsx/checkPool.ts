@@ -27,6 +27,8 @@ interface Slot {
 
 /** Time a worker gets beyond the reader's own wall-clock limit before it is stopped from outside. */
 const WATCHDOG_GRACE_MS = 5_000;
+/** Time a check whose client has gone may still take before its worker is stopped. */
+const CANCEL_GRACE_MS = 300;
 
 export const defaultPoolSize = () => Math.max(1, Math.min(8, availableParallelism()));
 
@@ -144,8 +146,12 @@ export class CheckPool {
     s.job!.watchdog.unref();
     if (!signal) return done;
     // A worker busy in a synchronous read cannot take a message: stopping it is the one way to cancel, and a fresh
-    // worker takes its place at once.
-    const cancel = () => { if (s.job?.id === id) void s.worker.terminate(); };
+    // worker takes its place. Starting one costs about as much as a whole check within the limits, so a check is
+    // given CANCEL_GRACE_MS to finish first (most do); one still running then is stopped.
+    const cancel = () => {
+      const stop = setTimeout(() => { if (s.job?.id === id) void s.worker.terminate(); }, CANCEL_GRACE_MS);
+      stop.unref();
+    };
     signal.addEventListener('abort', cancel, { once: true });
     if (signal.aborted) cancel();
     try {

@@ -36,7 +36,8 @@ export const DEFAULT_LIMITS: Readonly<ReadLimits> = Object.freeze({
   maxRatio: 200,
   maxXmlDepth: 64,
   maxRows: 10_000,
-  maxCells: 200_000,
+  // A plan has about 1,000 cells and a few hundred strings; 50,000 bounds the worst legal check to ~0.25 s.
+  maxCells: 50_000,
   // A plan reads in a few ms; this only stops a runaway read. It is wall time, so it must leave room for a busy
   // server checking many uploads at once.
   timeoutMs: 10_000,
