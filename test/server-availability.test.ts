@@ -23,7 +23,7 @@ const organisations = loadOrganisations();
 const MB = 1024 * 1024;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** A real plan padded with 150,000 distinct shared strings: legal, and slow enough to be caught mid-check. */
+/** A real plan padded with 390,000 distinct shared strings: legal under raised limits, and slow enough to be caught mid-check. */
 async function slowPlan(good: Buffer): Promise<Buffer> {
   const z = await yauzl.fromBufferPromise(good, { lazyEntries: true });
   const parts: Array<{ name: string; data: Buffer }> = [];
@@ -33,7 +33,7 @@ async function slowPlan(good: Buffer): Promise<Buffer> {
     parts.push({ name: entry.fileName, data: Buffer.concat(chunks) });
   }
   const strings = parts.find((p) => p.name === 'xl/sharedStrings.xml')!;
-  const padding = Array.from({ length: 150_000 }, (_, i) => `<si><t>${(i * 2654435761 % 4294967296).toString(16)}-${i}</t></si>`).join('');
+  const padding = Array.from({ length: 390_000 }, (_, i) => `<si><t>${(i * 2654435761 % 4294967296).toString(16)}-${i}</t></si>`).join('');
   strings.data = Buffer.from(strings.data.toString('utf8').replace('</sst>', `${padding}</sst>`));
   return zip(parts);
 }
@@ -67,7 +67,7 @@ describe('availability: abandoned checks, a fair bounded queue, a memory budget'
     const slow = await slowPlan(good);
     const pool = new CheckPool(1);
     try {
-      const opts = { organisations, limits: { timeoutMs: 60_000, maxCells: 200_000 } };
+      const opts = { organisations, limits: { timeoutMs: 60_000, maxCells: 400_000 } };
       assert.equal((await pool.check(good, opts)).result.valid, true);
       const slots = (pool as unknown as { slots: Array<{ worker: { threadId: number }; job?: unknown }> }).slots;
       const before = slots[0]!.worker.threadId;
