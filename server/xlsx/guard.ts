@@ -231,7 +231,10 @@ class Inflater {
       refuse('FILE_CORRUPT', `The part "${path}" inflates to ${data.length} bytes but its header says ${entry.uncompressedSize}: the file is damaged. Save it again from Excel as .xlsx.`);
     }
     this.total += data.length;
-    return xml ? checkXml(path, toUtf8(data), this.limits, sheet) : data;
+    const part = xml ? checkXml(path, toUtf8(data), this.limits, sheet) : data;
+    // Checked after the work too: the last part's inflating and scanning count against the limit as well.
+    if (Date.now() > this.deadline) throw new Refusal(timeoutFinding(this.limits));
+    return part;
   }
 }
 
