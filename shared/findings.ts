@@ -37,6 +37,10 @@ export const FILE_CODES = {
   // Added for `naome validate`: a named file that is not there, or cannot be opened (a folder, no permission).
   FILE_NOT_FOUND: 'error',
   FILE_UNREADABLE: 'error',
+  // Added with locating (shared/locate.ts): the plan sheet's layout changed past recognition, or the plan sheet is empty
+  // while a copy of it holds the entries. Either way nothing from the workbook reaches the national data.
+  PLAN_STRUCTURE_CHANGED: 'error',
+  PLAN_ON_OTHER_SHEET: 'error',
 } as const satisfies Record<string, Severity>;
 
 /** Findings about the plan's content. */
@@ -63,6 +67,14 @@ export const PLAN_CODES = {
   ORGANISATION_AMBIGUOUS: 'error',
   SEVERAL_ACTIONS_IN_ROW: 'error',
   NHS_NUMBER: 'error',
+  // Added with locating: the lists sheet (template mark) deleted, the plan recognised by its title and official text.
+  TEMPLATE_MARK_MISSING: 'warning',
+  // Added with the "More actions" sheet: a row there that does not name one of the plan's recommendations.
+  MORE_ACTION_NO_RECOMMENDATION: 'error',
+  // Added with formula reading (shared/formulas.ts): input cells hold values, not formulas.
+  FORMULA_NOT_CALCULATED: 'error',
+  FORMULA_IN_INPUT: 'error',
+  DEADLINE_MOVES_DAILY: 'warning',
 } as const satisfies Record<string, Severity>;
 
 export const ALL_CODES = { ...FILE_CODES, ...PLAN_CODES };

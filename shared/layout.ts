@@ -14,6 +14,21 @@ export const META_NAMES = { id: 'NAOME_TEMPLATE_ID', version: 'NAOME_TEMPLATE_VE
  */
 export const ACTION_ROWS_PER_RECOMMENDATION = 15;
 
+/**
+ * Room for more actions than a block holds, usable in plain Excel with the plan sheet protected: an unprotected sheet
+ * with the plan's action columns (B–H) and the recommendation number in column A (a dropdown), its rows named
+ * NAOME_MORE_ACTIONS. Its rows are read and collated like the plan sheet's.
+ */
+export const MORE_ACTIONS = {
+  sheet: 'More actions',
+  name: 'NAOME_MORE_ACTIONS',
+  numberHeader: 'Recommendation no.',
+  title: 'More actions: use these rows only when a recommendation needs more actions than its rows on the "Action plan" sheet hold. Choose the recommendation number in column A.',
+  headingsRow: 2,
+  firstRow: 3,
+  rows: 200,
+} as const;
+
 export const ACTION_FIELDS = ['action', 'responsible', 'deadline', 'status', 'priority', 'reason', 'progress'] as const;
 export type ActionField = (typeof ACTION_FIELDS)[number];
 

@@ -2,15 +2,22 @@
 // and from the live workbook (add-in). The add-in sends this as JSON; the service checks it with planSchema.
 import { z } from 'zod';
 import { cellDate, cellText, type RawCell } from './cells';
-import { ACTION_COLUMNS, META, PLAN_SHEET, a1, readingLayout, type PlanLayout } from './layout';
-import { builtInTemplates, findTemplate, type Template } from './template';
+import { parseCell } from './a1';
+import { a1, readingLayout, type ActionField, type PlanLayout } from './layout';
+import { fixedPlacesOf, type PlanPlaces } from './locate';
+import type { Template } from './template';
 
 const text = z.string().max(32767).nullable();
 
 export const planActionSchema = z.object({
-  recommendation: z.number().int().positive(),
+  /** 0: a row of the "More actions" sheet that does not name a recommendation of the plan. */
+  recommendation: z.number().int().nonnegative(),
   /** Worksheet row of this action, so findings can name its cells. */
   row: z.number().int().positive(),
+  /** The sheet, when it is not the plan sheet (the "More actions" sheet). */
+  sheet: z.string().max(100).optional(),
+  /** What a "More actions" row has in its recommendation column, when that is not a recommendation's number. */
+  recommendationText: z.string().max(32767).optional(),
   action: text,
   responsible: text,
   /** ISO yyyy-mm-dd when the cell holds a date in any shape; otherwise the text as typed. */
@@ -21,6 +28,19 @@ export const planActionSchema = z.object({
   progress: text,
 });
 
+const col = z.string().regex(/^[A-Z]{1,3}$/);
+const columnsSchema = z.object({ action: col, responsible: col, deadline: col, status: col, priority: col, reason: col, progress: col });
+const placesSchema = z.object({
+  sheet: z.string().max(100),
+  header: z.record(z.string().max(100), z.string().regex(/^[A-Z]{1,3}\d{1,7}$/)),
+  blocks: z.array(z.object({
+    recommendation: z.number().int().positive(), textCell: z.string().max(12), suggestedCell: z.string().max(12),
+    firstRow: z.number().int().positive(), lastRow: z.number().int().nonnegative(),
+  })).max(100),
+  columns: columnsSchema,
+  more: z.object({ sheet: z.string().max(100), firstRow: z.number().int().positive(), lastRow: z.number().int().positive(), numberCol: col, columns: columnsSchema }).nullable(),
+}) satisfies z.ZodType<PlanPlaces>;
+
 export const planSchema = z.object({
   template: z.object({ id: z.string().max(100), version: z.number().int() }),
   header: z.record(z.string().max(100), text),
@@ -28,6 +48,8 @@ export const planSchema = z.object({
   official: z.array(z.object({ cell: z.string().regex(/^[A-Z]{1,3}\d{1,7}$/), text })).max(1000),
   /** Only rows with something in them; blank pre-formatted rows are left out. */
   actions: z.array(planActionSchema).max(5000),
+  /** Where the plan's parts are, when the workbook's layout differs from the fixed one (see shared/locate.ts). */
+  places: placesSchema.optional(),
 });
 
 export type Plan = z.infer<typeof planSchema>;
@@ -36,58 +58,113 @@ export type PlanAction = z.infer<typeof planActionSchema>;
 /** Reads one cell of the workbook: sheet name and A1 address. */
 export type CellReader = (sheet: string, cell: string) => RawCell;
 
-export type Identified =
-  | { ok: true; template: Template }
-  | { ok: false; id: string | null; version: number | null };
-
-/** Finds which template a workbook was made from, by the id and version on its lists sheet. */
-export function identifyTemplate(read: CellReader, known: Template[] = builtInTemplates): Identified {
-  const id = cellText(read(META.sheet, META.idCell));
-  const versionText = cellText(read(META.sheet, META.versionCell));
-  const version = versionText !== null && /^\d+$/.test(versionText) ? Number(versionText) : null;
-  const template = id !== null && version !== null ? findTemplate(id, version, known) : undefined;
-  return template ? { ok: true, template } : { ok: false, id, version };
-}
-
-/** The cells a plan is read from, in one list, so the add-in can fetch them in a single round trip. */
-export function planCells(layout: PlanLayout): string[] {
-  return [
-    ...layout.header.map((h) => h.cell),
-    ...layout.official.map((o) => o.cell),
-    ...layout.recommendations.flatMap((rec) => {
-      const cells: string[] = [];
-      for (let row = rec.firstActionRow; row <= rec.lastActionRow; row++) for (const c of ACTION_COLUMNS) cells.push(a1(c.col, row));
-      return cells;
-    }),
-  ];
-}
-
-/** Builds the plan model from a workbook's cells. date1904: the workbook uses the 1904 date system. */
-export function extractPlan(template: Template, read: CellReader, date1904 = false): Plan {
-  const layout = readingLayout(template);
-  const get = (cell: string) => read(PLAN_SHEET, cell);
+/**
+ * Builds the plan model from a workbook's cells, read where `places` says they are (the fixed layout by default).
+ * date1904: the workbook uses the 1904 date system. merges: each sheet's merged ranges ("E22:E24"): a value merged
+ * down across action rows applies to every row it covers (a row holding nothing of its own is still not an action).
+ */
+export function extractPlan(template: Template, read: CellReader, date1904 = false, places: PlanPlaces = fixedPlacesOf(template),
+  merges: (sheet: string) => readonly string[] = () => []): Plan {
   const actions: PlanAction[] = [];
-  for (const rec of layout.recommendations) {
-    for (let row = rec.firstActionRow; row <= rec.lastActionRow; row++) {
-      const value = (field: string) => get(a1(ACTION_COLUMNS.find((c) => c.field === field)!.col, row));
-      const action: PlanAction = {
-        recommendation: rec.number,
-        row,
-        action: cellText(value('action')),
-        responsible: cellText(value('responsible')),
-        deadline: cellDate(value('deadline'), date1904),
-        status: cellText(value('status')),
-        priority: cellText(value('priority')),
-        reason: cellText(value('reason')),
-        progress: cellText(value('progress')),
-      };
-      if (ACTION_COLUMNS.some((c) => action[c.field] !== null)) actions.push(action);
+  const readRow = (sheet: string, row: number, columns: Record<ActionField, string>, recommendation: number, down: MergedDown) => {
+    let own = false;
+    const value = (field: ActionField) => {
+      const col = columns[field];
+      const v = read(sheet, a1(col, row));
+      if (v !== null && v !== undefined && v !== '') { own = true; return v; }
+      const top = down.topOf(col, row);
+      return top === null ? v : read(sheet, a1(col, top));
+    };
+    const action: PlanAction = {
+      recommendation,
+      row,
+      ...(sheet === places.sheet ? {} : { sheet }),
+      action: cellText(value('action')),
+      responsible: cellText(value('responsible')),
+      deadline: cellDate(value('deadline'), date1904),
+      status: cellText(value('status')),
+      priority: cellText(value('priority')),
+      reason: cellText(value('reason')),
+      progress: cellText(value('progress')),
+    };
+    return own ? action : null;
+  };
+  const planDown = new MergedDown(merges(places.sheet));
+  for (const block of places.blocks) {
+    for (let row = block.firstRow; row <= block.lastRow; row++) {
+      const action = readRow(places.sheet, row, places.columns, block.recommendation, planDown);
+      if (action) actions.push(action);
     }
   }
+  if (places.more) {
+    const { sheet, firstRow, lastRow, numberCol, columns } = places.more;
+    const moreDown = new MergedDown(merges(sheet));
+    for (let row = firstRow; row <= lastRow; row++) {
+      const number = cellText(read(sheet, a1(numberCol, row)));
+      // A row without a valid recommendation number is kept as recommendation 0, for the rules to name.
+      const recommendation = number !== null && /^\d+$/.test(number) && template.recommendations.some((r) => r.number === Number(number)) ? Number(number) : 0;
+      const action = readRow(sheet, row, columns, recommendation, moreDown);
+      if (action) actions.push(number === null || recommendation ? action : { ...action, recommendationText: number });
+      else if (number !== null && recommendation === 0) actions.push({ ...emptyAction(row, sheet), recommendationText: number });
+    }
+  }
+  const layout = readingLayout(template);
+  const officialCell = (o: PlanLayout['official'][number]) => {
+    const block = places.blocks.find((b) => b.recommendation === o.recommendation)!;
+    return o.kind === 'text' ? block.textCell : block.suggestedCell;
+  };
   return {
     template: { id: template.id, version: template.version },
-    header: Object.fromEntries(layout.header.map((h) => [h.id, cellText(get(h.cell))])),
-    official: layout.official.map((o) => ({ cell: o.cell, text: cellText(get(o.cell)) })),
+    header: Object.fromEntries(layout.header.map((h) => [h.id, cellText(read(places.sheet, places.header[h.id]!))])),
+    official: layout.official.map((o) => ({ cell: officialCell(o), text: cellText(read(places.sheet, officialCell(o))) })),
     actions,
+    ...(isFixed(template, places) ? {} : { places }),
   };
+}
+
+/** Whether places are the fixed layout's (then the plan model leaves them out, as it always did). */
+function isFixed(template: Template, places: PlanPlaces): boolean {
+  const fixed = fixedPlacesOf(template);
+  return places === fixed || JSON.stringify(places) === fixedJson(template, fixed);
+}
+const fixedJsonCache = new WeakMap<Template, string>();
+function fixedJson(template: Template, fixed: PlanPlaces): string {
+  let j = fixedJsonCache.get(template);
+  if (j === undefined) fixedJsonCache.set(template, (j = JSON.stringify(fixed)));
+  return j;
+}
+
+const emptyAction = (row: number, sheet: string): PlanAction => ({
+  recommendation: 0, row, sheet, action: null, responsible: null, deadline: null, status: null, priority: null, reason: null, progress: null,
+});
+
+/**
+ * Merged ranges that run down more than one row, by column, for finding the top of the merge a cell is under in
+ * O(log n): merges never overlap, so each column's runs are disjoint and sorted by their first row.
+ */
+export class MergedDown {
+  private readonly byCol = new Map<string, Array<[number, number]>>();
+  constructor(ranges: readonly string[]) {
+    for (const ref of ranges) {
+      const [from, to = from] = ref.split(':') as [string, string?];
+      const p = parseCell(from);
+      const q = parseCell(to!);
+      if (q.row <= p.row) continue;
+      let runs = this.byCol.get(p.col);
+      if (!runs) this.byCol.set(p.col, (runs = []));
+      runs.push([p.row, q.row]);
+    }
+    for (const runs of this.byCol.values()) runs.sort((a, b) => a[0] - b[0]);
+  }
+  /** The first row of the merge covering this cell from above, or null when the cell is not merged into one. */
+  topOf(col: string, row: number): number | null {
+    const runs = this.byCol.get(col);
+    if (!runs) return null;
+    let lo = 0, hi = runs.length - 1, found = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (runs[mid]![0] <= row) { found = mid; lo = mid + 1; } else hi = mid - 1;
+    }
+    return found !== -1 && runs[found]![0] < row && runs[found]![1] >= row ? runs[found]![0] : null;
+  }
 }

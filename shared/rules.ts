@@ -5,7 +5,8 @@ import { colIndex } from './a1';
 import { addDays, foldWords, isIsoDate, parseDateText, sameText, ukDate } from './cells';
 import { finding, type Finding, type FindingCode, type ValidationResult } from './findings';
 import { priorityLabel, priorityLabelsIn, statusCode, statusCodesIn } from './keys';
-import { ACTION_FIELDS, DEADLINE_RANGE, LISTS_SHEET, META, PLAN_SHEET, a1, columnOf, readingLayout, statusOption, type ActionField } from './layout';
+import { ACTION_FIELDS, DEADLINE_RANGE, LISTS_SHEET, META, MORE_ACTIONS, a1, readingLayout, statusOption, type ActionField } from './layout';
+import { actionCell, fixedPlacesOf, type PlanPlaces } from './locate';
 import { holdsNhsNumber, maskNhsNumbers } from './nhsNumber';
 import { matchOrganisation, organisationLabel, type Organisation } from './organisations';
 import type { Plan, PlanAction } from './plan';
@@ -161,14 +162,16 @@ const statusEntry = (t: Template, code: number) => t.statusKey.entries.find((e) 
 
 // ---- The rules ----
 
-/** Sheet order: row, then column; findings with no cell (the plan as a whole) come first. */
-function orderKey(f: Finding): [number, number, number] {
+/** Sheet order: the plan sheet after other sheets' notes, the "More actions" sheet last; then row, then column. */
+function orderKey(f: Finding, planSheet: string): [number, number, number] {
+  const sheet = f.sheet === planSheet ? 1 : f.sheet !== null && f.sheet !== LISTS_SHEET ? 2 : 0;
   const m = f.cell?.match(/^([A-Z]+)(\d+)$/);
-  if (!m) return [f.sheet === PLAN_SHEET ? 1 : 0, 0, 0];
-  return [f.sheet === PLAN_SHEET ? 1 : 0, Number(m[2]), colIndex(m[1]!)];
+  if (!m) return [sheet, 0, 0];
+  return [sheet, Number(m[2]), colIndex(m[1]!)];
 }
-function sheetOrder(findings: Finding[]): Finding[] {
-  const keyed = findings.map((f, i) => ({ f, k: [...orderKey(f), i] }));
+/** Findings in sheet order (planSheet: the plan sheet's name as it is now). */
+export function sheetOrder(findings: Finding[], planSheet: string): Finding[] {
+  const keyed = findings.map((f, i) => ({ f, k: [...orderKey(f, planSheet), i] }));
   keyed.sort((a, b) => a.k[0]! - b.k[0]! || a.k[1]! - b.k[1]! || a.k[2]! - b.k[2]! || a.k[3]! - b.k[3]!);
   return keyed.map((x) => x.f);
 }
@@ -199,12 +202,14 @@ export function checkPlan(plan: Plan, ctx: CheckContext): Finding[] {
       { sheet: LISTS_SHEET, cell: META.idCell })];
   }
   const layout = readingLayout(template);
+  const places = placesOf(plan, template);
   const out: Finding[] = [];
-  const at = (cell: string, extra: { recommendation?: number; field?: string } = {}) => ({ sheet: PLAN_SHEET, cell, ...extra });
+  const at = (cell: string, extra: { recommendation?: number; field?: string; sheet?: string } = {}) => ({ sheet: places.sheet, cell, ...extra });
   const add = (code: FindingCode, message: string, where: ReturnType<typeof at>) => out.push(finding(code, message, where));
 
   // Header: the organisation and the named leads.
-  for (const h of layout.header) {
+  for (const layoutField of layout.header) {
+    const h = { ...layoutField, cell: places.header[layoutField.id] ?? layoutField.cell };
     const value = present(plan.header[h.id]);
     const where = at(h.cell, { field: h.id });
     if (holdsNhsNumber(value)) add('NHS_NUMBER', nhsNumberMessage(`The ${h.label}`, h.cell), where);
@@ -236,7 +241,9 @@ export function checkPlan(plan: Plan, ctx: CheckContext): Finding[] {
 
   // Official text: the recommendations and suggested actions must stay as the national team wrote them.
   const found = new Map(plan.official.map((o) => [o.cell, o.text]));
-  for (const o of layout.official) {
+  for (const official of layout.official) {
+    const block = places.blocks.find((b) => b.recommendation === official.recommendation);
+    const o = { ...official, cell: block ? (official.kind === 'text' ? block.textCell : block.suggestedCell) : official.cell };
     const text = found.get(o.cell) ?? null;
     if (text === o.text || sameText(text, o.text)) continue; // the identical case is the common one, and cheap
     const what = o.kind === 'text' ? `The text of recommendation ${o.recommendation}` : `The suggested actions for recommendation ${o.recommendation}`;
@@ -248,18 +255,44 @@ export function checkPlan(plan: Plan, ctx: CheckContext): Finding[] {
   }
 
   // Action rows, recommendation by recommendation.
-  for (const rec of layout.recommendations) {
-    const rows = plan.actions.filter((a) => a.recommendation === rec.number).sort((a, b) => a.row - b.row);
+  for (const layoutRec of layout.recommendations) {
+    const block = places.blocks.find((b) => b.recommendation === layoutRec.number);
+    const rec = { number: layoutRec.number, firstActionRow: block?.firstRow ?? layoutRec.firstActionRow, lastActionRow: block?.lastRow ?? layoutRec.lastActionRow };
+    const rows = plan.actions.filter((a) => a.recommendation === rec.number);
     if (rows.length === 0) {
-      const cell = a1(columnOf('action'), rec.firstActionRow);
+      const cell = a1(places.columns.action, rec.firstActionRow);
       add('RECOMMENDATION_NO_ACTIONS',
         `Recommendation ${rec.number} has no action: add at least one action in rows ${rec.firstActionRow}–${rec.lastActionRow} ` +
         `(starting at ${cell}), or, if you will not act on it, add a row with status 4 and the reason.`,
         at(cell, { recommendation: rec.number }));
     }
-    for (const a of rows) checkAction(a, ctx, (code, field, message) => add(code, message, at(a1(columnOf(field), a.row), { recommendation: rec.number, field })));
+    for (const a of rows) {
+      const cell = (field: ActionField) => actionCell(places, a, field);
+      checkAction(a, ctx, cell, (code, field, message) => add(code, message, at(cell(field), { recommendation: rec.number, field, ...(a.sheet ? { sheet: a.sheet } : {}) })));
+    }
   }
-  return sheetOrder(out);
+  // Rows of the "More actions" sheet that do not say which recommendation they belong to.
+  for (const a of plan.actions) {
+    if (a.recommendation !== 0) continue;
+    const sheet = a.sheet ?? MORE_ACTIONS.sheet;
+    const cell = a1(places.more?.numberCol ?? 'A', a.row);
+    const numbers = template.recommendations.map((r) => r.number);
+    add('MORE_ACTION_NO_RECOMMENDATION',
+      `The action in row ${a.row} of the "${sheet}" sheet does not say which recommendation it is for: ${cell} ` +
+      `${a.recommendationText === undefined ? 'is empty' : `reads ${quote(a.recommendationText)}`}. Choose the recommendation number ` +
+      `(${numbers[0]}–${numbers[numbers.length - 1]}) in ${cell}.`,
+      at(cell, { sheet }));
+  }
+  return sheetOrder(out, places.sheet);
+}
+
+/** Where the plan's parts are: as the reader located them, else the fixed layout. */
+function placesOf(plan: Plan, template: Template): PlanPlaces {
+  const p = plan.places;
+  // Places sent as JSON must cover every recommendation and header field to be used.
+  if (!p || template.recommendations.some((r) => !p.blocks.some((b) => b.recommendation === r.number))
+    || template.headerFields.some((h) => !p.header[h.id])) return fixedPlacesOf(template);
+  return p;
 }
 
 type Report = (code: FindingCode, field: ActionField, message: string) => void;
@@ -267,12 +300,11 @@ type Report = (code: FindingCode, field: ActionField, message: string) => void;
 /** A value, or null when it is missing or only spaces (a plan sent as JSON may hold "" where a cell reads null). */
 const present = (v: string | null | undefined) => (v == null || v.trim() === '' ? null : v);
 
-/** The checks on one action row, field by field. */
-function checkAction(row: PlanAction, ctx: CheckContext, report: Report): void {
+/** The checks on one action row, field by field (cell: where each field of this row is). */
+function checkAction(row: PlanAction, ctx: CheckContext, cell: (field: ActionField) => string, report: Report): void {
   const a: PlanAction = { ...row };
   for (const field of ACTION_FIELDS) a[field] = present(row[field]);
   const { template, today } = ctx;
-  const cell = (field: ActionField) => a1(columnOf(field), a.row);
   const rec = `recommendation ${a.recommendation}`;
 
   for (const field of ACTION_FIELDS) {
@@ -407,9 +439,15 @@ function nhsNumberMessage(what: string, cell: string): string {
     `plan must not hold patient identifiers. Remove the number, and anything else that could identify a patient.`;
 }
 
-/** The validate result for a plan (file: the file name, or null for a plan sent as JSON). */
-export function validatePlan(plan: Plan, ctx: CheckContext, file: string | null = null): ValidationResult {
-  const findings = checkPlan(plan, ctx);
+/**
+ * The validate result for a plan (file: the file name, or null for a plan sent as JSON). readerFindings: what reading
+ * the workbook found (shared/locate.ts, shared/formulas.ts); a cell they speak about gets no value finding besides.
+ */
+export function validatePlan(plan: Plan, ctx: CheckContext, file: string | null = null, readerFindings: Finding[] = []): ValidationResult {
+  const cells = new Set(readerFindings.filter((f) => f.cell).map((f) => `${f.sheet}!${f.cell}`));
+  const ruled = checkPlan(plan, ctx);
+  const findings = readerFindings.length === 0 ? ruled
+    : sheetOrder([...readerFindings, ...ruled.filter((f) => !f.cell || !cells.has(`${f.sheet}!${f.cell}`))], placesOf(plan, ctx.template).sheet);
   const known = plan.template.id === ctx.template.id && plan.template.version === ctx.template.version;
   const orgField = ctx.template.headerFields.find((f) => f.kind === 'organisation')!;
   const org = known ? organisationOf(plan.header[orgField.id] ?? null, ctx.organisations) : undefined;

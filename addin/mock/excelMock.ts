@@ -33,6 +33,8 @@ export interface SheetModel {
   visibility: string;
   values: Map<string, CellValue>;
   numberFormats: Map<string, string>;
+  /** Formulas as Excel shows them ("=TODAY()+30"), for cells opened from a file that hold one. */
+  formulas: Map<string, string>;
   formats: Map<string, CellFormatModel>;
   merges: string[];
   validations: ValidationModel[];
@@ -111,15 +113,22 @@ export class ExcelWorkbookModel {
   }
 
   /** A workbook opened from a file: its sheets with their cells and number formats (see fromXlsx.ts). */
-  static opened(file: { date1904: boolean; sheets: Array<{ name: string; visibility: string; cells: Array<{ cell: string; value: CellValue; numberFormat?: string }> }> }) {
+  static opened(file: {
+    date1904: boolean;
+    names?: Array<{ name: string; formula: string }>;
+    sheets: Array<{ name: string; visibility: string; merges?: string[]; cells: Array<{ cell: string; value: CellValue | null; numberFormat?: string; formula?: string }> }>;
+  }) {
     const model = new ExcelWorkbookModel([]);
     model.date1904 = file.date1904;
+    for (const n of file.names ?? []) model.names.set(n.name, n.formula.startsWith('=') ? n.formula : `=${n.formula}`);
     for (const s of file.sheets) {
       const sheet = model.addSheet(s.name);
       sheet.visibility = s.visibility;
+      sheet.merges.push(...(s.merges ?? []));
       for (const c of s.cells) {
-        sheet.values.set(c.cell, c.value);
+        if (c.value !== null) sheet.values.set(c.cell, c.value);
         if (c.numberFormat) sheet.numberFormats.set(c.cell, c.numberFormat);
+        if (c.formula) sheet.formulas.set(c.cell, `=${c.formula}`);
       }
     }
     return model;
@@ -136,7 +145,7 @@ export class ExcelWorkbookModel {
   private addSheet(name: string): SheetModel {
     if (this.sheet(name)) throw new MockExcelError('ItemAlreadyExists', `A worksheet named '${name}' already exists.`);
     const s: SheetModel = {
-      name, position: this.sheets.length, visibility: 'Visible', values: new Map(), numberFormats: new Map(), formats: new Map(),
+      name, position: this.sheets.length, visibility: 'Visible', values: new Map(), numberFormats: new Map(), formulas: new Map(), formats: new Map(),
       merges: [], validations: [], conditionalFormats: [], columnWidths: new Map(), rowHeights: new Map(),
       protection: { protected: false, options: null }, frozenRows: 0, pageLayout: {},
     };
@@ -169,11 +178,10 @@ export class ExcelWorkbookModel {
 
   /** A new request context, as Excel.run gives one. */
   context(): Excel.RequestContext {
-    const workbook = new OfficeMockObject({
-      names: { add: (name: string, ref: string) => { this.queue.push(() => this.addName(name, ref)); } },
-    });
+    const workbook = new OfficeMockObject({});
     // Assigned, not populated: OfficeMockObject would copy the recording proxy's fields rather than keep it.
     workbook.worksheets = this.worksheetsApi();
+    workbook.names = this.namesApi();
     const ctx = new OfficeMockObject({ workbook: {} });
     ctx.workbook = workbook;
     ctx.sync = () => this.sync();
@@ -251,6 +259,22 @@ export class ExcelWorkbookModel {
       () => ({ items: items() }), (p) => (p === 'items/name' ? 'items' : p));
   }
 
+  /** workbook.names: add(), and items (name, formula as "='Action plan'!$A$22:$H$36") once loaded. */
+  private namesApi() {
+    const items = () => [...this.names.entries()].map(([name, formula]) => {
+      const n = new OfficeMockObject({ name, formula });
+      n.load('name,formula');
+      void n.sync();
+      return n;
+    });
+    const target = new OfficeMockObject({
+      items: [] as unknown[],
+      add: (name: string, ref: string) => { this.queue.push(() => this.addName(name, ref)); },
+    });
+    return this.recorder(target, 'names', (p) => { throw new Error(`office-addin-mock model: writing ${p} is not modelled`); },
+      () => ({ items: items() }), (p) => (/^items\//.test(p) ? 'items' : p));
+  }
+
   private worksheetApi(name: string): Excel.Worksheet {
     const protection = new OfficeMockObject({
       protected: false,
@@ -304,7 +328,14 @@ export class ExcelWorkbookModel {
         values: g.map((row) => row.map((c) => s.values.get(c) ?? '')),
         text: g.map((row) => row.map((c) => shownText(s.values.get(c), s.numberFormats.get(c), this.date1904))),
         numberFormat: g.map((row) => row.map((c) => s.numberFormats.get(c) ?? 'General')),
+        formulas: g.map((row) => row.map((c) => s.formulas.get(c) ?? s.values.get(c) ?? '')),
       };
+    };
+    /** The merged areas inside the range, as getMergedAreasOrNullObject() gives them ("'Sheet'!E22:E24,…"). */
+    const mergedAreas = () => {
+      const inside = new Set(cellsOf(address));
+      const areas = sheet().merges.filter((m) => inside.has(m.split(':')[0]!));
+      return { isNullObject: areas.length === 0, address: areas.map((m) => `${quoteSheet(sheetName)}!${m}`).join(',') };
     };
     const each2d = (v: unknown, set: (cell: string, x: unknown) => void) => {
       const g = gridOf(address);
@@ -354,6 +385,9 @@ export class ExcelWorkbookModel {
       values: [[]],
       text: [[]],
       numberFormat: [[]],
+      formulas: [[]],
+      getMergedAreasOrNullObject: () => this.recorder(new OfficeMockObject({ isNullObject: false, address: '' }), `${sheetName}!${address}.mergedAreas`,
+        (p) => { throw new Error(`office-addin-mock model: writing ${p} is not modelled`); }, () => mergedAreas()),
       merge: (across = false) => {
         this.queue.push(() => {
           const s = sheet();

@@ -4,11 +4,16 @@
 import ExcelJS from 'exceljs';
 import { isoDate, isoToSerial } from '../../shared/cells';
 import type { CellValue } from './excelMock';
+import { guardWorkbook } from '../../server/xlsx/guard';
+import { DEFAULT_LIMITS } from '../../server/xlsx/limits';
+import { readDefinedNames } from '../../server/xlsx/parts';
 
 export interface OpenedSheet {
   name: string;
   visibility: 'Visible' | 'Hidden';
-  cells: Array<{ cell: string; value: CellValue; numberFormat?: string }>;
+  merges: string[];
+  /** value null: a formula with no saved result. */
+  cells: Array<{ cell: string; value: CellValue | null; numberFormat?: string; formula?: string }>;
 }
 
 function apiValue(v: ExcelJS.CellValue, date1904: boolean): CellValue | null {
@@ -22,7 +27,13 @@ function apiValue(v: ExcelJS.CellValue, date1904: boolean): CellValue | null {
   return null;
 }
 
-export async function openXlsx(bytes: Buffer): Promise<{ date1904: boolean; sheets: OpenedSheet[] }> {
+/** The file's workbook-wide defined names as Excel lists them (read from workbook.xml: exceljs drops broken ones). */
+async function namesOf(bytes: Buffer): Promise<Array<{ name: string; formula: string }>> {
+  const guarded = await guardWorkbook(bytes, DEFAULT_LIMITS, {});
+  return guarded.ok ? readDefinedNames(guarded.workbook.workbookXml.toString('utf8')).map((n) => ({ name: n.name, formula: `=${n.formula}` })) : [];
+}
+
+export async function openXlsx(bytes: Buffer): Promise<{ date1904: boolean; names: Array<{ name: string; formula: string }>; sheets: OpenedSheet[] }> {
   const wb = new ExcelJS.Workbook();
   await wb.xlsx.load(bytes as unknown as ArrayBuffer);
   const date1904 = !!(wb.properties as { date1904?: boolean }).date1904;
@@ -31,9 +42,13 @@ export async function openXlsx(bytes: Buffer): Promise<{ date1904: boolean; shee
     ws.eachRow((row) => row.eachCell((c) => {
       if (c.type === ExcelJS.ValueType.Merge) return;
       const value = apiValue(c.value, date1904);
-      if (value !== null && value !== '') cells.push({ cell: c.address, value, ...(c.numFmt ? { numberFormat: c.numFmt } : {}) });
+      const formula = c.type === ExcelJS.ValueType.Formula ? c.formula : undefined;
+      if ((value !== null && value !== '') || formula) {
+        cells.push({ cell: c.address, value: value === '' ? null : value, ...(c.numFmt ? { numberFormat: c.numFmt } : {}), ...(formula ? { formula } : {}) });
+      }
     }));
-    return { name: ws.name, visibility: ws.state === 'visible' ? 'Visible' as const : 'Hidden' as const, cells };
+    const merges = (ws.model as { merges?: string[] }).merges ?? [];
+    return { name: ws.name, visibility: ws.state === 'visible' ? 'Visible' as const : 'Hidden' as const, merges, cells };
   });
-  return { date1904, sheets };
+  return { date1904, names: await namesOf(bytes), sheets };
 }

@@ -3,10 +3,10 @@
 // are never needed, so this works in Excel on the web too.
 import type { RawCell } from '../../shared/cells';
 import { serialToIso, parseDateText } from '../../shared/cells';
-import { finding, type ValidationResult } from '../../shared/findings';
-import { LAST_COL, LISTS_SHEET, META, PLAN_SHEET, readingLayout } from '../../shared/layout';
+import { finding, type Finding, type ValidationResult } from '../../shared/findings';
+import { readLocatedPlan, readingPlan } from '../../shared/locate';
 import type { Organisation } from '../../shared/organisations';
-import { extractPlan, identifyTemplate, type CellReader, type Plan } from '../../shared/plan';
+import type { CellReader, Plan } from '../../shared/plan';
 import { validatePlan } from '../../shared/rules';
 import { builtInTemplates, type Template } from '../../shared/template';
 import { colIndex, parseCell, topLeft } from '../../shared/a1';
@@ -17,11 +17,12 @@ export interface SheetGrid {
   values: unknown[][];
   text: string[][];
   numberFormat: unknown[][];
+  formulas?: unknown[][];
 }
 
 export type ReadOutcome =
-  | { ok: true; template: Template; plan: Plan; date1904: boolean }
-  | { ok: false; code: 'NOT_ACTION_PLAN' | 'UNKNOWN_TEMPLATE'; message: string };
+  | { ok: true; template: Template; plan: Plan; readerFindings: Finding[]; date1904: boolean }
+  | { ok: false; finding: Finding };
 
 /**
  * exceljs's test for a date number format (quoted text and [..] sections removed, then any of y m d h s b), so a
@@ -50,16 +51,23 @@ export function detectDate1904(grid: SheetGrid): boolean {
   return false;
 }
 
+/** Where a cell is in a grid: its row and column index from the grid's top-left cell. */
+function cellIndex(grid: SheetGrid, cell: string): { r: number; c: number } {
+  const origin = topLeft(grid.address);
+  const { col, row } = parseCell(cell);
+  return { r: row - origin.row, c: colIndex(col) - colIndex(origin.col) };
+}
+
 /** A CellReader over Excel API grids: dates come back as Date (UTC midnight), as exceljs gives them. */
 export function gridReader(grids: Record<string, SheetGrid>, date1904: boolean): CellReader {
   return (sheet, cell) => {
     const grid = grids[sheet];
     if (!grid) return null;
-    const origin = topLeft(grid.address);
-    const { col, row } = parseCell(cell);
-    const r = row - origin.row;
-    const c = colIndex(col) - colIndex(origin.col);
+    const { r, c } = cellIndex(grid, cell);
     const v = grid.values[r]?.[c];
+    const formula = grid.formulas?.[r]?.[c];
+    // A formula Excel has not calculated (manual calculation): as the file reader gives a formula with no saved result.
+    if ((v === undefined || v === null || v === '') && typeof formula === 'string' && formula.startsWith('=')) return { formula: formula.slice(1) };
     if (v === undefined || v === null || v === '') return null;
     if (typeof v === 'number' && isDateFormat(grid.numberFormat[r]?.[c])) {
       const iso = serialToIso(v, date1904);
@@ -71,39 +79,59 @@ export function gridReader(grids: Record<string, SheetGrid>, date1904: boolean):
   };
 }
 
-const NO_PLAN = `This workbook holds no NAoMe action plan: it needs an '${PLAN_SHEET}' sheet and its '${LISTS_SHEET}' sheet. `
-  + 'Use Create plan to make one, or open the plan workbook you downloaded.';
-
-/** Reads the plan in the open workbook. Round trip 1: the sheet names; round trip 2: the template mark and the plan area's values. */
+/**
+ * Reads the plan in the open workbook, located through the workbook's own names (shared/locate.ts) exactly as the file
+ * reader does. Round trip 1: the sheet names and the defined names; round trip 2: the template mark, the plan area
+ * (values, formulas and merged areas) and any "More actions" sheet or copy of the plan sheet — two whatever the plan.
+ */
 export async function readPlan(context: Excel.RequestContext, templates: Template[] = builtInTemplates): Promise<ReadOutcome> {
   const sheets = context.workbook.worksheets;
   sheets.load('items/name');
+  const names = context.workbook.names;
+  names.load('items/name,items/formula');
   await context.sync();
-  const names = sheets.items.map((s) => s.name);
-  if (!names.includes(PLAN_SHEET) || !names.includes(LISTS_SHEET)) return { ok: false, code: 'NOT_ACTION_PLAN', message: NO_PLAN };
+  const sheetNames = sheets.items.map((s) => s.name);
+  const defined = names.items.map((n) => ({ name: n.name, formula: String(n.formula ?? '') }));
+  const reading = readingPlan(sheetNames, defined, templates);
 
-  const meta = sheets.getItem(META.sheet).getRange(`${META.idCell}:${META.versionCell}`).load('address,values,text,numberFormat');
-  // Every known template's plan area, so the size of what comes back is bounded whatever else is on the sheet.
-  const lastRow = Math.max(...templates.map((t) => readingLayout(t).lastRow));
-  const used = sheets.getItem(PLAN_SHEET).getRange(`A1:${LAST_COL}${lastRow}`).load('address,values,text,numberFormat');
-  await context.sync();
+  const load = (sheet: string, address: string) => {
+    const range = sheets.getItem(sheet).getRange(address);
+    range.load('address,values,text,numberFormat,formulas');
+    const merged = range.getMergedAreasOrNullObject();
+    merged.load('address');
+    return { range, merged };
+  };
+  const wanted: Record<string, ReturnType<typeof load>> = {};
+  if (reading.meta) wanted[reading.meta.sheet] = load(reading.meta.sheet, `${reading.meta.idCell}:${reading.meta.versionCell}`);
+  for (const sheet of [reading.planSheet, ...reading.copies]) if (sheet) wanted[sheet] = load(sheet, `A1:${reading.lastCol}${reading.lastRow}`);
+  if (reading.moreSheet) wanted[reading.moreSheet] = load(reading.moreSheet, `A1:${reading.lastCol}${reading.moreLastRow}`);
+  if (Object.keys(wanted).length) await context.sync();
 
-  const grid = (r: Excel.Range): SheetGrid => ({ address: r.address, values: r.values, text: r.text, numberFormat: r.numberFormat });
-  const planGrid = grid(used);
-  const date1904 = detectDate1904(planGrid);
-  const read = gridReader({ [META.sheet]: grid(meta), [PLAN_SHEET]: planGrid }, date1904);
-  const id = identifyTemplate(read, templates);
-  if (!id.ok) {
-    return {
-      ok: false,
-      code: 'UNKNOWN_TEMPLATE',
-      message: id.id === null
-        ? `${NO_PLAN} (The '${LISTS_SHEET}' sheet has no template id in ${META.idCell}.)`
-        : `This plan was made from template "${id.id}" version ${id.version ?? '?'}, which this add-in does not know. Download the current workbook and copy your actions into it.`,
-    };
+  const grids: Record<string, SheetGrid> = {};
+  const merges: Record<string, string[]> = {};
+  for (const [sheet, { range, merged }] of Object.entries(wanted)) {
+    grids[sheet] = { address: range.address, values: range.values, text: range.text, numberFormat: range.numberFormat, formulas: range.formulas };
+    merges[sheet] = merged.isNullObject ? [] : String(merged.address).split(',').map((a) => a.slice(a.lastIndexOf('!') + 1).replace(/\$/g, ''));
   }
-  return { ok: true, template: id.template, plan: extractPlan(id.template, read, date1904), date1904 };
+  const date1904 = reading.planSheet && grids[reading.planSheet] ? detectDate1904(grids[reading.planSheet]!) : false;
+  const read = gridReader(grids, date1904);
+  const located = readLocatedPlan({
+    sheetNames, names: defined, read, date1904,
+    merges: (sheet) => merges[sheet] ?? [],
+    formulaAt: (sheet, cell) => gridFormula(grids[sheet], cell),
+  }, reading, templates);
+  if (!located.ok) return { ok: false, finding: located.finding };
+  return { ok: true, template: located.template, plan: located.plan, readerFindings: located.readerFindings, date1904 };
 }
+
+/** The formula in a cell of a grid (without "="), or null when the cell holds a value. */
+function gridFormula(grid: SheetGrid | undefined, cell: string): string | null {
+  const at = grid && cellIndex(grid, cell);
+  const f = at ? grid!.formulas?.[at.r]?.[at.c] : undefined;
+  return typeof f === 'string' && f.startsWith('=') ? f.slice(1) : null;
+}
+
+const CREATE_PLAN = 'In the add-in, use Create plan to make one, or open the plan workbook you downloaded.';
 
 export interface CheckOptions {
   organisations: Organisation[];
@@ -116,12 +144,12 @@ export interface CheckOptions {
 export async function checkOpenWorkbook(context: Excel.RequestContext, opts: CheckOptions): Promise<{ result: ValidationResult; plan: Plan | null }> {
   const read = await readPlan(context, opts.templates);
   if (!read.ok) {
-    return {
-      plan: null,
-      result: { file: null, valid: false, readable: false, template: null, organisation: null, findings: [finding(read.code, read.message)] },
-    };
+    // No plan at all: in the add-in the way on is Create plan. Otherwise the file reader's finding, word for word.
+    const none = read.finding.code === 'NOT_ACTION_PLAN';
+    const findings = [none ? finding('NOT_ACTION_PLAN', `${read.finding.message} ${CREATE_PLAN}`, read.finding) : read.finding];
+    return { plan: null, result: { file: null, valid: false, readable: !none, template: null, organisation: null, findings } };
   }
-  return { plan: read.plan, result: validatePlan(read.plan, { template: read.template, organisations: opts.organisations, today: opts.today }, null) };
+  return { plan: read.plan, result: validatePlan(read.plan, { template: read.template, organisations: opts.organisations, today: opts.today }, null, read.readerFindings) };
 }
 
 /** Takes the user to a finding's cell: activates its sheet and selects the cell (one round trip). */

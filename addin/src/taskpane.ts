@@ -156,7 +156,7 @@ async function onSubmit() {
     return;
   }
   const read = await Excel.run((ctx) => readPlan(ctx));
-  if (!read.ok) { announce(read.message, 'bad'); return; }
+  if (!read.ok) { announce(read.finding.message, 'bad'); return; }
   try {
     const outcome = await submitPlan(read.plan, key);
     if (outcome.kind === 'received') {

@@ -2,13 +2,15 @@
 // national rules. The service, the CLI (validate, collate) all call this; it never throws.
 import { todayIso } from '../../shared/cells';
 import { finding, type Finding, type ValidationResult } from '../../shared/findings';
-import { LISTS_SHEET, META, PLAN_SHEET, readingLayout } from '../../shared/layout';
+import { parseCell } from '../../shared/a1';
+import { readLocatedPlan, readingPlan, type ReadingPlan } from '../../shared/locate';
 import type { Organisation } from '../../shared/organisations';
-import { extractPlan, identifyTemplate, planCells, type Plan } from '../../shared/plan';
+import type { Plan } from '../../shared/plan';
 import { validatePlan } from '../../shared/rules';
 import { builtInTemplates, type Template } from '../../shared/template';
 import { guardWorkbook, timeoutFinding } from './guard';
 import { resolveLimits, type ReadLimits } from './limits';
+import { readDefinedNames } from './parts';
 import { readWorkbook } from './readWorkbook';
 
 export interface CheckOptions {
@@ -43,41 +45,32 @@ export async function checkWorkbook(bytes: Buffer, opts: CheckOptions): Promise<
 }
 
 async function check(bytes: Buffer, opts: CheckOptions, limits: ReadLimits, deadline: number): Promise<CheckOutcome> {
-  // From the lists sheet only the template id and version are read: its other rows are never parsed.
-  const metaRow = Math.max(...[META.idCell, META.versionCell].map((cell) => Number(cell.replace(/^[A-Z]+/, ''))));
-  const guarded = await guardWorkbook(bytes, limits, { [PLAN_SHEET]: null, [LISTS_SHEET]: metaRow }, deadline);
-  if (!guarded.ok) return refused(opts, guarded.finding);
-  const read = readWorkbook(guarded.workbook, { [PLAN_SHEET]: lastPlanRow(opts.templates ?? builtInTemplates) });
-  if (!read.ok) return refused(opts, read.finding);
-  const { workbook } = read;
-
   const templates = opts.templates ?? builtInTemplates;
-  const identified = identifyTemplate(workbook.read, templates);
-  if (!identified.ok) {
-    const sheets = workbook.sheetNames.map((s) => `"${s}"`).join(', ') || 'none';
-    const f = identified.id === null
-      ? finding('NOT_ACTION_PLAN', workbook.sheetNames.includes(META.sheet)
-        ? `This workbook is not a NAoMe action plan: its "${META.sheet}" sheet does not name a template in ${META.idCell}. Download a new action plan workbook and copy your entries into it.`
-        : `This workbook is not a NAoMe action plan: it has no "${META.sheet}" sheet naming the template (its sheets: ${sheets}). Fill in the action plan workbook you were sent, and send that.`,
-      { sheet: META.sheet, cell: META.idCell })
-      : finding('UNKNOWN_TEMPLATE', `This workbook was made from template "${identified.id}" version ${identified.version ?? '(none)'}, which this checker does not know (it knows ${templates.map((t) => `"${t.id}" version ${t.version}`).join(', ')}). Download the current action plan workbook and copy your entries into it.`,
-      { sheet: META.sheet, cell: identified.version === null ? META.versionCell : META.idCell });
-    return { result: { ...emptyResult(opts), readable: true, findings: [f] }, plan: null };
-  }
-  const plan = extractPlan(identified.template, workbook.read, workbook.date1904);
-  const result = validatePlan(plan, { template: identified.template, organisations: opts.organisations, today: opts.today ?? todayIso() }, opts.file ?? null);
+  // Which sheets, and how many of their rows, is decided from workbook.xml's sheet list and defined names: the plan
+  // sheet wherever its names now point, the template mark's two cells, the "More actions" sheet, copies of the plan.
+  let reading: ReadingPlan | undefined;
+  const guarded = await guardWorkbook(bytes, limits, (sheetNames, workbookXml) => {
+    reading = readingPlan(sheetNames, readDefinedNames(workbookXml), templates);
+    return sheetsToRead(reading);
+  }, deadline);
+  if (!guarded.ok) return refused(opts, guarded.finding);
+  const read = readWorkbook(guarded.workbook, Object.fromEntries(Object.entries(sheetsToRead(reading!)).map(([k, v]) => [k, v ?? Infinity])));
+  if (!read.ok) return refused(opts, read.finding);
+  const located = readLocatedPlan(read.workbook, reading!, templates);
+  if (!located.ok) return { result: { ...emptyResult(opts), readable: true, findings: [located.finding] }, plan: null };
+  const { template, plan, readerFindings } = located;
+  const result = validatePlan(plan, { template, organisations: opts.organisations, today: opts.today ?? todayIso() }, opts.file ?? null, readerFindings);
   return { result, plan };
 }
 
-/** The last row of the plan sheet any known template reads: rows below it (notes, pasted data) are not parsed. */
-const lastRowOf = new WeakMap<Template[], number>();
-function lastPlanRow(templates: Template[]): number {
-  let last = lastRowOf.get(templates);
-  if (last === undefined) {
-    last = Math.max(1, ...templates.flatMap((t) => planCells(readingLayout(t)).map((cell) => Number(cell.replace(/^[A-Z]+/, '')))));
-    lastRowOf.set(templates, last);
-  }
-  return last;
+/** Sheet name → last row to read, for the guard and the cell reader. */
+function sheetsToRead(reading: ReadingPlan): Record<string, number> {
+  const out: Record<string, number> = {};
+  if (reading.meta) out[reading.meta.sheet] = Math.max(...[reading.meta.idCell, reading.meta.versionCell].map((c) => parseCell(c).row));
+  if (reading.planSheet) out[reading.planSheet] = reading.lastRow;
+  for (const copy of reading.copies) out[copy] = reading.lastRow;
+  if (reading.moreSheet) out[reading.moreSheet] = reading.moreLastRow;
+  return out;
 }
 
 function emptyResult(opts: CheckOptions): ValidationResult {

@@ -22,6 +22,8 @@ export interface GuardedWorkbook {
 }
 /** The sheets to read, each with the last row needed (null: all of them; the rest are cut before parsing). */
 export type WantedSheets = Record<string, number | null>;
+/** The sheets to read, or a choice made once the sheet names and workbook.xml (its defined names) are known. */
+export type ChooseSheets = WantedSheets | ((sheetNames: string[], workbookXml: string) => WantedSheets);
 export type GuardOutcome = { ok: true; workbook: GuardedWorkbook } | { ok: false; finding: Finding };
 
 /** Thrown inside the guard to stop at the first problem; turned into the one finding the caller gets. */
@@ -44,7 +46,7 @@ const SAVE_AS_XLSX = 'open it in Excel and use File > Save As > Excel Workbook (
  * `wantedSheets` (sheet name → the last row the reader needs, or null for every row). Never throws: a file that is
  * refused gives one finding saying why and how to fix it.
  */
-export async function guardWorkbook(bytes: Buffer, limits: ReadLimits, wantedSheets: WantedSheets, deadline = Infinity): Promise<GuardOutcome> {
+export async function guardWorkbook(bytes: Buffer, limits: ReadLimits, wantedSheets: ChooseSheets, deadline = Infinity): Promise<GuardOutcome> {
   try {
     return { ok: true, workbook: await guard(bytes, limits, wantedSheets, deadline) };
   } catch (err) {
@@ -53,7 +55,7 @@ export async function guardWorkbook(bytes: Buffer, limits: ReadLimits, wantedShe
   }
 }
 
-async function guard(bytes: Buffer, limits: ReadLimits, wantedSheets: WantedSheets, deadline: number): Promise<GuardedWorkbook> {
+async function guard(bytes: Buffer, limits: ReadLimits, chooseSheets: ChooseSheets, deadline: number): Promise<GuardedWorkbook> {
   refuseByKind(bytes, limits);
   const zip = await openZip(bytes);
   if (zip.entryCount > limits.maxEntries) {
@@ -97,8 +99,9 @@ async function guard(bytes: Buffer, limits: ReadLimits, wantedSheets: WantedShee
   }
   const sheets: GuardedWorkbook['sheets'] = [];
   const seen = new Set<string>();
-  for (const tag of sheetTags) {
-    const a = attributes(tag);
+  const listed = sheetTags.map((tag) => attributes(tag));
+  const wantedSheets = typeof chooseSheets === 'function' ? chooseSheets(listed.map((a) => decodeXmlText(a.name ?? '')), workbookText) : chooseSheets;
+  for (const a of listed) {
     const rId = Object.entries(a).find(([k]) => /(^|:)id$/.test(k))?.[1] ?? '';
     const name = decodeXmlText(a.name ?? '');
     // Excel refuses two sheets of one name; read twice, one part could be inflated once per listing.

@@ -47,3 +47,19 @@ export function resolvePart(baseDir: string, target: string): string {
   }
   return out.join('/');
 }
+
+/**
+ * The workbook-wide defined names (workbook.xml <definedName>), each with its formula text, in order. Sheet-local
+ * names (localSheetId: print titles, the copies a copied sheet carries) are left out, as the Excel API's
+ * workbook.names leaves them out.
+ */
+export function readDefinedNames(workbookXml: string): Array<{ name: string; formula: string }> {
+  const out: Array<{ name: string; formula: string }> = [];
+  // [^<>]* and [^<]*: each match stops at the next tag, so a hostile part cannot make this quadratic.
+  for (const m of workbookXml.matchAll(/<(?:[\w.-]+:)?definedName(\s[^<>]*)?>([^<]*)<\/(?:[\w.-]+:)?definedName>/g)) {
+    const a = attributes(m[1] ?? '');
+    if (!a.name || a.localSheetId !== undefined) continue;
+    out.push({ name: decodeXmlText(a.name), formula: decodeXmlText(m[2]!) });
+  }
+  return out;
+}

@@ -6,13 +6,21 @@ import { finding, type Finding } from '../../shared/findings';
 import type { CellReader } from '../../shared/plan';
 import type { RawCell } from '../../shared/cells';
 import type { GuardedWorkbook } from './guard';
-import { MalformedPart, readDateStyles, readSharedStrings, readSheetCells } from './sheetCells';
+import type { DefinedName } from '../../shared/locate';
+import { readDefinedNames } from './parts';
+import { MalformedPart, readDateStyles, readMerges, readSharedStrings, readSheetCells } from './sheetCells';
 
 export interface ReadWorkbook {
   read: CellReader;
   /** Every sheet the workbook lists, in order. */
   sheetNames: string[];
   date1904: boolean;
+  /** The workbook-wide defined names (sheet-local copies, as a copied sheet carries, are left out). */
+  names: DefinedName[];
+  /** Each read sheet's merged ranges. */
+  merges: (sheet: string) => readonly string[];
+  /** A read cell's formula text (without "="), or null when it holds none. */
+  formulaAt: (sheet: string, cell: string) => string | null;
 }
 export type ReadOutcome = { ok: true; workbook: ReadWorkbook } | { ok: false; finding: Finding };
 
@@ -25,19 +33,34 @@ export function readWorkbook(guarded: GuardedWorkbook, lastRows: Record<string, 
   const { date1904 } = guarded;
   try {
     const sheets = new Map<string, Map<string, RawCell>>();
+    const merges = new Map<string, string[]>();
+    const formulas = new Map<string, Map<string, string>>();
     // Shared strings and styles matter only when there is a sheet to read (the guard inflates them only then).
     if (guarded.sheets.some((s) => s.xml)) {
       const sharedStrings = guarded.sharedStrings ? readSharedStrings(guarded.sharedStrings.toString('utf8')) : [];
       const dateStyles = guarded.styles ? readDateStyles(guarded.styles.toString('utf8')) : [];
       for (const sheet of guarded.sheets) {
         if (!sheet.xml) continue;
-        sheets.set(sheet.name, readSheetCells(sheet.xml.toString('utf8'), {
+        const xml = sheet.xml.toString('utf8');
+        const sheetFormulas = new Map<string, string>();
+        sheets.set(sheet.name, readSheetCells(xml, {
           sharedStrings, dateStyles, date1904, part: `the sheet "${sheet.name}"`, lastRow: Object.hasOwn(lastRows, sheet.name) ? lastRows[sheet.name] : undefined,
+          formulas: sheetFormulas,
         }));
+        merges.set(sheet.name, readMerges(xml));
+        formulas.set(sheet.name, sheetFormulas);
       }
     }
     const read: CellReader = (sheet, cell) => sheets.get(sheet)?.get(cell) ?? null;
-    return { ok: true, workbook: { read, sheetNames, date1904 } };
+    const names = readDefinedNames(guarded.workbookXml.toString('utf8'));
+    return {
+      ok: true,
+      workbook: {
+        read, sheetNames, date1904, names,
+        merges: (sheet) => merges.get(sheet) ?? [],
+        formulaAt: (sheet, cell) => formulas.get(sheet)?.get(cell) ?? null,
+      },
+    };
   } catch (err) {
     const why = err instanceof MalformedPart ? err.message : describe(err);
     return { ok: false, finding: finding('FILE_CORRUPT', `The workbook could not be read: its contents are not valid spreadsheet XML (${why}). Open it in Excel, save it again as Excel Workbook (.xlsx), and send the new copy.`) };

@@ -6,7 +6,7 @@
 // quadratic. Damaged XML (an unclosed tag, mismatched tags) is a MalformedPart, never a crash.
 import { colIndex, colName } from '../../shared/a1';
 import type { RawCell } from '../../shared/cells';
-import { decodeXmlText } from './parts';
+import { attributes, decodeXmlText, findTags } from './parts';
 
 /** A part that is not well-formed enough to read; the reader turns it into one FILE_CORRUPT finding. */
 export class MalformedPart extends Error {}
@@ -266,6 +266,8 @@ export interface SheetContext {
   part: string;
   /** The last row wanted: reading stops at the first row after it (rows are stored in order). */
   lastRow?: number;
+  /** When given, filled with each formula cell's formula text (without "="), by A1 address. */
+  formulas?: Map<string, string>;
 }
 
 /** exceljs's utils.excelToDate: a serial day number as a Date, to the millisecond. */
@@ -281,6 +283,8 @@ interface CellXml {
   style: number;
   formula: string | null;
   formulaKind: string | undefined;
+  /** A shared formula's group (si): its cells without text take the text of the group's first cell. */
+  formulaGroup: string | undefined;
   value: string | null;
   inline: string | null;
 }
@@ -304,6 +308,7 @@ export function readSheetCells(xml: string, ctx: SheetContext): Map<string, RawC
   let depth = 0; // below <sheetData>
   let cell: CellXml | null = null;
   let textOf: 'f' | 'v' | null = null;
+  const sharedFormulas = new Map<string, string>();
   while (cur.next() !== END) {
     if (cur.kind === OPEN) {
       depth++;
@@ -322,11 +327,12 @@ export function readSheetCells(xml: string, ctx: SheetContext): Map<string, RawC
           continue;
         }
         const s = cur.attr('s');
-        cell = { type: cur.attr('t'), style: s === undefined ? 0 : parseInt(s, 10), formula: null, formulaKind: undefined, value: null, inline: null };
+        cell = { type: cur.attr('t'), style: s === undefined ? 0 : parseInt(s, 10), formula: null, formulaKind: undefined, formulaGroup: undefined, value: null, inline: null };
       } else if (depth === 3 && cell) {
         if (cur.is('f')) {
           cell.formula ??= '';
           cell.formulaKind = cur.attr('t');
+          cell.formulaGroup = cur.attr('si');
           textOf = 'f';
         } else if (cur.is('v')) {
           cell.value ??= '';
@@ -344,6 +350,13 @@ export function readSheetCells(xml: string, ctx: SheetContext): Map<string, RawC
         const address = cellAddress(lastR, sinceR, row);
         const value = address === null ? null : cellValue(cell, ctx, address);
         if (value !== null) cells.set(address!, value);
+        if (ctx.formulas && address !== null && (cell.formula || cell.formulaKind)) {
+          let text = cell.formula ?? '';
+          if (cell.formulaGroup !== undefined) {
+            if (text) sharedFormulas.set(cell.formulaGroup, text); else text = sharedFormulas.get(cell.formulaGroup) ?? '';
+          }
+          ctx.formulas.set(address, text);
+        }
         cell = null;
       }
       depth--;
@@ -404,4 +417,16 @@ function typed(c: CellXml, ctx: SheetContext, text: string, address: string): Ra
     }
     default: return number(c, ctx, text);
   }
+}
+
+/** The merged ranges of a worksheet ("E22:E24"), from its <mergeCells>, which follows <sheetData>. */
+export function readMerges(xml: string): string[] {
+  const after = xml.lastIndexOf('sheetData>');
+  const tail = after === -1 ? xml : xml.slice(after);
+  const out: string[] = [];
+  for (const tag of findTags(tail, 'mergeCell')) {
+    const ref = attributes(tag).ref;
+    if (ref && /^[A-Z]{1,3}\d{1,7}(:[A-Z]{1,3}\d{1,7})?$/.test(ref)) out.push(ref);
+  }
+  return out;
 }
