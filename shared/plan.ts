@@ -70,10 +70,12 @@ export function extractPlan(template: Template, read: CellReader, date1904 = fal
     let own = false;
     const value = (field: ActionField) => {
       const col = columns[field];
-      const v = read(sheet, a1(col, row));
-      if (v !== null && v !== undefined && v !== '') { own = true; return v; }
+      // Under a merge, what shows (and what a person reads) is the merge's top cell, whatever the hidden cell keeps.
       const top = down.topOf(col, row);
-      return top === null ? v : read(sheet, a1(col, top));
+      if (top !== null) return read(sheet, a1(col, top));
+      const v = read(sheet, a1(col, row));
+      if (v !== null && v !== undefined && v !== '') own = true;
+      return v;
     };
     const action: PlanAction = {
       recommendation,

@@ -334,11 +334,23 @@ describe('rules: one test per code', () => {
     assert.deepEqual(checkPlan(withFirstAction({ progress: 'Call 01223 245151 to book' }), ctx), []);
   });
 
+  it('MORE_ACTION_NO_RECOMMENDATION: a "More actions" row whose recommendation number is missing or not a recommendation', () => {
+    const plan = withFirstAction({});
+    const row = { ...plan.actions[0]!, recommendation: 0, row: 4, sheet: 'More actions', recommendationText: '9' };
+    const f = only(checkPlan({ ...plan, actions: [...plan.actions, row] }, ctx), 'MORE_ACTION_NO_RECOMMENDATION');
+    assert.equal(f.sheet, 'More actions');
+    assert.equal(f.cell, 'A4');
+    assert.match(f.message, /reads "9"/);
+  });
+
   it('every plan code has a test above (this list is the checklist)', () => {
+    // Tested in test/locate.test.ts, on workbooks LibreOffice and openpyxl changed: TEMPLATE_MARK_MISSING,
+    // FORMULA_NOT_CALCULATED, FORMULA_IN_INPUT, DEADLINE_MOVES_DAILY.
     const tested = ['OFFICIAL_TEXT_CHANGED', 'ORGANISATION_MISSING', 'ORGANISATION_UNKNOWN', 'ORGANISATION_AMBIGUOUS', 'LEAD_MISSING',
       'LEAD_NOT_NAMED', 'RECOMMENDATION_NO_ACTIONS', 'ACTION_FIELD_MISSING', 'DEADLINE_NOT_DATE', 'STATUS_INVALID', 'PRIORITY_INVALID',
       'REASON_MISSING', 'ACTION_VAGUE', 'RESPONSIBLE_NOT_NAMED', 'DEADLINE_PASSED', 'DEADLINE_FAR_AHEAD', 'EVIDENCE_MISSING',
-      'SEVERAL_ACTIONS_IN_ROW', 'NHS_NUMBER'];
+      'SEVERAL_ACTIONS_IN_ROW', 'NHS_NUMBER', 'MORE_ACTION_NO_RECOMMENDATION', 'TEMPLATE_MARK_MISSING',
+      'FORMULA_NOT_CALCULATED', 'FORMULA_IN_INPUT', 'DEADLINE_MOVES_DAILY'];
     assert.deepEqual([...tested].sort(), Object.keys(PLAN_CODES).sort());
   });
 });

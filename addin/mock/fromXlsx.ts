@@ -7,6 +7,7 @@ import type { CellValue } from './excelMock';
 import { guardWorkbook } from '../../server/xlsx/guard';
 import { DEFAULT_LIMITS } from '../../server/xlsx/limits';
 import { readDefinedNames } from '../../server/xlsx/parts';
+import { readMerges } from '../../server/xlsx/sheetCells';
 
 export interface OpenedSheet {
   name: string;
@@ -28,14 +29,17 @@ function apiValue(v: ExcelJS.CellValue, date1904: boolean): CellValue | null {
 }
 
 /** The file's workbook-wide defined names as Excel lists them (read from workbook.xml: exceljs drops broken ones). */
-async function namesOf(bytes: Buffer): Promise<Array<{ name: string; formula: string }>> {
-  const guarded = await guardWorkbook(bytes, DEFAULT_LIMITS, {});
-  return guarded.ok ? readDefinedNames(guarded.workbook.workbookXml.toString('utf8')).map((n) => ({ name: n.name, formula: `=${n.formula}` })) : [];
+async function namesAndMerges(bytes: Buffer): Promise<{ names: Array<{ name: string; formula: string }>; merges: Map<string, string[]> }> {
+  const guarded = await guardWorkbook(bytes, DEFAULT_LIMITS, (sheets) => Object.fromEntries(sheets.map((s) => [s, null])));
+  if (!guarded.ok) return { names: [], merges: new Map() };
+  const names = readDefinedNames(guarded.workbook.workbookXml.toString('utf8')).map((n) => ({ name: n.name, formula: `=${n.formula}` }));
+  return { names, merges: new Map(guarded.workbook.sheets.map((s) => [s.name, s.xml ? readMerges(s.xml.toString('utf8')) : []])) };
 }
 
 export async function openXlsx(bytes: Buffer): Promise<{ date1904: boolean; names: Array<{ name: string; formula: string }>; sheets: OpenedSheet[] }> {
   const wb = new ExcelJS.Workbook();
   await wb.xlsx.load(bytes as unknown as ArrayBuffer);
+  const { names, merges: mergesOf } = await namesAndMerges(bytes);
   const date1904 = !!(wb.properties as { date1904?: boolean }).date1904;
   const sheets = wb.worksheets.map((ws) => {
     const cells: OpenedSheet['cells'] = [];
@@ -47,8 +51,8 @@ export async function openXlsx(bytes: Buffer): Promise<{ date1904: boolean; name
         cells.push({ cell: c.address, value: value === '' ? null : value, ...(c.numFmt ? { numberFormat: c.numFmt } : {}), ...(formula ? { formula } : {}) });
       }
     }));
-    const merges = (ws.model as { merges?: string[] }).merges ?? [];
+    const merges = mergesOf.get(ws.name) ?? [];
     return { name: ws.name, visibility: ws.state === 'visible' ? 'Visible' as const : 'Hidden' as const, merges, cells };
   });
-  return { date1904, names: await namesOf(bytes), sheets };
+  return { date1904, names, sheets };
 }

@@ -111,7 +111,7 @@ export async function readPlan(context: Excel.RequestContext, templates: Templat
   const merges: Record<string, string[]> = {};
   for (const [sheet, { range, merged }] of Object.entries(wanted)) {
     grids[sheet] = { address: range.address, values: range.values, text: range.text, numberFormat: range.numberFormat, formulas: range.formulas };
-    merges[sheet] = merged.isNullObject ? [] : String(merged.address).split(',').map((a) => a.slice(a.lastIndexOf('!') + 1).replace(/\$/g, ''));
+    merges[sheet] = merged.isNullObject === true || !merged.address ? [] : String(merged.address).split(',').map((a) => a.slice(a.lastIndexOf('!') + 1).replace(/\$/g, ''));
   }
   const date1904 = reading.planSheet && grids[reading.planSheet] ? detectDate1904(grids[reading.planSheet]!) : false;
   const read = gridReader(grids, date1904);

@@ -22,6 +22,7 @@ export type Edit =
   | { op: 'merge'; sheet: string; range: string }
   | { op: 'text'; sheet: string; cell: string; value: string }
   | { op: 'number'; sheet: string; cell: string; value: number }
+  | { op: 'formula'; sheet: string; cell: string; value: string }
   | { op: 'clear'; sheet: string; range: string };
 
 export interface EditJob { input: string; output: string; edits: Edit[] }
@@ -43,6 +44,7 @@ function jobLines(job: EditJob): string[] {
       case 'merge': lines.push(`merge\t${e.sheet}\t${e.range}`); break;
       case 'text': lines.push(`text\t${e.sheet}\t${e.cell}\t${e.value}`); break;
       case 'number': lines.push(`number\t${e.sheet}\t${e.cell}\t${e.value}`); break;
+      case 'formula': lines.push(`formula\t${e.sheet}\t${e.cell}\t${e.value}`); break;
       case 'clear': lines.push(`clear\t${e.sheet}\t${e.range}`); break;
     }
   }
@@ -88,6 +90,8 @@ Sub Main(jobFile As String)
         doc.Sheets.getByName(f(1)).getCellRangeByName(f(2)).String = f(3)
       Case "number"
         doc.Sheets.getByName(f(1)).getCellRangeByName(f(2)).Value = CDbl(f(3))
+      Case "formula"
+        doc.Sheets.getByName(f(1)).getCellRangeByName(f(2)).Formula = f(3)
       Case "clear"
         doc.Sheets.getByName(f(1)).getCellRangeByName(f(2)).clearContents(1 + 2 + 4 + 16)
       Case "save"
