@@ -51,7 +51,7 @@ describe('the sheetjs corpus: real spreadsheets that are not action plans', func
 
   it('names the sheets it found when a workbook is not a plan', async () => {
     const { result } = await checkWorkbook(await readFile(`${CORPUS}sheet_visibility.xlsx`), { organisations, file: 'sheet_visibility.xlsx' });
-    assert.match(result.findings[0]!.message, /no "Lists" sheet .*"Visible"/);
+    assert.match(result.findings[0]!.message, /no "Action plan" sheet .*"Visible"/);
     // A workbook stored under a non-standard folder (wtf/workbook.xml) is found through the package relationships.
     const odd = await checkWorkbook(await readFile(`${CORPUS}wtf_path.xlsx`), { organisations });
     assert.equal(odd.result.findings[0]!.code, 'NOT_ACTION_PLAN');
