@@ -59,10 +59,11 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
       tls = certPath && keyPath ? certificateFromFiles(certPath, keyPath) : await developmentCertificate(dataDir);
     }
     const workers = opts.workers ?? defaultPoolSize();
-    pool = workers > 0 ? new CheckPool(workers) : undefined;
     const limits: Limits = { ...DEFAULT_LIMITS, ...opts.limits };
     const queue = { ...limits, concurrency: Math.max(1, workers) };
-    const check = pool
+    // The pool's workers start once the server listens: on a small machine they would otherwise take the CPU the
+    // start-up needs (no request can reach the pool before then).
+    const check = workers > 0
       ? queuedCheck(async (upload, o, request) => {
           try {
             return await pool!.check(upload.bytes, { file: upload.fileName, organisations: o.organisations, today: o.today, templates: o.templates, limits: o.readLimits }, request?.signal);
@@ -108,6 +109,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
       server.once('error', fail);
       server.listen(opts.port ?? 3000, host, () => { server.off('error', fail); ok(); });
     });
+    if (workers > 0) pool = new CheckPool(workers);
     const port = (server.address() as AddressInfo).port;
     const shownHost = host === '127.0.0.1' || host === '::1' || host === '0.0.0.0' || host === '::' ? 'localhost' : host;
     const url = `${tls ? 'https' : 'http'}://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`;
