@@ -68,6 +68,7 @@ describe('Excel add-in task pane in headless Chromium (Office/Excel from office-
     const { page, errors } = await openPane();
     await page.waitForFunction(() => document.getElementById('ready')?.textContent === 'ready');
     assert.match(await page.locator('#workbook-state').innerText(), /no action plan yet/);
+    assert.equal(await page.locator('a[href="/accessibility"]').textContent(), 'Accessibility statement');
 
     // Keyboard and screen reader basics: every control labelled, a polite live region.
     assert.equal(await page.locator('#status').getAttribute('role'), 'status');
@@ -116,7 +117,8 @@ describe('Excel add-in task pane in headless Chromium (Office/Excel from office-
     await page.fill('#key', 'not-a-real-key');
     await page.click('#save-key');
     await page.click('#submit');
-    await status(page).filter({ hasText: 'did not accept the organisation key' }).waitFor();
+    await status(page).filter({ hasText: 'key was not accepted' }).waitFor();
+    assert.doesNotMatch(await status(page).innerText(), /Bearer|Authorization|HTTP/, 'plain English, no API jargon');
     const key = await server.issueKey('RGT');
     assert.equal((await call(server.url, 'GET', '/api/submissions', { key })).json.length, 0);
 

@@ -133,6 +133,25 @@ describe('web pages in headless Chromium', function () {
     assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 390), 'submission page fits 390px');
   });
 
+  it('are in the NHS.UK design, served by the service itself, with an accessibility statement linked from every page', async () => {
+    for (const p of ['/', '/admin', '/accessibility']) {
+      await page.goto(new URL(p, server.url).href);
+      assert.equal(await page.locator('header.nhsuk-header').count(), 1, p);
+      assert.equal(await page.locator('footer a[href="/accessibility"]').textContent(), 'Accessibility statement', p);
+      // The NHS.UK stylesheet comes from this service (no CDN) and applies: the header is NHS blue.
+      const sheets = await page.evaluate(() => [...document.styleSheets].map((s) => s.href ?? ''));
+      assert.ok(sheets.every((h) => h.startsWith(server.url)), sheets.join());
+      assert.equal(await page.$eval('header.nhsuk-header', (e) => getComputedStyle(e).backgroundColor), 'rgb(0, 94, 184)');
+    }
+    assert.match(await page.textContent('h1') ?? '', /Accessibility statement/);
+    const css = await api('/nhsuk/nhsuk-frontend.css');
+    assert.equal(css.status, 200);
+    assert.doesNotMatch(await css.text(), /@font-face|url\("?https?:/, 'no font or image fetched from elsewhere');
+    const icon = await api('/favicon.ico');
+    assert.equal(icon.status, 200);
+    assert.ok((await icon.arrayBuffer()).byteLength > 100);
+  });
+
   describe('the submission page /', () => {
     it('downloads the workbook pre-filled with the chosen organisation', async () => {
       const org = organisations.find((o) => o.code === 'RGT')!;
@@ -232,7 +251,13 @@ describe('web pages in headless Chromium', function () {
       await page.getByLabel('Organisation key').fill(`${key}x`);
       await page.getByRole('button', { name: 'Submit action plan' }).click();
       await page.waitForSelector('#key-error:not([hidden])');
-      assert.match(await page.textContent('#key-error') ?? '', /\S/);
+      // Plain English for a trust user, no API jargon; listed in the error summary, linked to the key field.
+      const said = await page.textContent('#key-error') ?? '';
+      assert.match(said, /key was not accepted/);
+      assert.doesNotMatch(said, /Bearer|Authorization|HTTP|401/);
+      assert.equal(await page.textContent('#error-summary-title'), 'There is a problem');
+      assert.equal(await page.getAttribute('#error-summary-list a', 'href'), '#key');
+      assert.equal(await page.textContent('#error-summary-list a'), said);
       assert.equal(await page.getAttribute('#key', 'aria-invalid'), 'true');
       assert.equal(await page.inputValue('#key'), `${key}x`, 'the typed key is kept');
       assert.equal(await page.inputValue('#org'), 'RGT', 'the organisation is kept');

@@ -59,7 +59,7 @@ export async function submitPlan(plan: Plan, key: string): Promise<SubmitOutcome
   }
   const said = await serviceMessage(res);
   if (res.status === 401) {
-    throw new ServiceError('key', `The service did not accept the organisation key${said ? ` (${said})` : ''}. Check the key you were given, enter it again below and submit again. Nothing has been lost.`);
+    throw new ServiceError('key', `${said ?? 'This key was not accepted.'} Enter it again below and submit again. Nothing has been lost.`);
   }
   if (res.status === 403) {
     throw new ServiceError('forbidden', said ?? 'This organisation key belongs to a different organisation from the one named in the plan. Check the organisation in the plan, or use your own organisation\'s key.');

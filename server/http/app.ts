@@ -16,6 +16,7 @@ import { writeCollationWorkbook } from '../collate/workbook';
 import { ADMIN, issueKey } from '../keys';
 import { projectFile } from '../projectFiles';
 import type { Receipt, Store } from '../store/store';
+import { nhsukFrontend } from '../pages/nhsukFrontend';
 import { adminOnly, organisationOnly, ownerOf, principalOf, requireKey } from './auth';
 import { clientGone, queuedCheck, type CheckFn, type CheckOptions, type CheckRequest } from './check';
 import { HttpError, errorHandler, sendError } from './errors';
@@ -390,6 +391,8 @@ export function createApp(opts: AppOptions) {
   const files = new StaticFiles();
   app.get('/', files.file(`${pagesDir}/index.html`));
   app.get('/admin', files.file(`${pagesDir}/admin.html`));
+  app.get('/accessibility', files.file(`${pagesDir}/accessibility.html`));
+  app.use(nhsukFrontend());
   app.use('/assets', files.folder(`${pagesDir}/assets`));
   app.use('/addin/office-local', files.folder(officeJsDir));
   app.use('/addin', files.folder(addinDir));

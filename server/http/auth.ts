@@ -12,7 +12,7 @@ declare module 'express-serve-static-core' {
 }
 
 const unauthorised = () =>
-  new HttpError(401, 'UNAUTHORISED', 'This needs a working key: send "Authorization: Bearer <key>". Ask the national team for a new key if yours was replaced or revoked.', {
+  new HttpError(401, 'UNAUTHORISED', 'This key was not accepted. Check that you copied all of it; if it still fails, it may have been replaced or revoked: ask the national team for a new key.', {
     'WWW-Authenticate': 'Bearer realm="naome"',
   });
 

@@ -111,24 +111,25 @@ function render() {
 
 function row(o) {
   const latest = o.latest
-    ? [el('span', { class: 'tag done' }, `Version ${o.latest.version}`), ' ', timeElement(o.latest.receivedAt),
+    ? [el('strong', { class: 'nhsuk-tag nhsuk-tag--green' }, `Version ${o.latest.version}`), ' ', timeElement(o.latest.receivedAt),
       el('button', { type: 'button', class: 'link', onclick: () => downloadFile(o) },
         'Download plan', el('span', { class: 'vh' }, ` of ${o.code} version ${o.latest.version}`)), ' ',
       el('button', { type: 'button', class: 'link', onclick: () => downloadFile(o, true) },
         'Original as uploaded', el('span', { class: 'vh' }, ` of ${o.code} version ${o.latest.version}`))]
-    : el('span', { class: 'tag none' }, 'Not yet submitted');
+    : el('strong', { class: 'nhsuk-tag nhsuk-tag--grey' }, 'Not yet submitted');
   const actions = el('div', { class: 'row' },
-    el('button', { type: 'button', class: 'small secondary', onclick: () => issueKey(o) },
+    el('button', { type: 'button', class: 'nhsuk-button nhsuk-button--small nhsuk-button--secondary issue-key', onclick: () => issueKey(o) },
       o.hasKey ? 'Replace key' : 'Issue key', el('span', { class: 'vh' }, ` for ${o.code}`)),
-    o.hasKey ? el('button', { type: 'button', class: 'small danger', onclick: () => revokeKey(o) },
+    o.hasKey ? el('button', { type: 'button', class: 'nhsuk-button nhsuk-button--small nhsuk-button--warning', onclick: () => revokeKey(o) },
       'Revoke', el('span', { class: 'vh' }, ` key of ${o.code}`)) : null);
-  return el('tr', { 'data-code': o.code },
-    el('th', { scope: 'row' }, el('strong', {}, o.code), ` ${o.name}`),
-    el('td', {}, o.region || o.nation),
-    el('td', {}, latest),
-    el('td', {}, o.latest ? String(o.latest.warnings.length) : '–'),
-    el('td', {}, o.hasKey ? 'Issued' : 'None'),
-    el('td', { class: 'nowrap' }, actions));
+  const cell = (...content) => el('td', { class: 'nhsuk-table__cell' }, ...content);
+  return el('tr', { class: 'nhsuk-table__row', 'data-code': o.code },
+    el('th', { class: 'nhsuk-table__header', scope: 'row' }, el('strong', {}, o.code), ` ${o.name}`),
+    cell(o.region || o.nation),
+    cell(latest),
+    cell(o.latest ? String(o.latest.warnings.length) : '–'),
+    cell(o.hasKey ? 'Issued' : 'None'),
+    el('td', { class: 'nhsuk-table__cell nowrap' }, actions));
 }
 
 // Say how many rows are shown once typing pauses, so a screen reader hears the effect of the filter.
@@ -166,7 +167,7 @@ async function revokeKey(o) {
   if (!res.ok) return showError(messageFor(res, 'Revoking the key'));
   await reload();
   // The row was redrawn: keep keyboard focus in it rather than losing it to the top of the page.
-  tbody.querySelector(`tr[data-code="${CSS.escape(o.code)}"] button.secondary`)?.focus();
+  tbody.querySelector(`tr[data-code="${CSS.escape(o.code)}"] button.issue-key`)?.focus();
   announce(`Key revoked for ${o.code}.`);
 }
 

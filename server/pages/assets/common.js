@@ -33,20 +33,41 @@ export function focusHeading(heading) {
 }
 
 /**
- * Shows (or clears) an error for a field: the text goes in the field's error element, which the field already names
- * in aria-describedby, and the field is marked invalid.
+ * Shows (or clears) an error for a field, the NHS.UK way: the text goes in the field's error message, which the field
+ * already names in aria-describedby; the field and its form group are marked invalid; and the page's error summary
+ * ("There is a problem") lists every error shown, each linked to its field.
  */
 export function fieldError(field, errorElement, message) {
-  if (message) {
-    errorElement.textContent = message;
-    errorElement.hidden = false;
-    field.setAttribute('aria-invalid', 'true');
-  } else {
-    errorElement.textContent = '';
-    errorElement.hidden = true;
-    field.removeAttribute('aria-invalid');
-  }
+  errorElement.textContent = message || '';
+  errorElement.hidden = !message;
+  if (message) field.setAttribute('aria-invalid', 'true');
+  else field.removeAttribute('aria-invalid');
+  field.closest('.nhsuk-form-group')?.classList.toggle('nhsuk-form-group--error', Boolean(message));
+  if (field.classList.contains('nhsuk-input')) field.classList.toggle('nhsuk-input--error', Boolean(message));
+  showErrorSummary();
 }
+
+/** The error summary at the top of the page: one link per error message shown, to the field it belongs to. */
+function showErrorSummary() {
+  const summary = document.getElementById('error-summary');
+  if (!summary) return;
+  const shown = [...document.querySelectorAll('.nhsuk-error-message')].filter((e) => !e.hidden && e.closest('[hidden]') === null);
+  document.getElementById('error-summary-list').replaceChildren(...shown.map((e) => {
+    const field = document.querySelector(`[aria-describedby~="${CSS.escape(e.id)}"]`);
+    return el('li', {}, el('a', { href: `#${field?.id ?? ''}`, 'data-field': field?.id ?? '' }, e.textContent));
+  }));
+  summary.hidden = shown.length === 0;
+}
+
+// A link in the error summary moves focus to its field (a fragment link alone would only scroll to it).
+document.addEventListener('click', (e) => {
+  const link = e.target instanceof Element ? e.target.closest('#error-summary a[data-field]') : null;
+  const field = link && document.getElementById(link.dataset.field);
+  if (!field) return;
+  e.preventDefault();
+  field.focus({ preventScroll: true });
+  (field.closest('.nhsuk-form-group') ?? field).scrollIntoView({ block: 'start' });
+});
 
 export class NetworkError extends Error {}
 

@@ -7,7 +7,7 @@ const PLAN_SHEET = 'Action plan';
 const $ = (id) => document.getElementById(id);
 
 const orgInput = $('org'), orgError = $('org-error'), orgList = $('org-list');
-const templateLink = $('template-link'), templateHint = $('template-hint');
+const templateLink = $('template-link'), templateText = $('template-link-text'), templateHint = $('template-hint');
 const fileInput = $('file'), fileError = $('file-error'), drop = $('drop');
 const resultSection = $('result'), resultHeading = $('result-heading'), resultSummary = $('result-summary'), findingsBox = $('findings');
 const form = $('submit-form'), keyInput = $('key'), keyError = $('key-error'), submitButton = $('submit-button');
@@ -47,12 +47,12 @@ function chooseOrganisation(complain) {
   if (org) {
     fieldError(orgInput, orgError, null);
     templateLink.href = `/template.xlsx?org=${encodeURIComponent(org.code)}`;
-    templateLink.textContent = `Download the workbook for ${org.code}`;
+    templateText.textContent = `Download the workbook for ${org.code}`;
     templateHint.textContent = `Filled in with ${org.code} – ${org.name}.`;
     return;
   }
   templateLink.href = '/template.xlsx';
-  templateLink.textContent = 'Download the blank workbook';
+  templateText.textContent = 'Download the blank workbook';
   templateHint.textContent = 'Choose your organisation first to get a workbook with it filled in.';
   if (complain && orgInput.value.trim() !== '' && state.organisations.size > 0) {
     fieldError(orgInput, orgError, `No organisation matches “${orgInput.value.trim()}”. Type your ODS code (for example RGT) or choose from the list.`);
@@ -141,7 +141,7 @@ function findingsList(findings, headingLevel = 'h3') {
         el('span', { class: 'cell' }, where ? [el('span', { class: 'vh' }, 'cell '), where] : el('span', { 'aria-hidden': 'true' }, '—')),
         el('span', { class: 'msg' }, el('span', { class: 'vh' }, ': '), f.message));
     });
-    out.push(el(headingLevel, {}, `${g.title} `, el('span', { class: 'hint' }, `(${g.items.length})`)), el('ul', { class: 'findings' }, items));
+    out.push(el(headingLevel, { class: 'findings-group' }, `${g.title} `, el('span', { class: 'nhsuk-u-secondary-text-colour' }, `(${g.items.length})`)), el('ul', { class: 'findings' }, items));
   }
   return out;
 }
@@ -249,9 +249,10 @@ function showReceipt(receipt, fileName) {
     ['Receipt id', el('span', { class: 'mono' }, String(receipt.id))],
     ['Warnings', String(receipt.warnings.length)],
   ];
-  $('receipt-details').replaceChildren(...details.flatMap(([k, v]) => [el('dt', {}, k), el('dd', {}, v)]));
+  $('receipt-details').replaceChildren(...details.map(([k, v]) => el('div', { class: 'nhsuk-summary-list__row' },
+    el('dt', { class: 'nhsuk-summary-list__key' }, k), el('dd', { class: 'nhsuk-summary-list__value' }, v))));
   $('receipt-warnings').replaceChildren(...(receipt.warnings.length
-    ? [el('h3', {}, 'Warnings sent with this version'), ...findingsList(receipt.warnings, 'h4')] : []));
+    ? [el('h3', { class: 'nhsuk-heading-s' }, 'Warnings sent with this version'), ...findingsList(receipt.warnings, 'h4')] : []));
   receiptHeading.textContent = `Submitted: version ${receipt.version}`;
   receiptSection.hidden = false;
   announce(`Submitted: version ${receipt.version}.`);
