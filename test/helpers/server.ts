@@ -87,7 +87,13 @@ export async function call(base: string, method: string, path: string, opts: Cal
   if (opts.body !== undefined && !(opts.body instanceof FormData)) {
     headers['content-type'] = opts.type ?? (typeof opts.body === 'string' ? 'application/json' : XLSX_TYPE);
   }
-  const res = await fetch(`${base}${path}`, { method, headers, body: opts.body as BodyInit | undefined });
+  const send = () => fetch(`${base}${path}`, { method, headers, body: opts.body as BodyInit | undefined });
+  // A kept-alive connection the server closed as idle (after its 5 s keep-alive) while this process was too busy to
+  // notice is reset on reuse, before any response: HTTP's keep-alive race, which real clients retry on a new one.
+  const res = await send().catch((err: Error & { cause?: { code?: string } }) => {
+    if (err.cause?.code === 'ECONNRESET' || err.cause?.code === 'UND_ERR_SOCKET') return send();
+    throw err;
+  });
   const bytes = Buffer.from(await res.arrayBuffer());
   const isJson = (res.headers.get('content-type') ?? '').includes('application/json');
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
