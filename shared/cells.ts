@@ -121,12 +121,24 @@ export function cellDate(v: RawCell, date1904 = false): string | null {
   return parseDateText(text) ?? text;
 }
 
-/** Today's date in the UK (Europe/London), ISO yyyy-mm-dd. */
+/**
+ * Today's date in the UK (Europe/London), ISO yyyy-mm-dd. Worked out from the UK's clock rule (British Summer Time from
+ * 01:00 UTC on the last Sunday of March to 01:00 UTC on the last Sunday of October, in force since 1996) rather than
+ * by an Intl formatter for Europe/London, whose first construction loads the time-zone data: 50–200 ms of every
+ * command's start-up for one date.
+ */
 export function todayIso(now: Date = new Date()): string {
-  return ukDay.format(now);
+  const t = now.getTime();
+  const year = now.getUTCFullYear();
+  const summer = t >= lastSundayOneAm(year, 2) && t < lastSundayOneAm(year, 9);
+  return isoDate(new Date(t + (summer ? 3600000 : 0)))!;
 }
-// Built once: constructing an Intl formatter costs far more than using one.
-const ukDay = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London', year: 'numeric', month: '2-digit', day: '2-digit' });
+
+/** 01:00 UTC on the last Sunday of a month (0-based), in ms: when UK clocks change. */
+function lastSundayOneAm(year: number, month: number): number {
+  const last = new Date(Date.UTC(year, month + 1, 0));
+  return Date.UTC(year, month, last.getUTCDate() - last.getUTCDay(), 1);
+}
 
 /** Adds whole days to an ISO date. */
 export function addDays(iso: string, days: number): string {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { cellDate, cellText, isIsoDate, parseDateText, serialToIso, isoToSerial, sameText } from '../shared/cells';
+import { cellDate, cellText, isIsoDate, parseDateText, serialToIso, isoToSerial, sameText, todayIso } from '../shared/cells';
 import { ACTION_ROWS_PER_RECOMMENDATION, definedNames, planLayout } from '../shared/layout';
 import { parseOrganisationsCsv } from '../shared/organisations';
 import { currentTemplate, parseTemplate } from '../shared/template';
@@ -35,6 +35,18 @@ describe('shared core: cell values', () => {
     assert.equal(cellText(2), '2');
     assert.ok(sameText('a  b\nc', 'a b c'));
   });
+  it("knows today's UK date exactly as the Europe/London time zone does, across every clock change", () => {
+    const london = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London', year: 'numeric', month: '2-digit', day: '2-digit' });
+    // Every hour from 2024 to 2031 (each clock change, at 01:00 UTC, and each UK midnight fall on the hour), and a minute either side
+    // of midnight and of each change.
+    for (let t = Date.UTC(2024, 0, 1); t < Date.UTC(2031, 0, 1); t += 3600000) {
+      for (const at of [t, t - 60000, t + 60000]) {
+        const d = new Date(at);
+        assert.equal(todayIso(d), london.format(d), d.toISOString());
+      }
+    }
+  });
+
   it('knows a real calendar day exactly as a Date round trip does', () => {
     const viaDate = (t: string) => {
       const d = new Date(`${t}T00:00:00Z`);
