@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { cellDate, cellText, isIsoDate, parseDateText, serialToIso, isoToSerial, sameText, todayIso } from '../shared/cells';
 import { ACTION_ROWS_PER_RECOMMENDATION, definedNames, planLayout } from '../shared/layout';
 import { parseOrganisationsCsv } from '../shared/organisations';
-import { currentTemplate, parseTemplate } from '../shared/template';
+import { currentTemplate } from '../shared/template';
+import { parseTemplate } from '../shared/templateSchema';
 
 describe('shared core: cell values', () => {
   it('reads UK date text in every common shape', () => {

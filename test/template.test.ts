@@ -2,7 +2,8 @@
 // the NAoMe form appears verbatim in the form's text (seeds/), and a broken template is refused with a readable reason.
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
-import { currentTemplate, parseTemplate, type Template } from '../shared/template';
+import { currentTemplate, type Template } from '../shared/template';
+import { parseTemplate } from '../shared/templateSchema';
 
 const seedUrl = new URL('../seeds/naome-local-action-plan-2025.txt', import.meta.url);
 const seed = readFileSync(seedUrl, 'utf8');
@@ -20,6 +21,13 @@ describe('template: the NAoMe 2025 form as data', function () {
     if (existsSync(reference)) assert.equal(seed, readFileSync(reference, 'utf8'));
     assert.equal(t.id, 'naome-2025');
     assert.equal(t.version, 1);
+  });
+
+  it('is a complete, valid template as shipped: the schema accepts the built-in JSON and changes nothing', function () {
+    // The commands use the built-in JSON without parsing it (no zod at start-up), so it must need no default.
+    const shipped = JSON.parse(readFileSync(new URL('../shared/templates/naome-2025.json', import.meta.url), 'utf8'));
+    assert.deepEqual(parseTemplate(shipped), shipped);
+    assert.deepEqual(t, shipped);
   });
 
   it('has every recommendation text verbatim', function () {

@@ -5,7 +5,8 @@ import { parse, UsageError, type Command } from '../command';
 import { printLine } from '../terminal';
 import { loadOrganisations } from '../../server/organisations';
 import { writePlanWorkbook } from '../../server/xlsx/writePlanWorkbook';
-import { currentTemplate, parseTemplate, type Template } from '../../shared/template';
+import { currentTemplate, type Template } from '../../shared/template';
+import { parseTemplate } from '../../shared/templateSchema';
 
 /** naome-2025 → naome-action-plan-2025[-RGT].xlsx: the audit, what the file is, the year, the organisation. */
 export function defaultFileName(template: Template, org?: string): string {
