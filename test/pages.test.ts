@@ -239,7 +239,7 @@ describe('web pages in headless Chromium', function () {
       assert.equal(await focusedId(page), 'file');
     });
 
-    it('checks a good workbook, refuses a wrong key keeping what was typed, then submits version 1 and 2', async () => {
+    it('checks a good workbook, refuses a wrong key keeping what was typed, submits version 1, and answers the same plan again with the receipt of version 1', async () => {
       const good = await workbook('RGT');
       const key = await server.issueKey('RGT');
       await page.goto(new URL('/', server.url).href);
@@ -274,14 +274,16 @@ describe('web pages in headless Chromium', function () {
       const sha = createHash('sha256').update(good).digest('hex');
       assert.match(await page.textContent('#receipt-details') ?? '', new RegExp(sha));
 
+      // Pressing Submit again sends the same plan: the service answers with version 1's receipt and stores nothing.
       await page.getByRole('button', { name: 'Submit action plan' }).click();
-      await liveText(page, /Submitted: version 2/);
-      assert.equal(await page.textContent('#receipt-heading'), 'Submitted: version 2');
+      await liveText(page, /Already received: version 1/);
+      assert.equal(await page.textContent('#receipt-heading'), 'Already received: version 1');
+      assert.match(await page.textContent('#receipt-lead') ?? '', /no new version was stored/);
 
       // The receipt can be saved …
       const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Save receipt' }).click()]);
       const saved = JSON.parse(await readFile((await download.path())!, 'utf8'));
-      assert.equal(saved.version, 2);
+      assert.equal(saved.version, 1);
       assert.equal(saved.sha256, sha);
       assert.equal(saved.organisation.code, 'RGT');
       // … and printed: the Print button opens the browser's print (headless Chromium returns at once) and the print
@@ -296,9 +298,9 @@ describe('web pages in headless Chromium', function () {
       assert.equal(await page.isVisible('#print-receipt'), false);
       await page.emulateMedia({ media: 'screen' });
 
-      // The service agrees: two versions for RGT.
+      // The service agrees: one version for RGT.
       const list = await (await api('/api/submissions', { headers: { Authorization: `Bearer ${key}` } })).json() as Array<{ version: number }>;
-      assert.deepEqual(list.map((r) => r.version), [2, 1]);
+      assert.deepEqual(list.map((r) => r.version), [1]);
     });
 
     it('shows a network failure plainly and keeps the key', async () => {
@@ -408,9 +410,10 @@ describe('web pages in headless Chromium', function () {
 
     it('lists the organisations with the submitted one and its version; the key lasts for the tab only', async () => {
       const key = await server.issueKey('RGR');
-      const sent = await workbook('RGR');
-      for (let i = 0; i < 2; i++) {
-        const res = await api('/api/submissions', { method: 'POST', body: new Uint8Array(sent), headers: { 'Content-Type': XLSX, Authorization: `Bearer ${key}` } });
+      // Version 1, then a revised plan as version 2 (the same plan again would store no new version).
+      const sent = await workbook('RGR', (c) => { c.header.auditLead = 'Dr Mary Brown'; });
+      for (const body of [await workbook('RGR'), sent]) {
+        const res = await api('/api/submissions', { method: 'POST', body: new Uint8Array(body), headers: { 'Content-Type': XLSX, Authorization: `Bearer ${key}` } });
         assert.equal(res.status, 201);
       }
       const all = await (await api('/api/admin/organisations', { headers: { Authorization: `Bearer ${server.adminKey}` } })).json() as Array<{ code: string; name: string; region: string; nation: string; latest: unknown }>;

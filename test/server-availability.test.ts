@@ -17,7 +17,7 @@ import { CheckPool } from '../server/xlsx/checkPool';
 import { writePlanWorkbook } from '../server/xlsx/writePlanWorkbook';
 import { zip } from './helpers/hostile';
 import { call, startTestServer, XLSX_TYPE } from './helpers/server';
-import { fillWorkbook, goodPlanContent } from './helpers/plans';
+import { fillWorkbook, goodPlanContent, revisedContent } from './helpers/plans';
 
 const organisations = loadOrganisations();
 const MB = 1024 * 1024;
@@ -246,7 +246,10 @@ describe('availability: health tells the truth about storage; failed writes are 
     const dataDir = first.dataDir;
     const key = await first.issueKey('RGT');
     const good = await fillWorkbook(await writePlanWorkbook({ organisations }), goodPlanContent('RGT'));
-    for (let i = 0; i < 3; i++) assert.equal((await call(first.url, 'POST', '/api/submissions', { key, body: good })).status, 201);
+    for (let i = 0; i < 3; i++) {
+      const revised = await fillWorkbook(await writePlanWorkbook({ organisations }), revisedContent(goodPlanContent('RGT'), i));
+      assert.equal((await call(first.url, 'POST', '/api/submissions', { key, body: revised })).status, 201);
+    }
     await first.server.close();
     // Overwrite every page of the submissions table (found with dbstat) with garbage.
     const path = join(dataDir, DATABASE_FILE);
@@ -299,9 +302,11 @@ describe('hygiene and quotas', function () {
     const s = await startTestServer({ limits: { quotaVersionsPerDay: 2 } });
     try {
       const key = await s.issueKey('RGT');
-      const good = await fillWorkbook(await writePlanWorkbook({ organisations }), goodPlanContent('RGT'));
+      const blank = await writePlanWorkbook({ organisations });
+      const plans = await Promise.all([0, 1, 2].map((i) => fillWorkbook(blank, revisedContent(goodPlanContent('RGT'), i))));
+      const good = plans[0]!;
       const statuses: number[] = [];
-      for (let i = 0; i < 3; i++) statuses.push((await call(s.url, 'POST', '/api/submissions', { key, body: good })).status);
+      for (const plan of plans) statuses.push((await call(s.url, 'POST', '/api/submissions', { key, body: plan })).status);
       assert.deepEqual(statuses, [201, 201, 429]);
       const over = await call(s.url, 'POST', '/api/submissions', { key, body: good });
       assert.equal(over.json.error.code, 'QUOTA_EXCEEDED');
@@ -315,10 +320,14 @@ describe('hygiene and quotas', function () {
     const bytes = await startTestServer({ limits: { quotaBytesPerDay: 100 * 1024 } });
     try {
       const key = await bytes.issueKey('RGT');
-      const good = await fillWorkbook(await writePlanWorkbook({ organisations }), goodPlanContent('RGT'));
+      const blank = await writePlanWorkbook({ organisations });
+      const good = await fillWorkbook(blank, revisedContent(goodPlanContent('RGT'), 0));
       const statuses: number[] = [];
       const n = Math.floor(100 * 1024 / good.length) + 1;
-      for (let i = 0; i < n; i++) statuses.push((await call(bytes.url, 'POST', '/api/submissions', { key, body: good })).status);
+      for (let i = 0; i < n; i++) {
+        const revised = await fillWorkbook(blank, revisedContent(goodPlanContent('RGT'), i));
+        statuses.push((await call(bytes.url, 'POST', '/api/submissions', { key, body: revised })).status);
+      }
       assert.deepEqual(statuses, [...Array<number>(n - 1).fill(201), 429], `${good.length} bytes a plan, 100 KB a day`);
     } finally {
       await bytes.close();

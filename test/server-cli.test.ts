@@ -144,8 +144,10 @@ describe('naome serve --processes 2 (node:cluster)', function () {
         const { plan } = await checkWorkbook(await fillWorkbook(blank, goodPlanContent(code)), { organisations, limits: { timeoutMs: 30_000 } });
         return [code, JSON.stringify(plan)];
       }))) as Record<'RGT' | '7A1', string>;
-      const submit = (code: 'RGT' | '7A1') => fetch(`${url}/api/submissions`, { method: 'POST', headers: { authorization: `Bearer ${keys[code]}`, 'content-type': 'application/json' }, body: plans[code] });
-      const responses = await Promise.all(Array.from({ length: 20 }, (_, i) => submit(i % 2 ? 'RGT' : '7A1')));
+      // Each a revised plan (the same plan again would make no new version).
+      const revised = (code: 'RGT' | '7A1', n: number) => plans[code].replace('Dashboard review booked', `Dashboard review ${n} booked`);
+      const submit = (code: 'RGT' | '7A1', n: number) => fetch(`${url}/api/submissions`, { method: 'POST', headers: { authorization: `Bearer ${keys[code]}`, 'content-type': 'application/json' }, body: revised(code, n) });
+      const responses = await Promise.all(Array.from({ length: 20 }, (_, i) => submit(i % 2 ? 'RGT' : '7A1', i)));
       assert.deepEqual(responses.map((r) => r.status), Array(20).fill(201));
       for (const code of ['RGT', '7A1'] as const) {
         const list = (await (await fetch(`${url}/api/submissions`, { headers: { authorization: `Bearer ${keys[code]}` } })).json()) as Array<{ version: number }>;

@@ -17,7 +17,7 @@ import { writePlanWorkbook } from '../server/xlsx/writePlanWorkbook';
 import { call, startTestServer, XLSX_TYPE, type TestServer } from './helpers/server';
 import { contentTypes, deflatedZeros, MB, sheetXml, workbookWithSheet, XLSM_MAIN, zip } from './helpers/hostile';
 import { CORPUS } from './helpers/fixtures';
-import { fillWorkbook, goodPlanContent } from './helpers/plans';
+import { fillWorkbook, goodPlanContent, revisedContent } from './helpers/plans';
 
 const organisations = loadOrganisations();
 const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
@@ -149,14 +149,16 @@ describe('service safety: hostile uploads, concurrency, limits, crashes and shut
       assert.equal(r.json.version, 1);
       assert.equal(r.json.organisation.code, codes[i]);
     });
-    // Then every organisation twice at once: 40 requests in flight, versions 2 and 3 for each.
-    const round2 = await Promise.all(codes.flatMap((c) => [submit(c), submit(c)]));
+    // Then every organisation two revised plans at once: 40 requests in flight, versions 2 and 3 for each.
+    const revised = new Map(await Promise.all(codes.map(async (c) =>
+      [c, await Promise.all([1, 2].map((n) => fillWorkbook(blank, revisedContent(goodPlanContent(c), n))))] as const)));
+    const round2 = await Promise.all(codes.flatMap((c) => revised.get(c)!.map((body) => call(s.url, 'POST', '/api/submissions', { key: keys.get(c), body }))));
     for (const [i, c] of codes.entries()) {
       const versions = [round2[2 * i]!, round2[2 * i + 1]!].map((r) => { assert.equal(r.status, 201); return r.json.version; }).sort();
       assert.deepEqual(versions, [2, 3], c);
       const list = await call(s.url, 'GET', '/api/submissions', { key: keys.get(c) });
       assert.deepEqual(list.json.map((r: { version: number }) => r.version), [3, 2, 1]);
-      assert.ok(list.json.every((r: { sha256: string }) => r.sha256 === sha256(files.get(c)!)));
+      assert.deepEqual(new Set(list.json.map((r: { sha256: string }) => r.sha256)), new Set([files.get(c)!, ...revised.get(c)!].map(sha256)));
     }
   });
 
@@ -241,12 +243,19 @@ describe('service process: SIGKILL and SIGTERM', function () {
   this.timeout(180_000);
   let dataDir: string;
   let plans: Array<{ type: string; body: Buffer }>;
+  let revise: (n: number) => { type: string; body: Buffer };
   before(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'naome-crash-'));
     const blank = await writePlanWorkbook({ organisations });
     const xlsx = await fillWorkbook(blank, goodPlanContent('RGT'));
     const { plan } = await checkWorkbook(xlsx, { organisations, limits: { timeoutMs: 30_000 } });
+    // Each JSON plan a little different (its first action's progress note): the same plan again makes no new version.
     plans = [{ type: XLSX_TYPE, body: xlsx }, { type: 'application/json', body: Buffer.from(JSON.stringify(plan)) }];
+    revise = (n) => {
+      const p = structuredClone(plan!);
+      p.actions[0]!.progress = `${p.actions[0]!.progress} (update ${n})`;
+      return { type: 'application/json', body: Buffer.from(JSON.stringify(p)) };
+    };
   });
   after(() => rmSync(dataDir, { recursive: true, force: true }));
 
@@ -260,7 +269,8 @@ describe('service process: SIGKILL and SIGTERM', function () {
     // Twenty clients stream submissions; the server is killed once 25 have been acknowledged, with others in flight.
     const client = async () => {
       while (!killed) {
-        const plan = plans[sent++ % 2]!;
+        const n = sent++;
+        const plan = n % 2 ? revise(n) : plans[0]!;
         try {
           const res = await fetch(`${server.url}/api/submissions`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': plan.type }, body: new Uint8Array(plan.body) });
           if (res.status === 201) {

@@ -141,6 +141,8 @@ describe('stored submissions: the download is rebuilt from the checked plan; the
 
   it('rebuilds a plan sent as JSON into the same workbook form; its original is the JSON', async () => {
     const plan = (await checkWorkbook(upload, { organisations })).plan!;
+    // Revised (the same plan again would be answered with version 1's receipt).
+    plan.header.auditLead = 'Dr Mary Brown';
     const body = JSON.stringify(plan);
     const sent = await call(s.url, 'POST', '/api/submissions', { key, body });
     assert.equal(sent.status, 201, JSON.stringify(sent.json));

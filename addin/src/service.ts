@@ -43,7 +43,8 @@ export async function fetchOrganisations(): Promise<Organisation[]> {
   return (await res.json()) as Organisation[];
 }
 
-export type SubmitOutcome = { kind: 'received'; receipt: Receipt } | { kind: 'rejected'; result: ValidationResult };
+/** received: stored as a new version, or (already) the same plan as the latest version, whose receipt comes back. */
+export type SubmitOutcome = { kind: 'received'; receipt: Receipt; already: boolean } | { kind: 'rejected'; result: ValidationResult };
 
 /** Sends the plan as JSON with the organisation key. A plan with errors comes back as the service's findings. */
 export async function submitPlan(plan: Plan, key: string): Promise<SubmitOutcome> {
@@ -52,7 +53,7 @@ export async function submitPlan(plan: Plan, key: string): Promise<SubmitOutcome
     headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${key}` },
     body: JSON.stringify(plan),
   });
-  if (res.status === 201) return { kind: 'received', receipt: (await res.json()) as Receipt };
+  if (res.status === 201 || res.status === 200) return { kind: 'received', receipt: (await res.json()) as Receipt, already: res.status === 200 };
   if (res.status === 422) {
     const body = (await res.json()) as { result?: ValidationResult } & Partial<ValidationResult>;
     return { kind: 'rejected', result: body.result ?? (body as ValidationResult) };

@@ -163,7 +163,9 @@ async function onSubmit() {
       renderFindings(outcome.receipt.warnings, 'Warnings sent with the plan');
       renderReceipt(outcome.receipt);
       const r = outcome.receipt;
-      announce(`Plan submitted: version ${r.version} received at ${new Date(r.receivedAt).toLocaleTimeString('en-GB')}.`, 'good');
+      announce(outcome.already
+        ? `Already received: this plan is the same as version ${r.version}, so no new version was stored.`
+        : `Plan submitted: version ${r.version} received at ${new Date(r.receivedAt).toLocaleTimeString('en-GB')}.`, 'good');
     } else {
       renderReceipt(null);
       renderFindings(outcome.result.findings, 'The service found problems');

@@ -29,6 +29,8 @@ export interface CollatorOptions {
    * organisation may then come at most once. Default true (the command line, whose files come in any order).
    */
   keepActions?: boolean;
+  /** Each organisation's review state (the service): the Organisations sheet then has review columns. */
+  reviews?: (code: string) => ReviewNote | null;
 }
 
 /** What happened to one entry: its plan counts, a newer one replaced it, it held no plan, or no known organisation. */
@@ -66,10 +68,30 @@ export interface CountedPlan {
  * holds the rest (entries, findings, who did not return), complete once the plans have all been read. A Collator
  * that keeps its actions is a source by itself.
  */
-export type CollationSource = Collator | { collator: Collator; plans: Iterable<CountedPlan> | AsyncIterable<CountedPlan> };
+export type CollationSource = Collator | {
+  collator: Collator;
+  plans: Iterable<CountedPlan> | AsyncIterable<CountedPlan>;
+  /** Each organisation's latest version against the one before (the service's store): the "Changes" sheet. */
+  changes?: () => Iterable<VersionPair> | AsyncIterable<VersionPair>;
+};
+
+/** An organisation's latest plan and the one before it, for the Changes sheet. */
+export interface VersionPair {
+  organisation: { code: string; name: string };
+  previous: { version: number; plan: Plan };
+  latest: { version: number; plan: Plan };
+}
+
+/** Where an organisation's plan stands with the national team (the service's reviews), for the Organisations sheet. */
+export interface ReviewNote {
+  state: string;
+  comment: string;
+  reviewer: string;
+  reviewedAt: Date;
+}
 
 export const sourceParts = (source: CollationSource) =>
-  source instanceof Collator ? { collator: source, plans: source.counted() } : source;
+  source instanceof Collator ? { collator: source, plans: source.counted(), changes: undefined } : source;
 
 export class Collator {
   readonly organisations: Organisation[];
@@ -81,6 +103,7 @@ export class Collator {
   /** Organisations met in entries but missing from the list (e.g. the list was replaced after they submitted). */
   private readonly extra = new Map<string, Organisation>();
   private readonly keepActions: boolean;
+  readonly reviews: ((code: string) => ReviewNote | null) | undefined;
 
   constructor(opts: CollatorOptions) {
     this.organisations = opts.organisations;
@@ -88,6 +111,7 @@ export class Collator {
     this.template = opts.template ?? currentTemplate;
     this.byCode = new Map(opts.organisations.map((o) => [o.code, o]));
     this.keepActions = opts.keepActions ?? true;
+    this.reviews = opts.reviews;
   }
 
   /** Records an entry; returns its plan when that plan now counts for its organisation (null otherwise). */

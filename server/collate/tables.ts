@@ -1,7 +1,8 @@
 // What each sheet of the national workbook holds, column by column, as plain tables. The xlsx writer and the CSV
 // writer both draw from here, so the Actions sheet and the CSV cannot drift apart. docs/collation.md describes them.
 import { ACTION_COLUMNS, statusOption, type ActionField } from '../../shared/layout';
-import type { Collator, CountedPlan, EntryRecord } from './collator';
+import { diffPlans } from '../../shared/planDiff';
+import type { Collator, CountedPlan, EntryRecord, VersionPair } from './collator';
 import { collatedAction, safeText } from './rows';
 import type { SummaryTally } from './summary';
 
@@ -144,12 +145,44 @@ export function organisationsTable(c: Collator): Table {
       col('Warnings', 9, 'integer'),
       col('Actions', 8, 'integer'),
       col('Superseded (older returns, newest first)', 50),
+      ...(c.reviews ? [col('Review', 18), col('Review comment', 50), col('Reviewed by', 20), col('Reviewed (UTC)', 17, 'datetime')] : []),
     ],
     *rows() {
       for (const plan of c.counted()) {
         const { organisation: o, entry, actionCount } = plan;
+        const review = c.reviews?.(o.code);
         yield [o.code, o.name, o.nation, o.region, ...leadValues(c, plan), entry.source, entry.submittedAt, yesNo(entry.valid), entry.errors,
-          entry.warnings, actionCount, listSources(c.superseded(o.code)) || null];
+          entry.warnings, actionCount, listSources(c.superseded(o.code)) || null,
+          ...(c.reviews ? [review?.state ?? 'awaiting-review', review?.comment || null, review?.reviewer ?? null, review?.reviewedAt ?? null] : [])];
+      }
+    },
+  };
+}
+
+/** The Changes sheet: each organisation's latest version against the one before it, a line per change. */
+export function changesTable(c: Collator, pairs: () => Iterable<VersionPair> | AsyncIterable<VersionPair>) {
+  return {
+    sheet: 'Changes',
+    columns: [
+      col('Organisation code', 12),
+      col('Organisation name', 40),
+      col('From version', 8, 'integer'),
+      col('To version', 8, 'integer'),
+      col('Change', 10),
+      col('Recommendation', 10, 'integer'),
+      col('Row in plan', 8, 'integer'),
+      col('Action', 50),
+      col('Field', 24),
+      col('Was', 30),
+      col('Now', 30),
+      col('Deadline moved later', 10),
+    ],
+    async *rows(): AsyncGenerator<Value[]> {
+      for await (const { organisation: o, previous, latest } of pairs()) {
+        for (const ch of diffPlans(c.template, previous.plan, latest.plan)) {
+          yield [o.code, o.name, previous.version, latest.version, ch.kind, ch.recommendation, ch.row, ch.action, ch.fieldLabel,
+            ch.from, ch.to, ch.field === 'deadline' ? yesNo(ch.deadlineLater) : null];
+        }
       }
     },
   };

@@ -7,15 +7,24 @@ import type { Writable } from 'node:stream';
 import { sourceParts, type CollationSource } from './collator';
 import { openOutput } from './output';
 import { SummaryTally } from './summary';
-import { actionsTable, notReturnedTable, organisationsTable, problemsTable, summaryTable, type Value } from './tables';
+import { actionsTable, changesTable, notReturnedTable, organisationsTable, problemsTable, summaryTable, type Value } from './tables';
 import { XlsxStream } from './xlsxStream';
 
-/** The sheets in the order the workbook lists them. */
-export const SHEET_ORDER = ['Summary', 'Actions', 'Organisations', 'Not returned', 'Problems'];
+/** The sheets in the order the workbook lists them ("Changes" only when the source has versions to compare). */
+export const SHEET_ORDER = ['Summary', 'Actions', 'Changes', 'Organisations', 'Not returned', 'Problems'];
+
+/** The rows, giving the event loop a turn every `every` rows. */
+async function* yieldingEach<T>(rows: AsyncIterable<T>, every: number): AsyncGenerator<T> {
+  let n = 0;
+  for await (const row of rows) {
+    yield row;
+    if (++n % every === 0) await yieldToLoop();
+  }
+}
 
 /** Writes the national workbook to a file path or a stream; resolves when the last byte is written. */
 export async function writeCollationWorkbook(source: CollationSource, target: string | Writable): Promise<void> {
-  const { collator, plans } = sourceParts(source);
+  const { collator, plans, changes } = sourceParts(source);
   const { stream, failed } = await openOutput(target);
   const xlsx = new XlsxStream(stream);
   const summary = new SummaryTally(collator);
@@ -33,7 +42,12 @@ export async function writeCollationWorkbook(source: CollationSource, target: st
     for (const table of [organisationsTable(collator), notReturnedTable(collator), problemsTable(collator), summaryTable(collator, summary)]) {
       await xlsx.sheet(table.sheet, table.columns, table.rows());
     }
-    await xlsx.finish(SHEET_ORDER);
+    // A second pass over the store, one organisation's two versions at a time, so memory stays bounded here too.
+    if (changes) {
+      const table = changesTable(collator, changes);
+      await xlsx.sheet(table.sheet, table.columns, yieldingEach(table.rows(), 200));
+    }
+    await xlsx.finish(SHEET_ORDER.filter((name) => name !== 'Changes' || changes));
   };
   await Promise.race([write(), failed]);
 }

@@ -9,13 +9,14 @@ import pino, { type Logger } from 'pino';
 import type { z } from 'zod';
 import { todayIso } from '../../shared/cells';
 import { parseOrganisationsCsv } from '../../shared/organisations';
-import { builtInTemplates, currentTemplate, type Template } from '../../shared/template';
+import { builtInTemplates, currentTemplate, findTemplate, type Template } from '../../shared/template';
+import { diffPlans, diffSummary } from '../../shared/planDiff';
 import { Collator, type CollationSource } from '../collate/collator';
 import { writeActionsCsv } from '../collate/csv';
 import { writeCollationWorkbook } from '../collate/workbook';
 import { ADMIN, issueKey } from '../keys';
 import { projectFile } from '../projectFiles';
-import type { Receipt, Store } from '../store/store';
+import { IdempotencyConflict, type Receipt, type Review, type Store, type SubmitOutcome } from '../store/store';
 import { nhsukFrontend } from '../pages/nhsukFrontend';
 import { adminOnly, organisationOnly, ownerOf, principalOf, requireKey } from './auth';
 import { clientGone, queuedCheck, type CheckFn, type CheckOptions, type CheckRequest } from './check';
@@ -23,7 +24,7 @@ import { HttpError, errorHandler, sendError } from './errors';
 import { openApiDocument } from './openapi';
 import { StaticFiles } from './staticFiles';
 import {
-  adminOrganisationSchema, countSchema, healthSchema, issuedKeySchema, odsCodeSchema, organisationSchema, receiptSchema,
+  adminOrganisationSchema, countSchema, diffSchema, historySchema, newReviewSchema, organisationReviewStateSchema, reviewSchema, healthSchema, issuedKeySchema, odsCodeSchema, organisationSchema, receiptSchema,
   rejectedSubmissionSchema, submissionSchema, validationResultSchema,
 } from './schemas';
 import { MemoryBudget, XLSX_TYPE, readUpload } from './uploads';
@@ -237,6 +238,25 @@ export function createApp(opts: AppOptions) {
     reply(res, result.readable ? 200 : 422, validationResultSchema, result);
   }));
 
+  /** The Idempotency-Key header, when sent: 1 to 200 visible ASCII characters (a UUID is usual). */
+  const idempotencyKeyOf = (req: Request): string | undefined => {
+    const raw = req.headers['idempotency-key'];
+    if (raw === undefined) return undefined;
+    if (typeof raw !== 'string' || !/^[\x21-\x7e]{1,200}$/.test(raw)) {
+      throw new HttpError(400, 'BAD_IDEMPOTENCY_KEY', 'The Idempotency-Key header must be 1 to 200 visible ASCII characters, such as a UUID made for this submission.');
+    }
+    return raw;
+  };
+  const idempotent = <T>(fn: () => T): T => {
+    try {
+      return fn();
+    } catch (err) {
+      if (!(err instanceof IdempotencyConflict)) throw err;
+      throw new HttpError(422, 'IDEMPOTENCY_KEY_REUSED',
+        'This Idempotency-Key was already used with a different plan. Make a new key for each new submission; send the same key only to retry the same submission.');
+    }
+  };
+
   /** An organisation's quota over the last 24 hours: versions stored, and bytes (with this upload). */
   const refuseOverQuota = (code: string, bytes: number) => {
     const used = store.usageSince(code, new Date(Date.now() - 24 * 3600_000).toISOString());
@@ -251,12 +271,16 @@ export function createApp(opts: AppOptions) {
   app.post('/api/submissions', ...keyed, organisationOnly, asyncRoute(async (req, res) => {
     const me = principalOf(res);
     const code = me.kind === 'organisation' ? me.code : '';
+    const idempotencyKey = idempotencyKeyOf(req);
     const request = checkRequest(req, res);
     refuseOverQuota(code, Number(req.headers['content-length']) || 0);
     const upload = await uploadOf(req, res);
-    refuseOverQuota(code, upload.bytes.length);
     const receivedAt = new Date().toISOString();
     const sha256 = createHash('sha256').update(upload.bytes).digest('hex');
+    // A resend (the same key, or the same bytes as the latest version) is answered from the store, unchecked.
+    const earlier = idempotent(() => (idempotencyKey ? store.replayOf(code, idempotencyKey, sha256) : undefined) ?? store.latestWithSha(code, sha256));
+    if (earlier) return sendReceipt(res, { receipt: earlier, replayed: true });
+    refuseOverQuota(code, upload.bytes.length);
     const { result, plan } = await check(upload, checkOptions(), request);
     if (result.organisation && result.organisation.code !== code) {
       throw new HttpError(403, 'WRONG_ORGANISATION',
@@ -265,12 +289,18 @@ export function createApp(opts: AppOptions) {
     if (!result.readable || !result.valid || !plan || !result.organisation) {
       return reply(res, 422, rejectedSubmissionSchema, { result });
     }
-    const receipt = store.addSubmission({
-      organisation: result.organisation, receivedAt, sha256, format: upload.format, fileName: upload.fileName, bytes: upload.bytes, plan, result,
-    });
-    res.location(`/api/submissions/${receipt.id}`);
-    reply(res, 201, receiptSchema, receipt);
+    const outcome = idempotent(() => store.submitOnce({
+      organisation: result.organisation!, receivedAt, sha256, format: upload.format, fileName: upload.fileName, bytes: upload.bytes, plan, result,
+    }, idempotencyKey ? { key: idempotencyKey, sha256 } : undefined));
+    sendReceipt(res, outcome);
   }));
+
+  /** 201 for a new version; 200 (and Idempotent-Replayed) when the plan was already the latest version. */
+  const sendReceipt = (res: Response, outcome: SubmitOutcome) => {
+    res.location(`/api/submissions/${outcome.receipt.id}`);
+    if (outcome.replayed) res.set('Idempotent-Replayed', 'true');
+    reply(res, outcome.replayed ? 200 : 201, receiptSchema, outcome.receipt);
+  };
 
   app.get('/api/submissions', ...keyed, (_req, res) => {
     const me = principalOf(res);
@@ -317,13 +347,111 @@ export function createApp(opts: AppOptions) {
       .attachment(fileNameOf(receipt, '-original', file.format)).send(file.bytes);
   });
 
+  /** An organisation the caller may see: its own (organisation key) or any (admin key). */
+  const ownOrganisation = (res: Response, raw: string) => {
+    const code = knownOrganisation(raw);
+    const me = principalOf(res);
+    if (me.kind === 'organisation' && me.code !== code) {
+      throw new HttpError(403, 'OTHER_ORGANISATION', `This key is ${me.code}'s: it shows ${me.code}'s own plans only, not ${code}'s.`);
+    }
+    return store.organisation(code)!;
+  };
+
+  /** Where an organisation's plan stands: its latest version's latest review. */
+  const reviewStateOf = (latest: Receipt | undefined, review: Review | undefined) =>
+    !latest ? 'not-returned' as const : review && review.submission === latest.id ? review.state : 'awaiting-review' as const;
+
+  app.get('/api/organisations/:code/history', ...keyed, (req, res) => {
+    const org = ownOrganisation(res, req.params.code as string);
+    const reviews = store.reviews({ organisation: org.code });
+    const versions = store.history(org.code).map(({ receipt, result }) => {
+      const mine = reviews.filter((r) => r.submission === receipt.id);
+      return {
+        receipt, valid: result.valid, errors: result.findings.filter((f) => f.severity === 'error').length,
+        warnings: receipt.warnings.length, review: mine[mine.length - 1] ?? null, reviews: mine,
+      };
+    });
+    reply(res, 200, historySchema, {
+      organisation: { code: org.code, name: org.name },
+      reviewState: reviewStateOf(versions[0]?.receipt, versions[0]?.review ?? undefined),
+      versions,
+    });
+  });
+
+  // The latest version to carry on from, as a workbook in the current template (values only, rebuilt from the plan).
+  app.get('/api/organisations/:code/plan.xlsx', ...keyed, asyncRoute(async (req, res) => {
+    const org = ownOrganisation(res, req.params.code as string);
+    const latest = store.history(org.code)[0];
+    const found = latest && store.submission(latest.receipt.id);
+    if (!found) throw new HttpError(404, 'NO_PLAN', `${org.code} has not submitted a plan yet: start from the blank workbook (/template.xlsx?org=${org.code}).`);
+    const { writeFilledPlan } = await planWriter();
+    const bytes = await writeFilledPlan(found.plan, { organisations: store.organisations(), templates });
+    res.status(200).type(XLSX_TYPE).attachment(fileNameOf(found.receipt, '-latest', 'xlsx')).send(bytes);
+  }));
+
+  /** What changed from one version to another: by default from the version before. */
+  app.get('/api/submissions/:id/diff', ...keyed, (req, res) => {
+    const { me, notFound } = visible(res, req.params.id as string);
+    const mine = (id: string) => {
+      const found = id.length <= 100 ? store.submission(id) : undefined;
+      if (!found || (me.kind === 'organisation' && found.receipt.organisation.code !== me.code)) throw notFound;
+      return found;
+    };
+    const to = mine(req.params.id as string);
+    const against = req.query.against;
+    if (against !== undefined && typeof against !== 'string') throw new HttpError(400, 'BAD_AGAINST', 'Give one version to compare with: ?against=SUBMISSION_ID.');
+    let from;
+    if (against) {
+      from = mine(against);
+      if (from.receipt.organisation.code !== to.receipt.organisation.code) {
+        throw new HttpError(400, 'DIFFERENT_ORGANISATIONS', `These are versions of two organisations' plans (${from.receipt.organisation.code} and ${to.receipt.organisation.code}); compare versions of one organisation's plan.`);
+      }
+    } else {
+      from = store.submissionByVersion(to.receipt.organisation.code, to.receipt.version - 1);
+      if (!from) throw new HttpError(404, 'NO_EARLIER_VERSION', `Version ${to.receipt.version} is ${to.receipt.organisation.code}'s first: there is no earlier version to compare it with.`);
+    }
+    const template = findTemplate(to.plan.template.id, to.plan.template.version, templates) ?? currentTemplate;
+    const changes = diffPlans(template, from.plan, to.plan);
+    reply(res, 200, diffSchema, { from: from.receipt, to: to.receipt, summary: diffSummary(changes), changes });
+  });
+
+  app.get('/api/submissions/:id/reviews', ...keyed, (req, res) => {
+    const { me, notFound } = visible(res, req.params.id as string);
+    const found = store.submission(req.params.id as string);
+    if (!found || (me.kind === 'organisation' && found.receipt.organisation.code !== me.code)) throw notFound;
+    reply(res, 200, reviewSchema.array(), store.reviews({ submission: found.receipt.id }));
+  });
+
+  app.post('/api/submissions/:id/reviews', ...admin, express.json({ limit: '20kb' }), (req, res) => {
+    const found = (req.params.id as string).length <= 100 ? store.submission(req.params.id as string) : undefined;
+    if (!found) throw new HttpError(404, 'NOT_FOUND', 'No submission has that id.');
+    const parsed = newReviewSchema.safeParse(req.body);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      throw new HttpError(400, 'BAD_REVIEW',
+        `The review's ${issue.path.join('.') || 'body'} is not right: ${issue.message}. Send JSON {"state": "accepted" or "changes-requested", "comment": "…", "reviewer": "your name"}.`);
+    }
+    const review = store.addReview(found.receipt.id, parsed.data.state, parsed.data.comment, parsed.data.reviewer);
+    logger.info({ org: found.receipt.organisation.code, version: found.receipt.version, state: review.state }, 'review recorded');
+    reply(res, 201, reviewSchema, review);
+  });
+
   // ── admin key ─────────────────────────────────────────────────────────────────────────────────────────────────────
-  app.get('/api/admin/organisations', ...admin, (_req, res) => {
+  app.get('/api/admin/organisations', ...admin, (req, res) => {
+    const filter = req.query.review;
+    const states = organisationReviewStateSchema.options as readonly string[];
+    if (filter !== undefined && (typeof filter !== 'string' || !states.includes(filter))) {
+      throw new HttpError(400, 'BAD_REVIEW_FILTER', `Filter by one review state: ?review= one of ${states.join(', ')}.`);
+    }
     const owners = store.keyOwners();
     const latest = store.latestReceipts();
-    reply(res, 200, adminOrganisationSchema.array(), store.organisations().map((o) => ({
-      ...o, hasKey: owners.has(o.code), latest: latest.get(o.code) ?? null,
-    })));
+    const reviews = store.latestReviews();
+    const rows = store.organisations().map((o) => {
+      const receipt = latest.get(o.code);
+      const review = reviews.get(o.code);
+      return { ...o, hasKey: owners.has(o.code), latest: receipt ?? null, reviewState: reviewStateOf(receipt, review), review: review ?? null };
+    });
+    reply(res, 200, adminOrganisationSchema.array(), filter ? rows.filter((r) => r.reviewState === filter) : rows);
   });
 
   app.put('/api/admin/organisations', ...admin, express.text({ type: ['text/csv', 'text/plain'], limit: '5mb' }), (req, res) => {
@@ -366,14 +494,32 @@ export function createApp(opts: AppOptions) {
 
   /** The collation streamed from the store: each latest plan is read, written out and dropped in turn. */
   const collation = (): CollationSource => {
-    const collator = new Collator({ organisations: store.organisations(), today: today(), template: currentTemplate, keepActions: false });
+    const reviews = store.latestReviews();
+    const collator = new Collator({
+      organisations: store.organisations(), today: today(), template: currentTemplate, keepActions: false,
+      reviews: (code) => {
+        const r = reviews.get(code);
+        return r ? { state: r.state, comment: r.comment, reviewer: r.reviewer, reviewedAt: new Date(r.reviewedAt) } : null;
+      },
+    });
     function* plans() {
       for (const s of store.eachLatestSubmission()) {
         const counted = collator.add({ source: `submission ${s.receipt.id} (v${s.receipt.version})`, submittedAt: new Date(s.receipt.receivedAt), result: s.result, plan: s.plan });
         if (counted) yield counted;
       }
     }
-    return { collator, plans: plans() };
+    function* changes() {
+      for (const { latest, previous } of store.eachLatestPair()) {
+        if (previous) {
+          yield {
+            organisation: latest.receipt.organisation,
+            previous: { version: previous.receipt.version, plan: previous.plan },
+            latest: { version: latest.receipt.version, plan: latest.plan },
+          };
+        }
+      }
+    }
+    return { collator, plans: plans(), changes };
   };
 
   app.get('/api/collation.xlsx', ...admin, asyncRoute(async (_req, res) => {

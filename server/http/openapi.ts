@@ -2,14 +2,16 @@
 // component schemas are generated from the zod schemas the routes check their bodies with.
 import { z } from 'zod';
 import {
-  adminOrganisationSchema, countSchema, errorSchema, findingSchema, healthSchema, issuedKeySchema, organisationSchema,
-  planSchema, receiptSchema, rejectedSubmissionSchema, submissionSchema, validationResultSchema,
+  adminOrganisationSchema, countSchema, diffSchema, errorSchema, findingSchema, healthSchema, historySchema, issuedKeySchema,
+  newReviewSchema, organisationSchema, planSchema, receiptSchema, rejectedSubmissionSchema, reviewSchema, submissionSchema,
+  validationResultSchema,
 } from './schemas';
 
 const COMPONENTS: Record<string, z.ZodType> = {
   Finding: findingSchema, ValidationResult: validationResultSchema, Receipt: receiptSchema, Submission: submissionSchema,
   RejectedSubmission: rejectedSubmissionSchema, Organisation: organisationSchema, AdminOrganisation: adminOrganisationSchema,
   Health: healthSchema, IssuedKey: issuedKeySchema, Count: countSchema, Error: errorSchema, Plan: planSchema,
+  History: historySchema, Diff: diffSchema, Review: reviewSchema, NewReview: newReviewSchema,
 };
 
 function componentSchemas(): Record<string, unknown> {
@@ -92,15 +94,17 @@ export function openApiDocument(version: string): Record<string, unknown> {
       },
       '/api/submissions': {
         post: {
-          summary: "Submit a plan with the organisation's key",
+          summary: "Submit a plan with the organisation's key (idempotent)",
           security: secured,
+          parameters: [{ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', pattern: '^[\\x21-\\x7e]{1,200}$' }, description: 'Sent again with the same body, answers with the receipt of the first request; with another body, 422 IDEMPOTENCY_KEY_REUSED.' }],
           requestBody: planBody,
           responses: {
             201: json(ref('Receipt'), 'Accepted and stored as the next version.'),
-            400: error('JSON that is not a plan, or a malformed form.'),
+            200: json(ref('Receipt'), "The same bytes or plan as the organisation's latest version, or a retry with an Idempotency-Key already used: that version's receipt; nothing new stored (header Idempotent-Replayed: true)."),
+            400: error('JSON that is not a plan, a malformed form, or a malformed Idempotency-Key.'),
             403: error("The plan is another organisation's, or the key is the admin key."),
             413: error('Too large.'),
-            422: json(ref('RejectedSubmission'), 'The plan has errors or could not be read; nothing was stored.'),
+            422: json(ref('RejectedSubmission'), 'The plan has errors or could not be read, or the Idempotency-Key was used with another body (an Error, IDEMPOTENCY_KEY_REUSED); nothing was stored.'),
             ...keyErrors,
           },
         },
@@ -139,9 +143,60 @@ export function openApiDocument(version: string): Record<string, unknown> {
           },
         },
       },
+      '/api/submissions/{id}/diff': {
+        get: {
+          summary: 'What changed from another version of the same plan (by default the version before)',
+          security: secured,
+          parameters: [idParam, { name: 'against', in: 'query', required: false, schema: { type: 'string' }, description: 'The submission id of the version to compare with' }],
+          responses: {
+            200: json(ref('Diff'), 'Actions added and removed, field changes (deadline moved later marked), leads changed.'),
+            400: error('The two versions are of different organisations.'),
+            404: error('No such submission of yours, or the version is the first (NO_EARLIER_VERSION).'),
+            ...keyErrors,
+          },
+        },
+      },
+      '/api/submissions/{id}/reviews': {
+        get: {
+          summary: "The national team's reviews of a version, oldest first",
+          security: secured, parameters: [idParam],
+          responses: { 200: json({ type: 'array', items: ref('Review') }, 'Reviews.'), 404: error('No such submission of yours.'), ...keyErrors },
+        },
+        post: {
+          summary: 'Review a version: accepted, or changes requested with a comment (admin); reviews are kept, never changed',
+          security: secured, parameters: [idParam],
+          requestBody: { required: true, content: { 'application/json': { schema: ref('NewReview') } } },
+          responses: { 201: json(ref('Review'), 'Recorded.'), 400: error('Not a review (BAD_REVIEW says what is missing).'), 404: error('No such submission.'), ...adminErrors },
+        },
+      },
+      '/api/organisations/{code}/history': {
+        get: {
+          summary: "Every version of an organisation's plan with its checks and reviews, newest first (own, or admin)",
+          security: secured, parameters: [codeParam],
+          responses: {
+            200: json(ref('History'), 'The history.'),
+            403: error("Another organisation's (OTHER_ORGANISATION)."),
+            404: error('Unknown organisation.'),
+            ...keyErrors,
+          },
+        },
+      },
+      '/api/organisations/{code}/plan.xlsx': {
+        get: {
+          summary: 'The latest submitted plan as a filled workbook in the current template, to carry on from (own, or admin)',
+          security: secured, parameters: [codeParam],
+          responses: {
+            200: { description: 'The workbook (named ODS-vN-YYYYMMDD-latest.xlsx).', content: { [XLSX]: { schema: binary } } },
+            403: error("Another organisation's (OTHER_ORGANISATION)."),
+            404: error('Unknown organisation, or no plan submitted yet (NO_PLAN).'),
+            ...keyErrors,
+          },
+        },
+      },
       '/api/admin/organisations': {
         get: {
-          summary: 'Organisations with key and latest submission (admin)',
+          summary: 'Organisations with key, latest submission and review state (admin)',
+          parameters: [{ name: 'review', in: 'query', required: false, schema: { type: 'string', enum: ['not-returned', 'awaiting-review', 'accepted', 'changes-requested'] }, description: 'Only the organisations in this review state' }],
           security: secured,
           responses: { 200: json({ type: 'array', items: ref('AdminOrganisation') }, 'The list.'), ...adminErrors },
         },

@@ -46,9 +46,71 @@ export const organisationSchema = z.object({
   region: z.string(),
 });
 
+export const reviewStateSchema = z.enum(['accepted', 'changes-requested']);
+
+export const reviewSchema = z.object({
+  id: z.number().int(),
+  submission: z.string(),
+  organisation: z.string(),
+  version: z.number().int().positive(),
+  state: reviewStateSchema,
+  comment: z.string(),
+  reviewer: z.string(),
+  reviewedAt: z.string().datetime(),
+});
+
+/** What the national team sends to review a version; a comment is needed when changes are requested. */
+export const newReviewSchema = z.object({
+  state: reviewStateSchema,
+  comment: z.string().trim().max(5000).default(''),
+  reviewer: z.string().trim().min(1, 'give the reviewer\'s name').max(100),
+}).strict().refine((r) => r.state !== 'changes-requested' || r.comment !== '', { message: 'say in the comment which changes are needed', path: ['comment'] });
+
+/** Where an organisation's plan stands with the national team: its latest version's latest review. */
+export const organisationReviewStateSchema = z.enum(['not-returned', 'awaiting-review', 'accepted', 'changes-requested']);
+
 export const adminOrganisationSchema = organisationSchema.extend({
   hasKey: z.boolean(),
   latest: receiptSchema.nullable(),
+  reviewState: organisationReviewStateSchema,
+  review: reviewSchema.nullable(),
+});
+
+export const historySchema = z.object({
+  organisation: z.object({ code: z.string(), name: z.string() }),
+  reviewState: organisationReviewStateSchema,
+  /** Newest first. */
+  versions: z.array(z.object({
+    receipt: receiptSchema,
+    valid: z.boolean(),
+    errors: z.number().int(),
+    warnings: z.number().int(),
+    /** The version's latest review, null when not reviewed. */
+    review: reviewSchema.nullable(),
+    /** Every review of the version, oldest first. */
+    reviews: z.array(reviewSchema),
+  })),
+});
+
+export const planChangeSchema = z.object({
+  kind: z.enum(['added', 'removed', 'changed', 'lead']),
+  recommendation: z.number().int().nullable(),
+  row: z.number().int().nullable(),
+  action: z.string().nullable(),
+  field: z.string().nullable(),
+  fieldLabel: z.string().nullable(),
+  from: z.string().nullable(),
+  to: z.string().nullable(),
+  deadlineLater: z.boolean(),
+});
+
+export const diffSchema = z.object({
+  from: receiptSchema,
+  to: receiptSchema,
+  summary: z.object({
+    added: z.number().int(), removed: z.number().int(), changed: z.number().int(), leads: z.number().int(), deadlinesLater: z.number().int(),
+  }),
+  changes: z.array(planChangeSchema),
 });
 
 /** ok false (with a 503) when storage cannot be read or written, or has no room for another upload; `problem` says which. */

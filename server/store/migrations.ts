@@ -46,6 +46,31 @@ export const MIGRATIONS: string[] = [
     checked_at TEXT NOT NULL
   );
   `,
+  // 3: reviews by the national team (append-only, like submissions: a new review supersedes, nothing is changed), and
+  // the Idempotency-Key each organisation sent with a submission, naming the version it produced or matched.
+  `
+  CREATE TABLE reviews (
+    id          INTEGER PRIMARY KEY,
+    submission  TEXT NOT NULL REFERENCES submissions (id),
+    state       TEXT NOT NULL CHECK (state IN ('accepted', 'changes-requested')),
+    comment     TEXT NOT NULL,
+    reviewer    TEXT NOT NULL,
+    created_at  TEXT NOT NULL
+  );
+  CREATE INDEX reviews_submission ON reviews (submission, id);
+  CREATE TRIGGER reviews_no_update BEFORE UPDATE ON reviews
+    BEGIN SELECT RAISE(ABORT, 'reviews are never changed'); END;
+  CREATE TRIGGER reviews_no_delete BEFORE DELETE ON reviews
+    BEGIN SELECT RAISE(ABORT, 'reviews are never deleted'); END;
+  CREATE TABLE idempotency_keys (
+    organisation TEXT NOT NULL,
+    key          TEXT NOT NULL,
+    sha256       TEXT NOT NULL,          -- of the request body the key was first sent with
+    submission   TEXT NOT NULL REFERENCES submissions (id),
+    created_at   TEXT NOT NULL,
+    PRIMARY KEY (organisation, key)
+  );
+  `,
 ];
 
 /** Applies the migrations not yet applied, each in its own transaction. */

@@ -55,6 +55,48 @@ export interface StoredSubmission {
   result: ValidationResult;
 }
 
+/** A submission as stored once: its receipt, and whether it was already there (the same plan sent again). */
+export interface SubmitOutcome {
+  receipt: Receipt;
+  /** true: nothing new was stored; the receipt is the existing version's. */
+  replayed: boolean;
+}
+
+/** An Idempotency-Key sent again with a different body: the client reused a key for another request. */
+export class IdempotencyConflict extends Error {}
+
+export type ReviewState = 'accepted' | 'changes-requested';
+export const REVIEW_STATES: readonly ReviewState[] = ['accepted', 'changes-requested'];
+
+/** One review of one version by the national team; a later review of the same version supersedes it. */
+export interface Review {
+  id: number;
+  submission: string;
+  organisation: string;
+  version: number;
+  state: ReviewState;
+  comment: string;
+  reviewer: string;
+  reviewedAt: string;
+}
+
+interface ReviewRow {
+  id: number; submission: string; organisation: string; version: number; state: ReviewState; comment: string; reviewer: string; created_at: string;
+}
+const REVIEW_SELECT = `SELECT r.id, r.submission, s.organisation, s.version, r.state, r.comment, r.reviewer, r.created_at
+  FROM reviews r JOIN submissions s ON s.id = r.submission`;
+const reviewOf = (r: ReviewRow): Review => ({
+  id: r.id, submission: r.submission, organisation: r.organisation, version: r.version, state: r.state, comment: r.comment,
+  reviewer: r.reviewer, reviewedAt: r.created_at,
+});
+
+/** An organisation's latest version and the one before it (null for a first version), read one at a time. */
+export interface LatestPair {
+  organisation: string;
+  latest: { receipt: Receipt; plan: Plan };
+  previous: { receipt: Receipt; plan: Plan } | null;
+}
+
 export interface StoredFile {
   organisation: string;
   format: SubmissionFormat;
@@ -240,12 +282,116 @@ export class Store {
     };
   }
 
+  /**
+   * Stores a submission unless it repeats one: when the organisation's latest version has the same bytes or the same
+   * plan, or the Idempotency-Key was already used with these bytes, that version's receipt comes back and nothing is
+   * stored. Decided inside one IMMEDIATE transaction, so simultaneous identical submissions (from any server
+   * process) make one version. A key reused with other bytes throws IdempotencyConflict.
+   */
+  submitOnce(s: NewSubmission, idempotency?: { key: string; sha256: string }): SubmitOutcome {
+    return this.db.transaction((): SubmitOutcome => {
+      if (idempotency) {
+        const earlier = this.replayOf(s.organisation.code, idempotency.key, idempotency.sha256);
+        if (earlier) return { receipt: earlier, replayed: true };
+      }
+      const latest = this.sql(`SELECT ${RECEIPT_COLUMNS}, plan_json FROM submissions WHERE organisation = ? ORDER BY version DESC LIMIT 1`)
+        .get(s.organisation.code) as SubmissionRow | undefined;
+      let outcome: SubmitOutcome;
+      if (latest && (latest.sha256 === s.sha256 || latest.plan_json === JSON.stringify(s.plan))) {
+        outcome = { receipt: receiptOf(latest), replayed: true };
+      } else {
+        outcome = { receipt: this.addSubmission(s), replayed: false };
+      }
+      if (idempotency) {
+        this.sql('INSERT INTO idempotency_keys (organisation, key, sha256, submission, created_at) VALUES (?, ?, ?, ?, ?)')
+          .run(s.organisation.code, idempotency.key, idempotency.sha256, outcome.receipt.id, s.receivedAt);
+      }
+      return outcome;
+    }).immediate();
+  }
+
+  /**
+   * The receipt an Idempotency-Key already produced for this organisation, or undefined when the key is new; throws
+   * IdempotencyConflict when the key came with other bytes.
+   */
+  replayOf(code: string, key: string, sha256: string): Receipt | undefined {
+    const row = this.sql('SELECT sha256, submission FROM idempotency_keys WHERE organisation = ? AND key = ?').get(code, key) as
+      | { sha256: string; submission: string }
+      | undefined;
+    if (!row) return undefined;
+    if (row.sha256 !== sha256) throw new IdempotencyConflict(key);
+    return this.submission(row.submission)!.receipt;
+  }
+
+  /** The organisation's latest receipt when its bytes had this SHA-256 (a resend, answered before any check). */
+  latestWithSha(code: string, sha256: string): Receipt | undefined {
+    const row = this.sql(`SELECT ${RECEIPT_COLUMNS} FROM submissions WHERE organisation = ? ORDER BY version DESC LIMIT 1`).get(code) as SubmissionRow | undefined;
+    return row && row.sha256 === sha256 ? receiptOf(row) : undefined;
+  }
+
+  /** One version of an organisation, with its plan and result. */
+  submissionByVersion(code: string, version: number): StoredSubmission | undefined {
+    const row = this.sql(`SELECT ${RECEIPT_COLUMNS}, plan_json FROM submissions WHERE organisation = ? AND version = ?`).get(code, version) as SubmissionRow | undefined;
+    return row && storedOf(row);
+  }
+
+  /** Each organisation's latest version with the one before it, one organisation at a time (its own connection). */
+  *eachLatestPair(): Generator<LatestPair> {
+    const db = new Database(this.path, { readonly: true, fileMustExist: true });
+    try {
+      const previous = db.prepare(`SELECT ${RECEIPT_COLUMNS}, plan_json FROM submissions WHERE organisation = ? AND version = ?`);
+      for (const row of db.prepare(LATEST_SUBMISSIONS).iterate() as IterableIterator<SubmissionRow>) {
+        const before = row.version > 1 ? previous.get(row.organisation, row.version - 1) as SubmissionRow | undefined : undefined;
+        const latest = storedOf(row);
+        yield {
+          organisation: row.organisation,
+          latest: { receipt: latest.receipt, plan: latest.plan },
+          previous: before ? { receipt: receiptOf(before), plan: JSON.parse(before.plan_json!) } : null,
+        };
+      }
+    } finally {
+      db.close();
+    }
+  }
+
+  // ── reviews (append-only) ──────────────────────────────────────────────────────────────────────────────────────
+  addReview(submission: string, state: ReviewState, comment: string, reviewer: string, now = new Date().toISOString()): Review {
+    const id = Number(this.sql('INSERT INTO reviews (submission, state, comment, reviewer, created_at) VALUES (?, ?, ?, ?, ?)')
+      .run(submission, state, comment, reviewer, now).lastInsertRowid);
+    return reviewOf(this.sql(`${REVIEW_SELECT} WHERE r.id = ?`).get(id) as ReviewRow);
+  }
+
+  /** Every review of one organisation's versions (or of one version), oldest first. */
+  reviews(where: { organisation: string } | { submission: string }): Review[] {
+    const rows = 'submission' in where
+      ? this.sql(`${REVIEW_SELECT} WHERE r.submission = ? ORDER BY r.id`).all(where.submission)
+      : this.sql(`${REVIEW_SELECT} WHERE s.organisation = ? ORDER BY r.id`).all(where.organisation);
+    return (rows as ReviewRow[]).map(reviewOf);
+  }
+
+  /** Each organisation's latest review of its latest version (organisations whose latest is unreviewed are absent). */
+  latestReviews(): Map<string, Review> {
+    const rows = this.sql(`${REVIEW_SELECT}
+      WHERE s.version = (SELECT MAX(version) FROM submissions WHERE organisation = s.organisation)
+      ORDER BY r.id`).all() as ReviewRow[];
+    return new Map(rows.map((r) => [r.organisation, reviewOf(r)]));
+  }
+
   /** Receipts, newest first: one organisation's, or everyone's when code is undefined. */
   receipts(code?: string): Receipt[] {
     const rows = (code === undefined
       ? this.sql(`SELECT ${RECEIPT_COLUMNS} FROM submissions ORDER BY rowid DESC`).all()
       : this.sql(`SELECT ${RECEIPT_COLUMNS} FROM submissions WHERE organisation = ? ORDER BY rowid DESC`).all(code)) as SubmissionRow[];
     return rows.map((r) => receiptOf(r));
+  }
+
+  /** One organisation's versions with their results, newest first. */
+  history(code: string): Array<{ receipt: Receipt; result: ValidationResult }> {
+    const rows = this.sql(`SELECT ${RECEIPT_COLUMNS} FROM submissions WHERE organisation = ? ORDER BY version DESC`).all(code) as SubmissionRow[];
+    return rows.map((r) => {
+      const result = JSON.parse(r.result_json) as ValidationResult;
+      return { receipt: receiptOf(r, result), result };
+    });
   }
 
   submission(id: string): StoredSubmission | undefined {

@@ -69,3 +69,12 @@ export async function fillWorkbook(blank: Buffer, content: PlanContent, template
   for (const { cell, value } of contentCells(content, template)) ws.getCell(cell).value = value ?? null;
   return Buffer.from(await wb.xlsx.writeBuffer());
 }
+
+/**
+ * The same plan with its first action's progress note marked as update n: a different plan each n, since submitting
+ * the organisation's latest plan again stores no new version.
+ */
+export function revisedContent(content: PlanContent, n: number): PlanContent {
+  const [first, ...rest] = content.actions;
+  return { ...content, actions: [{ ...first!, progress: `${String(first!.progress ?? 'Progress noted')} (update ${n})` }, ...rest] };
+}

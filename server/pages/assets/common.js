@@ -75,8 +75,8 @@ export class NetworkError extends Error {}
  * Calls the service. Resolves to { status, ok, data, response } for any HTTP answer (data is the parsed JSON body, or
  * null); rejects with NetworkError only when the service could not be reached.
  */
-export async function call(path, { method = 'GET', body, contentType, key, as = 'json' } = {}) {
-  const headers = {};
+export async function call(path, { method = 'GET', body, contentType, key, as = 'json', headers: extra = {} } = {}) {
+  const headers = { ...extra };
   if (contentType) headers['Content-Type'] = contentType;
   if (key) headers.Authorization = `Bearer ${key}`;
   let response;

@@ -88,6 +88,8 @@ drop.addEventListener('drop', (e) => {
 async function checkFile(file) {
   const ticket = ++state.checking; // a slower earlier check must not overwrite a later one
   state.file = file;
+  // One Idempotency-Key per file chosen: a retry of the same submission (a lost answer) is answered, not stored twice.
+  state.idempotencyKey = crypto.randomUUID?.() ?? `${Date.now()}-${Math.random().toString(36).slice(2)}`;
   state.result = null;
   receiptSection.hidden = true;
   fieldError(fileInput, fileError, null);
@@ -212,8 +214,10 @@ form.addEventListener('submit', async (e) => {
   submitButton.disabled = true;
   submitButton.textContent = 'Submitting…';
   try {
-    const res = await call('/api/submissions', { method: 'POST', body: state.file, contentType: XLSX_TYPE, key });
-    if (res.status === 201 && res.data) return showReceipt(res.data, state.file.name);
+    const res = await call('/api/submissions', {
+      method: 'POST', body: state.file, contentType: XLSX_TYPE, key, headers: { 'Idempotency-Key': state.idempotencyKey },
+    });
+    if ((res.status === 201 || res.status === 200) && res.data) return showReceipt(res.data, state.file.name, res.status === 200);
     if (res.status === 422 && res.data?.result) {
       showResult(res.data.result, state.file.name);
       return fieldError(fileInput, fileError, 'The service found errors in the workbook, so nothing was stored.');
@@ -238,7 +242,8 @@ form.addEventListener('submit', async (e) => {
   }
 });
 
-function showReceipt(receipt, fileName) {
+/** The receipt; `already`: the service had this plan as the organisation's latest version and stored nothing new. */
+function showReceipt(receipt, fileName, already = false) {
   state.receipt = { ...receipt, file: fileName };
   const details = [
     ['Organisation', `${receipt.organisation.code} – ${receipt.organisation.name}`],
@@ -253,9 +258,12 @@ function showReceipt(receipt, fileName) {
     el('dt', { class: 'nhsuk-summary-list__key' }, k), el('dd', { class: 'nhsuk-summary-list__value' }, v))));
   $('receipt-warnings').replaceChildren(...(receipt.warnings.length
     ? [el('h3', { class: 'nhsuk-heading-s' }, 'Warnings sent with this version'), ...findingsList(receipt.warnings, 'h4')] : []));
-  receiptHeading.textContent = `Submitted: version ${receipt.version}`;
+  receiptHeading.textContent = already ? `Already received: version ${receipt.version}` : `Submitted: version ${receipt.version}`;
+  $('receipt-lead').textContent = already
+    ? `This plan is the same as version ${receipt.version}, which the service already holds, so no new version was stored. Keep this receipt.`
+    : 'Your action plan was received. Keep this receipt.';
   receiptSection.hidden = false;
-  announce(`Submitted: version ${receipt.version}.`);
+  announce(already ? `Already received: version ${receipt.version}. No new version was stored.` : `Submitted: version ${receipt.version}.`);
   focusHeading(receiptHeading);
 }
 
