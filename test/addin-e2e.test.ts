@@ -10,6 +10,7 @@ import { build } from 'esbuild';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { isoDate } from '../shared/cells';
 import { PLAN_SHEET } from '../shared/layout';
+import { expectNoAxeViolations } from './helpers/axe';
 import { call, startTestServer, type TestServer } from './helpers/server';
 import { contentCells, fillWorkbook, goodPlanContent } from './helpers/plans';
 import { openXlsx } from '../addin/mock/fromXlsx';
@@ -52,7 +53,10 @@ describe('Excel add-in task pane in headless Chromium (Office/Excel from office-
   });
 
   async function openPane(options: object = {}): Promise<{ page: Page; errors: string[] }> {
-    const page = await browser.newPage();
+    // A context of its own (axe-core opens a second page in it to collate its results); closing the page closes it.
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    page.once('close', () => { void context.close(); });
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(String(e)));
     await page.route('https://appsforoffice.microsoft.com/**', (route) =>
@@ -74,6 +78,7 @@ describe('Excel add-in task pane in headless Chromium (Office/Excel from office-
     assert.equal(await page.locator('#status').getAttribute('role'), 'status');
     assert.equal(await page.locator('#status').getAttribute('aria-live'), 'polite');
     assert.equal(await page.evaluate(() => [...document.querySelectorAll('input, select')].every((el) => (el as HTMLInputElement).labels?.length)), true);
+    await expectNoAxeViolations(page, 'add-in task pane, empty workbook');
 
     // Create plan, for the chosen organisation.
     await page.selectOption('#org', 'RGT');
@@ -92,6 +97,7 @@ describe('Excel add-in task pane in headless Chromium (Office/Excel from office-
     assert.ok(groups.some((g) => /^Recommendation 1 \(\d+ errors?, \d+ warnings?\)$/.test(g)), groups.join(' | '));
     const buttons = page.locator('#findings button.finding');
     assert.ok((await buttons.count()) > 0);
+    await expectNoAxeViolations(page, 'add-in task pane, findings listed');
 
     // Choosing a finding selects its cell in the workbook.
     const target = page.locator('#findings section.group', { has: page.locator('h4', { hasText: /^Recommendation 3 / }) }).locator('button.finding').first();
@@ -118,6 +124,7 @@ describe('Excel add-in task pane in headless Chromium (Office/Excel from office-
     await page.click('#save-key');
     await page.click('#submit');
     await status(page).filter({ hasText: 'key was not accepted' }).waitFor();
+    await expectNoAxeViolations(page, 'add-in task pane, wrong key refused');
     assert.doesNotMatch(await status(page).innerText(), /Bearer|Authorization|HTTP/, 'plain English, no API jargon');
     const key = await server.issueKey('RGT');
     assert.equal((await call(server.url, 'GET', '/api/submissions', { key })).json.length, 0);
@@ -129,6 +136,7 @@ describe('Excel add-in task pane in headless Chromium (Office/Excel from office-
     await page.click('#submit');
     await status(page).filter({ hasText: 'Plan submitted: version 1' }).waitFor();
     assert.match(await page.locator('#receipt').innerText(), /version 1 for RGT/);
+    await expectNoAxeViolations(page, 'add-in task pane, submitted');
 
     // The service holds it: JSON, for RGT, and the stored plan is the one in the workbook.
     const list = await call(server.url, 'GET', '/api/submissions', { key });
@@ -173,6 +181,7 @@ describe('Excel add-in task pane in headless Chromium (Office/Excel from office-
     await offline.page.reload();
     await status(offline.page).filter({ hasText: 'Could not reach the NAoMe service' }).waitFor();
     assert.equal(await offline.page.locator('#create').isDisabled(), true, 'Create plan waits for the organisations list');
+    await expectNoAxeViolations(offline.page, 'add-in task pane, service unreachable');
     await offline.page.close();
 
     const { page } = await openPane();
@@ -195,6 +204,7 @@ describe('Excel add-in task pane in headless Chromium (Office/Excel from office-
       await page.locator('#unsupported').waitFor();
       assert.match(await page.locator('#unsupported-reason').innerText(), reason);
       assert.equal(await page.locator('#app').isVisible(), false);
+      await expectNoAxeViolations(page, `add-in task pane, unsupported host (${JSON.stringify(options)})`);
       const links = await page.locator('#unsupported a').evaluateAll((as) => as.map((a) => (a as HTMLAnchorElement).href));
       assert.deepEqual(links, [`${server.url}/template.xlsx`, `${server.url}/`]);
       for (const href of links) assert.equal((await fetch(href)).status, 200, href);

@@ -14,6 +14,7 @@ import { organisationLabel } from '../shared/organisations';
 import { currentTemplate } from '../shared/template';
 import type { ValidationResult } from '../shared/findings';
 import { fillWorkbook, goodPlanContent, type PlanContent } from './helpers/plans';
+import { axeViolations, expectNoAxeViolations } from './helpers/axe';
 import { startTestServer } from './helpers/server';
 
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
@@ -113,9 +114,18 @@ describe('web pages in headless Chromium', function () {
     });
   }
 
+  it('the axe-core check is real: it finds an unlabelled field, low contrast and a tiny target on a page made to have them', async () => {
+    await page.setContent(`<!doctype html><html lang="en"><head><title>bad</title></head><body><main><h1>Bad</h1>
+      <input id="x"><p style="color:#aaa;background:#fff">faint</p>
+      <div style="display:flex"><button style="width:10px;height:10px;padding:0;border:0" aria-label="tiny"></button><button style="width:10px;height:10px;padding:0;border:0" aria-label="tiny2"></button></div></main></body></html>`);
+    const ids = (await axeViolations(page)).map((v) => v.id);
+    for (const rule of ['label', 'color-contrast', 'target-size']) assert.ok(ids.includes(rule), `${rule} in ${ids.join()}`);
+  });
+
   it('both pages: labelled controls, a live region, reduced motion respected', async () => {
     await page.goto(new URL('/', server.url).href);
     assert.deepEqual(await accessibilityProblems(page), []);
+    await expectNoAxeViolations(page, '/ empty');
     // Focus is visible: reaching the first field by keyboard draws the focus ring.
     await tabTo(page, 'org');
     assert.equal(await page.$eval('#org', (e) => getComputedStyle(e).outlineStyle), 'solid');
@@ -126,6 +136,7 @@ describe('web pages in headless Chromium', function () {
     await page.keyboard.press('Enter');
     await page.waitForSelector('#orgs tbody tr');
     assert.deepEqual(await accessibilityProblems(page), []);
+    await expectNoAxeViolations(page, '/admin list');
     // Reflow: on a phone-sized screen nothing makes the page scroll sideways (the table scrolls inside its box).
     await page.setViewportSize({ width: 390, height: 800 });
     assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 390), 'admin page fits 390px');
@@ -136,6 +147,7 @@ describe('web pages in headless Chromium', function () {
   it('are in the NHS.UK design, served by the service itself, with an accessibility statement linked from every page', async () => {
     for (const p of ['/', '/admin', '/accessibility']) {
       await page.goto(new URL(p, server.url).href);
+      await expectNoAxeViolations(page, p === '/admin' ? '/admin sign-in' : `${p} on arrival`);
       assert.equal(await page.locator('header.nhsuk-header').count(), 1, p);
       assert.equal(await page.locator('footer a[href="/accessibility"]').textContent(), 'Accessibility statement', p);
       // The NHS.UK stylesheet comes from this service (no CDN) and applies: the header is NHS blue.
@@ -177,6 +189,7 @@ describe('web pages in headless Chromium', function () {
       assert.equal(await page.getAttribute('#org', 'aria-invalid'), 'true');
       assert.match(await page.getAttribute('#org', 'aria-describedby') ?? '', /\borg-error\b/);
       assert.equal(await page.getAttribute('#template-link', 'href'), '/template.xlsx');
+      await expectNoAxeViolations(page, '/ unknown organisation');
     });
 
     it('shows the findings of a dropped workbook with their cells, counts them and announces them', async () => {
@@ -220,6 +233,7 @@ describe('web pages in headless Chromium', function () {
       const group = page.locator('#findings h3', { hasText: 'Recommendation 2' });
       assert.equal(await group.count(), 1);
       assert.ok((await page.locator('#findings ul', { has: page.locator(`text=${statusCell}`) }).count()) >= 1);
+      await expectNoAxeViolations(page, '/ file checked with findings');
       await screenshot(page, 'page-submit.png', true);
     });
 
@@ -237,6 +251,7 @@ describe('web pages in headless Chromium', function () {
       await page.getByRole('button', { name: 'Submit action plan' }).click();
       assert.match(await page.textContent('#file-error') ?? '', /has errors/);
       assert.equal(await focusedId(page), 'file');
+      await expectNoAxeViolations(page, '/ unreadable file, submit refused');
     });
 
     it('checks a good workbook, refuses a wrong key keeping what was typed, submits version 1, and answers the same plan again with the receipt of version 1', async () => {
@@ -247,6 +262,7 @@ describe('web pages in headless Chromium', function () {
       await page.setInputFiles('#file', { name: 'rgt-plan.xlsx', mimeType: XLSX, buffer: good });
       await liveText(page, /^Ready to submit/);
       assert.equal(await page.textContent('#result-heading'), 'Ready to submit');
+      await expectNoAxeViolations(page, '/ valid file, ready to submit');
 
       await page.getByLabel('Organisation key').fill(`${key}x`);
       await page.getByRole('button', { name: 'Submit action plan' }).click();
@@ -264,6 +280,7 @@ describe('web pages in headless Chromium', function () {
       assert.equal(await page.isHidden('#receipt'), true);
       await liveText(page, /^Not submitted/);
       assert.equal(await focusedId(page), 'key');
+      await expectNoAxeViolations(page, '/ wrong key: error summary linked to the field');
 
       await page.getByLabel('Organisation key').fill(key);
       await page.getByRole('button', { name: 'Submit action plan' }).click();
@@ -273,6 +290,7 @@ describe('web pages in headless Chromium', function () {
       assert.equal(await page.isHidden('#key-error'), true, 'the old error is cleared');
       const sha = createHash('sha256').update(good).digest('hex');
       assert.match(await page.textContent('#receipt-details') ?? '', new RegExp(sha));
+      await expectNoAxeViolations(page, '/ submission receipt');
 
       // Pressing Submit again sends the same plan: the service answers with version 1's receipt and stores nothing.
       await page.getByRole('button', { name: 'Submit action plan' }).click();
@@ -315,6 +333,7 @@ describe('web pages in headless Chromium', function () {
       await page.waitForSelector('#key-error:not([hidden])');
       assert.match(await page.textContent('#key-error') ?? '', /could not be reached/);
       assert.equal(await page.inputValue('#key'), key);
+      await expectNoAxeViolations(page, '/ network failure');
       assert.equal(await page.isEnabled('#submit-button'), true);
     });
 
@@ -345,6 +364,7 @@ describe('web pages in headless Chromium', function () {
         await page.waitForSelector('#file-error:not([hidden])');
         assert.match(await page.textContent('#file-error') ?? '', /larger than/);
         await liveText(page, /could not be checked/);
+        await expectNoAxeViolations(page, '/ file too large');
 
         await page.setInputFiles('#file', { name: 'rgt.xlsx', mimeType: XLSX, buffer: await workbook('RGT') });
         await liveText(page, /^Ready to submit/);
@@ -406,6 +426,7 @@ describe('web pages in headless Chromium', function () {
       assert.equal(await page.isHidden('#admin'), true);
       assert.equal(await page.evaluate(() => sessionStorage.length), 0);
       await liveText(page, /^Not signed in/);
+      await expectNoAxeViolations(page, '/admin wrong admin key');
     });
 
     it('lists the organisations with the submitted one and its version; the key lasts for the tab only', async () => {
@@ -439,6 +460,7 @@ describe('web pages in headless Chromium', function () {
       await page.getByLabel('Filter').fill('');
       await page.getByLabel('Only those not yet submitted').check();
       assert.equal(await page.locator('#orgs tbody tr').count(), missing);
+      await expectNoAxeViolations(page, '/admin list filtered');
       assert.equal(await page.locator('tr[data-code="RGR"]').count(), 0);
       await page.getByLabel('Only those not yet submitted').uncheck();
       await page.getByLabel('Filter').fill('Cambridge');
@@ -465,6 +487,7 @@ describe('web pages in headless Chromium', function () {
       const key = await page.inputValue('#new-key-value');
       assert.ok(key.length >= 20, 'a long key');
       assert.equal(await page.getByRole('textbox', { name: 'Key for RTH' }).inputValue(), key);
+      await expectNoAxeViolations(page, '/admin key issued and shown');
       await screenshot(page, 'page-admin-key.png');
 
       const submit = () => workbook('RTH').then((body) =>
@@ -530,6 +553,7 @@ describe('web pages in headless Chromium', function () {
       await page.getByRole('button', { name: 'Replace the list' }).click();
       await page.waitForSelector('#orgs-csv-error:not([hidden])');
       assert.match(await page.textContent('#orgs-csv-error') ?? '', /\S/);
+      await expectNoAxeViolations(page, '/admin organisations CSV refused');
       assert.equal(await page.locator('tr[data-code="ZZ901"]').count(), 1, 'the list is unchanged');
     });
   });
