@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { isoToSerial, todayIso, addDays } from '../shared/cells';
+import { planSchema } from '../shared/plan';
 import { checkOpenWorkbook } from '../addin/src/readPlan';
 import { ExcelWorkbookModel } from '../addin/mock/excelMock';
 import { openXlsx } from '../addin/mock/fromXlsx';
@@ -199,5 +200,19 @@ wb.save(d + '/py-formulas.xlsx')
     assert.match(file.result.findings[0]!.message, /=HYPERLINK/);
     assert.equal(file.result.valid, false);
     sameInAddin('py-formulas');
+  });
+
+  it('every plan read here, by the file reader and the add-in, passes the strict plan schema a JSON plan must pass', () => {
+    let plans = 0;
+    for (const [name, { file, addin }] of Object.entries(outcome)) {
+      for (const plan of [file.plan, addin.plan]) {
+        if (!plan) continue;
+        plans++;
+        const parsed = planSchema.safeParse(JSON.parse(JSON.stringify(plan)));
+        assert.ok(parsed.success, `${name}: ${JSON.stringify(parsed.error?.issues.slice(0, 3))}`);
+      }
+    }
+    assert.ok(plans >= 18, `${plans} plans`);
+    assert.ok(Object.values(outcome).some((o) => o.file.plan?.places), 'some of them carry places');
   });
 });

@@ -10,7 +10,8 @@ import net from 'node:net';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import yauzl from 'yauzl';
-import { jsonDepthWithin, queuedCheck, type Checked } from '../server/http/check';
+import { queuedCheck, type Checked } from '../server/http/check';
+import { JsonDepthScan, jsonDepthWithin } from '../server/http/jsonDepth';
 import { loadOrganisations } from '../server/organisations';
 import { DATABASE_FILE } from '../server/store/store';
 import { CheckPool } from '../server/xlsx/checkPool';
@@ -173,9 +174,18 @@ describe('availability: bodies, JSON and connections', function () {
     }
   });
 
-  it('refuses deeply nested JSON before parsing it (a linear scan, strings skipped)', async () => {
+  it('refuses deeply nested JSON before parsing it (a linear scan, strings skipped), as soon as the nesting arrives', async () => {
     assert.equal(jsonDepthWithin(Buffer.from('{"a":[{"b":"[[[[[[[[[[[[[[[[[[[[[[[[[\\"[[["}]}'), 4), true);
     assert.equal(jsonDepthWithin(Buffer.from('[[[[[]]]]]'), 4), false);
+    // Fed in pieces: a string (and an escaped quote) running across a chunk boundary is still a string.
+    const text = Buffer.from('{"a":"[[[[\\"[[[[[[","b":[[1]]}');
+    for (let cut = 1; cut < text.length; cut++) {
+      const scan = new JsonDepthScan(4);
+      assert.equal(scan.push(text.subarray(0, cut)) && scan.push(text.subarray(cut)), true, `cut at ${cut}`);
+    }
+    const scan = new JsonDepthScan(2);
+    assert.equal(scan.push(Buffer.from('[[')), true);
+    assert.equal(scan.push(Buffer.from('[')), false);
     const s = await startTestServer();
     try {
       const deep = `${'['.repeat(1_000_000)}${']'.repeat(1_000_000)}`;
@@ -183,6 +193,10 @@ describe('availability: bodies, JSON and connections', function () {
       assert.equal(res.status, 400);
       assert.equal(res.json.error.code, 'BAD_JSON');
       assert.match(res.json.error.message, /nests more than 16 levels/);
+      // Answered from the first chunks, not after the whole 1.9 MB (the body is never buffered whole).
+      const early = await sendUntilAnswered(`${s.url}/api/validate`, { 'content-type': 'application/json', 'content-length': deep.length }, Buffer.from(deep));
+      assert.equal(early.status, 400);
+      assert.ok(early.sent < deep.length / 2, `answered after ${early.sent} of ${deep.length} bytes`);
     } finally {
       await s.close();
     }

@@ -1,13 +1,15 @@
 // Checks an upload with the shared readers and rules: a workbook through checkWorkbook, a JSON plan through
 // validatePlan against the template it names. Returns the validate result and the plan (null when unreadable).
+import type { z } from 'zod';
 import { finding, type ValidationResult } from '../../shared/findings';
 import type { Organisation } from '../../shared/organisations';
-import { planSchema, type Plan } from '../../shared/plan';
+import { planSchemaFor, type Plan } from '../../shared/plan';
 import { validatePlan } from '../../shared/rules';
 import { builtInTemplates, findTemplate, type Template } from '../../shared/template';
 import { checkWorkbook } from '../xlsx/checkWorkbook';
 import { DEFAULT_SERVICE_LIMITS, type ReadLimits } from '../xlsx/limits';
 import { HttpError } from './errors';
+import { JsonDepthScan } from './jsonDepth';
 import type { Upload } from './uploads';
 
 export interface Checked {
@@ -23,40 +25,52 @@ export interface CheckOptions {
   readLimits?: Partial<ReadLimits>;
 }
 
-/**
- * How deeply a JSON text nests, scanning its bytes once and stopping past `max`: JSON.parse is recursive and runs on
- * the thread that answers every request, so a few MB of "[[[[…" must be refused before it is parsed.
- */
-export function jsonDepthWithin(bytes: Buffer, max: number): boolean {
-  let depth = 0;
-  let inString = false;
-  for (let i = 0; i < bytes.length; i++) {
-    const b = bytes[i]!;
-    if (inString) {
-      if (b === 0x5c) i++; // a backslash escapes the next byte
-      else if (b === 0x22) inString = false;
-    } else if (b === 0x22) inString = true;
-    else if (b === 0x5b || b === 0x7b) { if (++depth > max) return false; }
-    else if (b === 0x5d || b === 0x7d) depth--;
+/** A JSON path as a person (and jq) writes it: actions[3].row, header.auditLead, (body). */
+export function jsonPath(path: ReadonlyArray<PropertyKey>): string {
+  let out = '';
+  for (const k of path) {
+    if (typeof k === 'number') out += `[${k}]`;
+    else if (typeof k === 'string' && /^[A-Za-z_$][\w$]*$/.test(k)) out += `${out ? '.' : ''}${k}`;
+    else out += `[${JSON.stringify(String(k)).slice(0, 60)}]`;
   }
-  return true;
+  return out || '(body)';
 }
 
-/** Parses a JSON body as a Plan; anything else is a 400 naming what is wrong. */
-export function parsePlanJson(bytes: Buffer, maxDepth = DEFAULT_SERVICE_LIMITS.maxJsonDepth): Plan {
-  if (!jsonDepthWithin(bytes, maxDepth)) {
-    throw new HttpError(400, 'BAD_JSON', `The JSON nests more than ${maxDepth} levels deep; a plan nests 4. Send a plan as the add-in does, or the workbook file itself.`);
+/** One schema issue in a sentence, bounded: 300,000 unknown keys are named by the first few and counted. */
+function issueText(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'unrecognized_keys') {
+    const shown = issue.keys.slice(0, 5).map((k) => JSON.stringify(k.slice(0, 40))).join(', ');
+    const more = issue.keys.length > 5 ? ` and ${issue.keys.length - 5} more` : '';
+    return `${jsonPath(issue.path)}: ${issue.keys.length === 1 ? 'a key' : 'keys'} the plan does not have (${shown}${more}); remove ${issue.keys.length === 1 ? 'it' : 'them'}`;
   }
+  return `${jsonPath(issue.path)}: ${issue.message.slice(0, 300)}`;
+}
+
+const schemas = new WeakMap<readonly Template[], ReturnType<typeof planSchemaFor>>();
+const schemaFor = (templates: readonly Template[]) => {
+  let schema = schemas.get(templates);
+  if (!schema) schemas.set(templates, (schema = planSchemaFor(templates)));
+  return schema;
+};
+
+/** Parses a JSON body as a Plan of one of `templates`; anything else is a 400 naming the JSON path and what is wrong. */
+export function parsePlanJson(bytes: Buffer, templates: readonly Template[] = builtInTemplates,
+  limits: { maxJsonDepth: number; maxJsonKeys: number } = DEFAULT_SERVICE_LIMITS): Plan {
+  // Done as the body arrived too (uploads.ts); again here for a body from anywhere else.
+  const scan = new JsonDepthScan(limits.maxJsonDepth, limits.maxJsonKeys);
+  if (!scan.push(bytes)) throw scan.error();
   let data: unknown;
   try {
     data = JSON.parse(bytes.toString('utf8'));
   } catch (err) {
     throw new HttpError(400, 'BAD_JSON', `The body is not valid JSON (${(err as Error).message}). Send a plan as the add-in does, or the workbook file itself.`);
   }
-  const parsed = planSchema.safeParse(data);
+  const parsed = schemaFor(templates).safeParse(data);
   if (!parsed.success) {
-    const issues = parsed.error.issues.slice(0, 10).map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`);
-    throw new HttpError(400, 'NOT_A_PLAN', `The JSON is not an action plan: ${issues.join('; ')}.`);
+    const all = parsed.error.issues;
+    const issues = all.slice(0, 10).map(issueText);
+    const more = all.length > 10 ? ` (and ${all.length - 10} more)` : '';
+    throw new HttpError(400, 'NOT_A_PLAN', `The JSON is not an action plan: ${issues.join('; ')}${more}. Send the plan as the add-in builds it, or the workbook file itself.`);
   }
   return parsed.data;
 }
@@ -83,7 +97,7 @@ export function checkPlanJson(plan: Plan, opts: CheckOptions): Checked {
 
 /** Checks any upload. Never throws for a bad workbook (it gets a readable=false result); throws 400 for bad JSON. */
 export async function checkUpload(upload: Upload, opts: CheckOptions): Promise<Checked> {
-  if (upload.format === 'json') return checkPlanJson(parsePlanJson(upload.bytes), opts);
+  if (upload.format === 'json') return checkPlanJson(parsePlanJson(upload.bytes, opts.templates), opts);
   return checkWorkbook(upload.bytes, { file: upload.fileName, organisations: opts.organisations, today: opts.today, templates: opts.templates, limits: opts.readLimits });
 }
 

@@ -4,6 +4,7 @@ import type { Request, Response } from 'express';
 import busboy from 'busboy';
 import { withoutControls } from '../../shared/unsafeText';
 import { HttpError } from './errors';
+import { JsonDepthScan } from './jsonDepth';
 
 export type Upload =
   | { format: 'xlsx'; bytes: Buffer; fileName: string | null }
@@ -71,7 +72,8 @@ function precheck(req: Request, limit: number, take: (n: number) => boolean): vo
   if (!take(declared)) { drain(req); throw noRoom(); }
 }
 
-function readRaw(req: Request, limit: number, take: (n: number) => boolean): Promise<Buffer> {
+/** `refuse` looks at each chunk as it arrives and names what is wrong with the body so far, if anything. */
+function readRaw(req: Request, limit: number, take: (n: number) => boolean, refuse?: (chunk: Buffer) => HttpError | null): Promise<Buffer> {
   const declared = Number(req.headers['content-length']);
   // The declared length was taken from the budget in precheck; a body sent without one takes as it arrives.
   const reserved = Number.isFinite(declared);
@@ -83,6 +85,8 @@ function readRaw(req: Request, limit: number, take: (n: number) => boolean): Pro
       size += chunk.length;
       if (size > limit) return fail(tooLarge(limit));
       if (!reserved && !take(chunk.length)) return fail(noRoom());
+      const wrong = refuse?.(chunk);
+      if (wrong) return fail(wrong);
       chunks.push(chunk);
     };
     const onEnd = () => { cleanup(); resolve(Buffer.concat(chunks, size)); };
@@ -168,6 +172,8 @@ export function safeFileName(name: string | undefined | null): string | null {
 export interface UploadLimits {
   maxUploadBytes: number;
   maxJsonBytes: number;
+  maxJsonDepth: number;
+  maxJsonKeys: number;
 }
 
 /**
@@ -183,7 +189,10 @@ export async function readUpload(req: Request, res: Response, limits: UploadLimi
   }
   if (type === 'application/json') {
     precheck(req, limits.maxJsonBytes, take);
-    return { format: 'json', bytes: await readRaw(req, limits.maxJsonBytes, take), fileName: null };
+    // Nesting and keys are checked as the body arrives: "[[[[…" is refused at its first chunk, never buffered whole.
+    const scan = new JsonDepthScan(limits.maxJsonDepth, limits.maxJsonKeys);
+    const bytes = await readRaw(req, limits.maxJsonBytes, take, (chunk) => (scan.push(chunk) ? null : scan.error()));
+    return { format: 'json', bytes, fileName: null };
   }
   if (type === XLSX_TYPE || type === 'application/octet-stream') {
     const header = req.headers['x-file-name'];

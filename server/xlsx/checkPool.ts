@@ -30,6 +30,12 @@ const WATCHDOG_GRACE_MS = 5_000;
 /** Time a check whose client has gone may still take before its worker is stopped. */
 const CANCEL_GRACE_MS = 300;
 
+/**
+ * The service's check workers' nice value. Not 19: on a machine shared with other nice-0 work, 19 (weight 15 against
+ * 1024) would starve the genuine checks too; 10 (weight 110) still gives the main thread ~9 times the workers' share.
+ */
+export const WORKER_NICE = 10;
+
 export const defaultPoolSize = () => Math.max(1, Math.min(8, availableParallelism()));
 
 export class CheckPool {
@@ -38,8 +44,12 @@ export class CheckPool {
   private nextId = 1;
   private closed = false;
 
-  /** `memoryMb` caps each worker's heap: a plan needs a few MB; a file that needs far more is refused. */
-  constructor(readonly size = defaultPoolSize(), private readonly memoryMb = 512) {
+  /**
+   * `memoryMb` caps each worker's heap: a plan needs a few MB; a file that needs far more is refused. `nice` (Linux)
+   * lowers the workers' own CPU priority: the service passes WORKER_NICE so that, with every core busy checking
+   * uploads, the main thread (HTTP, /api/health) still runs the moment it has work.
+   */
+  constructor(readonly size = defaultPoolSize(), private readonly memoryMb = 512, private readonly nice = 0) {
     for (let i = 0; i < size; i++) this.slots.push(this.spawn());
   }
 
@@ -47,6 +57,7 @@ export class CheckPool {
     const { script, evaluate } = workerScript();
     const worker = new Worker(script, {
       eval: evaluate,
+      workerData: { nice: this.nice },
       resourceLimits: { maxOldGenerationSizeMb: this.memoryMb },
       stdout: false,
       stderr: false,

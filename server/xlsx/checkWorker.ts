@@ -2,7 +2,8 @@
 // outcome (result and plan model; the bytes never go back). The organisations and templates arrive in a setup message
 // only when they change, and stay here: the per-template caches of the reader and the rules (keyed by the very object)
 // then hit on every job, instead of missing on a fresh structured-cloned copy each time.
-import { parentPort } from 'node:worker_threads';
+import { setPriority } from 'node:os';
+import { parentPort, workerData } from 'node:worker_threads';
 import type { Organisation } from '../../shared/organisations';
 import type { Template } from '../../shared/template';
 import { checkWorkbook, type CheckOptions } from './checkWorkbook';
@@ -19,6 +20,13 @@ export interface WorkerJob {
   file: CheckOptions['file'];
   today: CheckOptions['today'];
   limits: CheckOptions['limits'];
+}
+
+// On Linux setpriority(PRIO_PROCESS, 0) applies to the calling thread alone: this lowers this worker, not the process.
+// Elsewhere it would lower the whole process, so it is done on Linux only; failing to lower it is harmless.
+const nice = (workerData as { nice?: number } | null)?.nice ?? 0;
+if (nice > 0 && process.platform === 'linux') {
+  try { setPriority(nice); } catch { /* keep the inherited priority */ }
 }
 
 let setup: WorkerSetup = { kind: 'setup', organisations: [] };

@@ -72,6 +72,8 @@ export interface ServiceLimits {
   maxJsonBytes: number;
   /** Nesting of a JSON body, checked by a linear scan before it is parsed (a plan nests 4 deep). */
   maxJsonDepth: number;
+  /** Keys in any one object of a JSON body, counted by the same scan (a plan's largest object has 11). */
+  maxJsonKeys: number;
   /** Bytes of uploads all requests together may hold in memory (reading, queued or being checked); beyond it, 503. */
   uploadMemoryBytes: number;
   /** Workbook checks waiting for a worker: at most this many, holding at most maxQueuedBytes, and maxQueuedPerClient from one address. */
@@ -113,6 +115,7 @@ export const DEFAULT_SERVICE_LIMITS: Readonly<ServiceLimits> = Object.freeze({
   maxUploadBytes: 10 * 1024 * 1024,
   maxJsonBytes: 2 * 1024 * 1024,
   maxJsonDepth: 16,
+  maxJsonKeys: 100,
   uploadMemoryBytes: 256 * 1024 * 1024,
   maxQueued: 200,
   maxQueuedBytes: 128 * 1024 * 1024,
