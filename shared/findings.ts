@@ -75,6 +75,8 @@ export const PLAN_CODES = {
   FORMULA_NOT_CALCULATED: 'error',
   FORMULA_IN_INPUT: 'error',
   DEADLINE_MOVES_DAILY: 'warning',
+  // Added with one cell length limit on every path (shared/cellLength.ts): a cell over Excel's 32,767 characters.
+  CELL_TOO_LONG: 'error',
 } as const satisfies Record<string, Severity>;
 
 export const ALL_CODES = { ...FILE_CODES, ...PLAN_CODES };

@@ -10,6 +10,7 @@ import {
   ACTION_COLUMNS, ACTION_FIELDS, LAST_COL, META, META_NAMES, MORE_ACTIONS, NUMBER_COLUMN, PLAN_SHEET, a1, readingLayout,
   type ActionField,
 } from './layout';
+import { limitCellLength } from './cellLength';
 import { formulaFindings } from './formulas';
 import { extractPlan, type CellReader, type Plan } from './plan';
 import { builtInTemplates, findTemplate, type Template } from './template';
@@ -338,5 +339,6 @@ export function readLocatedPlan(view: WorkbookView, reading: ReadingPlan, templa
         `(Paste Special > Values), delete "${copy}", and send the workbook again.`, { sheet: copy }) };
     }
   }
-  return { ok: true, template, plan, readerFindings: [...located.notes, ...formulaFindings(plan, places, view.read, view.formulaAt)] };
+  const limited = limitCellLength(plan, places);
+  return { ok: true, template, plan: limited.plan, readerFindings: [...located.notes, ...limited.findings, ...formulaFindings(plan, places, view.read, view.formulaAt)] };
 }

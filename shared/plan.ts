@@ -13,7 +13,8 @@ export const MAX_CELL_CHARS = 32767;
 export const MAX_SHEET_ROWS = 1_048_576;
 export const MAX_SHEET_COLS = 16_384;
 
-const text = z.string().max(MAX_CELL_CHARS).nullable();
+const cellString = z.string().max(MAX_CELL_CHARS, `longer than ${MAX_CELL_CHARS.toLocaleString('en-GB')} characters, the most one cell holds (Excel's limit)`);
+const text = cellString.nullable();
 const sheetName = z.string().min(1).max(100);
 const row = z.number().int().positive().max(MAX_SHEET_ROWS);
 const col = z.string().regex(/^[A-Z]{1,3}$/).refine((c) => colIndex(c) < MAX_SHEET_COLS, 'a column past XFD, the last one a sheet has');
@@ -29,7 +30,7 @@ export const planActionSchema = z.object({
   /** The sheet, when it is not the plan sheet (the "More actions" sheet). */
   sheet: sheetName.optional(),
   /** What a "More actions" row has in its recommendation column, when that is not a recommendation's number. */
-  recommendationText: z.string().max(MAX_CELL_CHARS).optional(),
+  recommendationText: cellString.optional(),
   action: text,
   responsible: text,
   /** ISO yyyy-mm-dd when the cell holds a date in any shape; otherwise the text as typed. */

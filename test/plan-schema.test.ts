@@ -9,7 +9,7 @@ import { jsonPath, parsePlanJson } from '../server/http/check';
 import { loadOrganisations } from '../server/organisations';
 import { checkWorkbook } from '../server/xlsx/checkWorkbook';
 import { writePlanWorkbook } from '../server/xlsx/writePlanWorkbook';
-import { MAX_SHEET_ROWS, planSchema, type Plan } from '../shared/plan';
+import { MAX_CELL_CHARS, MAX_SHEET_ROWS, planSchema, type Plan } from '../shared/plan';
 import { fixedPlaces } from '../shared/locate';
 import { currentTemplate } from '../shared/template';
 import { fillWorkbook, goodPlanContent, type PlanContent } from './helpers/plans';
@@ -183,6 +183,43 @@ describe('plan schema: as strict as the workbook', function () {
       // The same plan without the mistake is checked and stored.
       const ok = await call(s.url, 'POST', '/api/submissions', { body: JSON.stringify(plan), key });
       assert.equal(ok.status, 201, JSON.stringify(ok.json));
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('CELL_TOO_LONG: a workbook cell over 32,767 characters is an error naming the cell, on the file path as on the JSON path', async () => {
+    const blank = await writePlanWorkbook({ organisations });
+    const good = goodPlanContent('RGT');
+    const content: PlanContent = {
+      header: { ...good.header, auditLead: `Dr ${'a'.repeat(MAX_CELL_CHARS)}` },
+      actions: [{ ...good.actions[0]!, progress: 'p'.repeat(40_000) }, { ...good.actions[1]!, action: 'x'.repeat(MAX_CELL_CHARS) }, ...good.actions.slice(2)],
+    };
+    const bytes = await fillWorkbook(blank, content);
+    const { result, plan: read } = await checkWorkbook(bytes, { organisations });
+    const long = result.findings.filter((f) => f.code === 'CELL_TOO_LONG');
+    // Exactly at the limit is fine; one over it, or far over, is named by its cell.
+    assert.deepEqual(long.map((f) => `${f.sheet}!${f.cell}:${f.field}`), ['Action plan!C6:auditLead', 'Action plan!H22:progress']);
+    assert.equal(long[0]!.severity, 'error');
+    assert.match(long[1]!.message, /The cell H22 on the "Action plan" sheet/);
+    assert.match(long[1]!.message, /holds 40,000 characters; a cell can hold at most 32,767/);
+    assert.equal(result.valid, false);
+    // The plan model holds the text cut to the limit, so it still fits the schema; being invalid, it is never stored.
+    assert.equal(read!.actions[0]!.progress!.length, MAX_CELL_CHARS);
+    assert.ok(planSchema.safeParse(read).success);
+    const s = await startTestServer();
+    try {
+      const key = await s.issueKey('RGT');
+      const res = await call(s.url, 'POST', '/api/submissions', { body: bytes, key });
+      assert.equal(res.status, 422);
+      assert.ok(res.json.result.findings.some((f: { code: string; cell: string }) => f.code === 'CELL_TOO_LONG' && f.cell === 'H22'));
+      assert.equal((await call(s.url, 'GET', '/api/submissions', { key })).json.length, 0, 'nothing stored');
+      // JSON: the same limit, a 400 naming the path.
+      const json = copy();
+      json.actions[0]!.progress = 'p'.repeat(MAX_CELL_CHARS + 1);
+      const refused = await call(s.url, 'POST', '/api/validate', { body: JSON.stringify(json) });
+      assert.equal(refused.status, 400);
+      assert.match(refused.json.error.message, /actions\[0\]\.progress: longer than 32,767 characters, the most one cell holds/);
     } finally {
       await s.close();
     }
