@@ -39,3 +39,11 @@ export const escapedChar = (char: string) => `\\u${char.charCodeAt(0).toString(1
 export function escapeControls(text: string): string {
   return text.replace(new RegExp(CONTROL, 'g'), (c) => (c === '\n' || c === '\t' ? c : escapedChar(c)));
 }
+
+/**
+ * A name (a file path, a source) as one line of a table or a terminal: every control and bidirectional-formatting
+ * character written as its code, line feed and tab too, so "plan\u202Exslx.exe" can never show as "planexe.xlsx".
+ */
+export function nameShown(name: string): string {
+  return name.replace(new RegExp(CONTROL, 'g'), escapedChar);
+}

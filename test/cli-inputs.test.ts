@@ -3,7 +3,7 @@
 // reading, one unreadable folder or file a Problem row and never an abort, spreadsheets of the wrong kind named on
 // the Problems sheet; and everything they print shows control and bidi characters as codes. Real CLI processes.
 import assert from 'node:assert/strict';
-import { execFile, execFileSync, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, rm, symlink, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -191,5 +191,57 @@ print(json.dumps([[r[h.index('Source')], r[h.index('Code')], r[h.index('Message'
     assert.ok(evil!.findings.some((f) => f.code === 'STATUS_INVALID' && f.message.includes('"\u001b[2J\u202eMaybe"')));
     assert.equal(pipe!.findings[0]!.code, 'FILE_UNREADABLE');
     assert.match(runs.validateJson!.stderr, /^naome validate: ".*pipe\.xlsx" is not a regular file/m);
+  });
+
+  it('shows control and bidi characters of file names as codes in the national workbook too: Source columns and messages', () => {
+    const out = execFileSync(PYTHON, ['-c', String.raw`
+import json, sys, openpyxl
+wb = openpyxl.load_workbook(sys.argv[1], read_only=True)
+cells = []
+for ws in wb.worksheets:
+    rows = list(ws.iter_rows(values_only=True))
+    if not rows: continue
+    h = [str(x) for x in rows[0]]
+    for col in ('Source', 'Sources', 'Message'):
+        if col in h:
+            cells += [[ws.title, col, r[h.index(col)]] for r in rows[1:] if isinstance(r[h.index(col)], str)]
+print(json.dumps(cells))`, join(dir, 'out', 'national.xlsx')], { encoding: 'utf8' });
+    const cells = JSON.parse(out) as Array<[string, string, string]>;
+    const evil = cells.filter(([, , v]) => v.includes('evil'));
+    assert.ok(evil.length >= 1, 'the evil file is listed');
+    for (const [sheet, col, value] of cells) assert.doesNotMatch(value, RAW_CONTROL, `${sheet} ${col}: ${JSON.stringify(value)}`);
+    assert.ok(evil.some(([, col, v]) => col.startsWith('Source') && v.includes('evil\\u001b[31mred\\u202exslx.xlsx')), JSON.stringify(evil));
+  });
+});
+
+describe('naome keys and naome serve: what they print shows control and bidi characters as codes', function () {
+  this.timeout(120_000);
+  let dir: string;
+  before(async () => { dir = await mkdtemp(join(tmpdir(), 'naome-print-')); });
+  after(async () => { if (dir) await rm(dir, { recursive: true, force: true }); });
+
+  it('naome keys names a code given with control and bidi characters, escaped', async () => {
+    const run = await new Promise<Run>((resolve) => execFile(process.execPath, [NAOME, 'keys', 'issue', 'R\u202eG\u001b[2JT', '--data', join(dir, 'keys')], { timeout: 60_000 },
+      (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr })));
+    assert.equal(run.code, 2);
+    assert.doesNotMatch(run.stdout + run.stderr, RAW_CONTROL);
+    assert.match(run.stderr, /"R\\u202eG\\u001b\[2JT" is not an organisation on the list/);
+  });
+
+  it('naome serve prints a data folder named with control and bidi characters, escaped', async () => {
+    const data = join(dir, 'da\u202eta\u0007');
+    const child = spawn(process.execPath, [NAOME, 'serve', '--http', '--port', '0', '--data', data], { stdio: ['ignore', 'ignore', 'pipe'] });
+    try {
+      const stderr = await new Promise<string>((resolve, reject) => {
+        let text = '';
+        child.stderr!.on('data', (c) => { text += c; if (text.includes('Press Ctrl+C')) resolve(text); });
+        child.on('exit', (code) => reject(new Error(`naome serve exited (${code}): ${text}`)));
+      });
+      assert.doesNotMatch(stderr, RAW_CONTROL);
+      assert.match(stderr, /data: +.*da\\u202eta\\u0007 \(\d+ organisations/);
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    }
   });
 });

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import type { Command } from '../command';
+import { printError, printLine } from '../terminal';
 import { parse, UsageError } from '../command';
 import { ADMIN, issueKey } from '../../server/keys';
 import { loadOrganisations } from '../../server/organisations';
@@ -32,22 +33,22 @@ export const keys: Command = {
     try {
       store.seedOrganisations(() => loadOrganisations());
       if (action === 'admin') {
-        console.log(issueKey(store, ADMIN));
-        console.error('That is the new admin key (shown once). Any older admin key no longer works.');
+        printLine(issueKey(store, ADMIN));
+        printError('That is the new admin key (shown once). Any older admin key no longer works.');
         return 0;
       }
       const code = rawCode!.trim().toUpperCase();
       const organisation = store.organisation(code);
       if (!organisation) {
-        console.error(`naome keys: "${rawCode}" is not an organisation on the list (${store.organisations().length} organisations). Check the ODS code; the admin can replace the list on the admin page.`);
+        printError(`naome keys: "${rawCode}" is not an organisation on the list (${store.organisations().length} organisations). Check the ODS code; the admin can replace the list on the admin page.`);
         return 2;
       }
       if (action === 'issue') {
-        console.log(issueKey(store, code));
-        console.error(`That is the new key for ${code} – ${organisation.name} (shown once). Any older key of theirs no longer works.`);
+        printLine(issueKey(store, code));
+        printError(`That is the new key for ${code} – ${organisation.name} (shown once). Any older key of theirs no longer works.`);
       } else {
         const had = store.revokeKey(code);
-        console.error(had ? `${code}'s key is revoked.` : `${code} had no working key; nothing changed.`);
+        printError(had ? `${code}'s key is revoked.` : `${code} had no working key; nothing changed.`);
       }
       return 0;
     } finally {

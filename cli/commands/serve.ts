@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import type { Command } from '../command';
+import { printError } from '../terminal';
 import { parse, UsageError } from '../command';
 import { trustInstructions } from '../../server/certs';
 import { isClusterWorker, runClusterWorker, startCluster } from '../../server/cluster';
@@ -92,12 +93,12 @@ export const serve: Command = {
       'Press Ctrl+C to stop.',
       '',
     );
-    console.error(lines.join('\n'));
+    printError(lines.join('\n'));
 
     await new Promise<void>((done) => {
       const stop = (signal: string) => {
         if (single) single.logger.info({ signal }, 'stopping: finishing requests in flight');
-        else console.error(`naome serve: ${signal}: finishing requests in flight, then stopping.`);
+        else printError(`naome serve: ${signal}: finishing requests in flight, then stopping.`);
         void server.close().then(done);
       };
       process.once('SIGTERM', () => stop('SIGTERM'));

@@ -6,6 +6,7 @@ import { organisationOf } from '../../shared/rules';
 import type { Finding, ValidationResult } from '../../shared/findings';
 import type { Plan, PlanAction } from '../../shared/plan';
 import { currentTemplate, type Template } from '../../shared/template';
+import { escapeControls, nameShown } from '../../shared/unsafeText';
 import { rowErrors, type RowErrors } from './rows';
 
 export interface CollationEntry {
@@ -119,7 +120,8 @@ export class Collator {
     const { result, plan } = entry;
     const record: EntryRecord = {
       seq: this.entryList.length,
-      source: entry.source,
+      // File names come from whoever named the files: shown with their control and bidi characters as codes.
+      source: nameShown(entry.source),
       submittedAt: entry.submittedAt,
       code: null,
       hasPlan: plan !== null,
@@ -129,7 +131,7 @@ export class Collator {
       // Copied field by field so nothing else the reader hung on a finding is kept alive.
       findings: result.findings.map((f) => ({
         code: f.code, severity: f.severity, sheet: f.sheet, cell: f.cell,
-        recommendation: f.recommendation, field: f.field, message: f.message,
+        recommendation: f.recommendation, field: f.field, message: escapeControls(f.message),
       })),
     };
     this.entryList.push(record);
