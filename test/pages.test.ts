@@ -15,6 +15,7 @@ import { currentTemplate } from '../shared/template';
 import type { ValidationResult } from '../shared/findings';
 import { fillWorkbook, goodPlanContent, type PlanContent } from './helpers/plans';
 import { axeViolations, expectNoAxeViolations } from './helpers/axe';
+import { expectFitsAndTargets, focusIsVisible, layoutProblems, ZOOM_400 } from './helpers/layout';
 import { startTestServer } from './helpers/server';
 
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
@@ -114,12 +115,16 @@ describe('web pages in headless Chromium', function () {
     });
   }
 
-  it('the axe-core check is real: it finds an unlabelled field, low contrast and a tiny target on a page made to have them', async () => {
+  it('the checks are real: axe-core and the measurements find an unlabelled field, low contrast, tiny targets and sideways scrolling on a page made to have them', async () => {
+    await page.setViewportSize(ZOOM_400);
     await page.setContent(`<!doctype html><html lang="en"><head><title>bad</title></head><body><main><h1>Bad</h1>
-      <input id="x"><p style="color:#aaa;background:#fff">faint</p>
+      <input id="x"><p style="color:#aaa;background:#fff">faint</p><div style="width:600px">too wide</div>
       <div style="display:flex"><button style="width:10px;height:10px;padding:0;border:0" aria-label="tiny"></button><button style="width:10px;height:10px;padding:0;border:0" aria-label="tiny2"></button></div></main></body></html>`);
     const ids = (await axeViolations(page)).map((v) => v.id);
     for (const rule of ['label', 'color-contrast', 'target-size']) assert.ok(ids.includes(rule), `${rule} in ${ids.join()}`);
+    const problems = await layoutProblems(page);
+    assert.match(problems.join('\n'), /the page scrolls sideways/);
+    assert.equal(problems.filter((p) => /button "tiny2?" is 10×10 px/.test(p)).length, 2, problems.join('\n'));
   });
 
   it('both pages: labelled controls, a live region, reduced motion respected', async () => {
@@ -162,6 +167,47 @@ describe('web pages in headless Chromium', function () {
     const icon = await api('/favicon.ico');
     assert.equal(icon.status, 200);
     assert.ok((await icon.arrayBuffer()).byteLength > 100);
+  });
+
+  it('at 400% zoom (320 × 256 CSS px) no page scrolls sideways and every target is at least 24 × 24 px, in each main state', async () => {
+    const key = await server.issueKey('RDE');
+    const bad = await workbook('RDE', (c) => { c.header.auditLead = null; });
+    await page.setViewportSize(ZOOM_400);
+    await page.goto(new URL('/', server.url).href);
+    await page.waitForSelector('#org-list option', { state: 'attached' });
+    await expectFitsAndTargets(page, '/ empty');
+    await page.getByLabel('NHS organisation').fill('RDE');
+    await page.setInputFiles('#file', { name: 'rde.xlsx', mimeType: XLSX, buffer: bad });
+    await page.waitForSelector('#findings li.finding');
+    await page.getByLabel('Organisation key').fill(key);
+    await page.getByRole('button', { name: 'Submit action plan' }).click();
+    await page.waitForSelector('#error-summary:not([hidden])');
+    await expectFitsAndTargets(page, '/ findings and the error summary');
+    await page.setInputFiles('#file', { name: 'rde.xlsx', mimeType: XLSX, buffer: await workbook('RDE') });
+    await liveText(page, /^Ready to submit/);
+    await page.getByRole('button', { name: 'Submit action plan' }).click();
+    await liveText(page, /Submitted: version 1/);
+    await expectFitsAndTargets(page, '/ receipt');
+    await expectNoAxeViolations(page, '/ receipt at 400% zoom');
+
+    await page.goto(new URL('/admin', server.url).href);
+    await expectFitsAndTargets(page, '/admin sign-in');
+    await page.getByLabel('Admin key').fill(server.adminKey);
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('tr[data-code="RDE"]');
+    await expectFitsAndTargets(page, '/admin list');
+    await expectNoAxeViolations(page, '/admin list at 400% zoom');
+    // The table may be wider than the screen: it scrolls inside its own box, which a keyboard can reach and scroll.
+    const wrap = page.locator('.table-wrap').first();
+    assert.ok(await wrap.evaluate((e) => e.scrollWidth > e.clientWidth), 'the table scrolls inside its box');
+    assert.equal(await wrap.getAttribute('tabindex'), '0', 'the scrolling box is focusable');
+    page.once('dialog', (d) => d.accept());
+    await page.locator('tr[data-code="RDE"]').getByRole('button', { name: /key for RDE/ }).click();
+    await liveText(page, /Key issued for RDE/);
+    await expectFitsAndTargets(page, '/admin key shown');
+
+    await page.goto(new URL('/accessibility', server.url).href);
+    await expectFitsAndTargets(page, '/accessibility');
   });
 
   describe('the submission page /', () => {
@@ -250,7 +296,7 @@ describe('web pages in headless Chromium', function () {
       await page.getByLabel('Organisation key').fill('any-key');
       await page.getByRole('button', { name: 'Submit action plan' }).click();
       assert.match(await page.textContent('#file-error') ?? '', /has errors/);
-      assert.equal(await focusedId(page), 'file');
+      assert.equal(await focusedId(page), 'error-summary');
       await expectNoAxeViolations(page, '/ unreadable file, submit refused');
     });
 
@@ -279,7 +325,7 @@ describe('web pages in headless Chromium', function () {
       assert.equal(await page.inputValue('#org'), 'RGT', 'the organisation is kept');
       assert.equal(await page.isHidden('#receipt'), true);
       await liveText(page, /^Not submitted/);
-      assert.equal(await focusedId(page), 'key');
+      assert.equal(await focusedId(page), 'error-summary');
       await expectNoAxeViolations(page, '/ wrong key: error summary linked to the field');
 
       await page.getByLabel('Organisation key').fill(key);
@@ -382,29 +428,60 @@ describe('web pages in headless Chromium', function () {
       }
     });
 
-    it('works by keyboard alone: choose the organisation, the file, type the key and submit', async () => {
+    it('works by keyboard alone: choose the organisation, download the template, check a file, fix it and check again, a wrong key, the error summary, submit, the receipt', async () => {
       const key = await server.issueKey('RXX');
       const good = await workbook('RXX');
+      const bad = await workbook('RXX', (c) => { c.header.auditLead = null; });
       // Listen before any key is pressed: Playwright turns on file-chooser interception asynchronously.
-      const chooserOpened = page.waitForEvent('filechooser', { timeout: 60_000 });
+      let chooserOpened = page.waitForEvent('filechooser', { timeout: 60_000 });
       await page.goto(new URL('/', server.url).href);
       await page.waitForSelector('#org-list option', { state: 'attached' });
       await tabTo(page, 'org');
+      assert.ok(await focusIsVisible(page), 'focus is visible on the organisation field');
       await page.keyboard.type('RXX');
       await tabTo(page, 'template-link', 1);
+      assert.ok(await focusIsVisible(page), 'focus is visible on the template link');
       assert.match(await page.getAttribute('#template-link', 'href') ?? '', /org=RXX/);
+      const [template] = await Promise.all([page.waitForEvent('download'), page.keyboard.press('Enter')]);
+      assert.match(template.suggestedFilename(), /RXX\.xlsx$/);
       await tabTo(page, 'file', 1);
+      assert.ok(await focusIsVisible(page), 'focus is visible on the file field');
       await page.keyboard.press('Space');
-      const chooser = await chooserOpened;
-      await chooser.setFiles({ name: 'rxx.xlsx', mimeType: XLSX, buffer: good });
+      await (await chooserOpened).setFiles({ name: 'rxx.xlsx', mimeType: XLSX, buffer: bad });
+      await liveText(page, /error/);
+      assert.equal(await focusedId(page), 'result-heading');
+      assert.ok(await page.locator('#findings li.finding').count() > 0, 'the findings are listed');
+
+      // Fixed and saved: back to the file field (it comes just before the results) and choose it again.
+      await page.keyboard.press('Shift+Tab');
+      assert.equal(await focusedId(page), 'file');
+      chooserOpened = page.waitForEvent('filechooser', { timeout: 60_000 });
+      await page.keyboard.press('Space');
+      await (await chooserOpened).setFiles({ name: 'rxx.xlsx', mimeType: XLSX, buffer: good });
       await liveText(page, /^Ready to submit/);
       assert.equal(await focusedId(page), 'result-heading');
+
+      // A mistyped key: the error summary takes focus; its link takes focus to the field.
       await tabTo(page, 'key', 3);
-      await page.keyboard.type(key);
+      await page.keyboard.type(`${key}x`);
+      await tabTo(page, 'submit-button', 1);
+      assert.ok(await focusIsVisible(page), 'focus is visible on the button');
+      await page.keyboard.press('Enter');
+      await page.waitForSelector('#key-error:not([hidden])');
+      await page.waitForFunction(() => document.activeElement?.id === 'error-summary');
+      assert.ok(await focusIsVisible(page), 'focus is visible on the error summary');
+      await page.keyboard.press('Tab');
+      assert.equal(await page.evaluate(() => document.activeElement?.closest('#error-summary-list') !== null), true, 'the next Tab reaches the summary\'s link');
+      assert.ok(await focusIsVisible(page), 'focus is visible on the summary link');
+      await page.keyboard.press('Enter');
+      assert.equal(await focusedId(page), 'key', 'the summary link moves focus to the key field');
+      await page.keyboard.press('End');
+      await page.keyboard.press('Backspace');
       await tabTo(page, 'submit-button', 1);
       await page.keyboard.press('Enter');
       await liveText(page, /Submitted: version 1/);
       assert.equal(await focusedId(page), 'receipt-heading');
+      assert.match(await page.textContent('#receipt-details') ?? '', /RXX/);
       await tabTo(page, 'print-receipt', 1);
       await tabTo(page, 'save-receipt', 1);
       const [download] = await Promise.all([page.waitForEvent('download'), page.keyboard.press('Space')]);
@@ -418,6 +495,41 @@ describe('web pages in headless Chromium', function () {
       await page.getByLabel('Admin key').fill(key);
       await page.keyboard.press('Enter');
     };
+
+    it('works by keyboard alone: a wrong key and the error summary, sign in, the list, a download', async () => {
+      await page.goto(new URL('/admin', server.url).href);
+      assert.equal(await focusedId(page), 'admin-key', 'the key field has focus on arrival');
+      await page.keyboard.type(`${server.adminKey}x`);
+      await page.keyboard.press('Enter');
+      await page.waitForFunction(() => document.activeElement?.id === 'error-summary');
+      assert.ok(await focusIsVisible(page), 'focus is visible on the error summary');
+      await page.keyboard.press('Tab');
+      assert.ok(await focusIsVisible(page), 'focus is visible on the summary link');
+      await page.keyboard.press('Enter');
+      assert.equal(await focusedId(page), 'admin-key', 'the summary link moves focus to the key field');
+      await page.keyboard.press('End');
+      await page.keyboard.press('Backspace');
+      await page.keyboard.press('Enter');
+      await page.waitForSelector('#orgs tbody tr');
+      assert.equal(await focusedId(page), 'orgs-heading', 'focus moves to the list');
+      // The collation downloads come before the list: back to them with Shift+Tab.
+      for (let i = 0; i < 6 && await focusedId(page) !== 'download-csv'; i++) await page.keyboard.press('Shift+Tab');
+      assert.equal(await focusedId(page), 'download-csv');
+      assert.ok(await focusIsVisible(page), 'focus is visible on the download button');
+      const [csv] = await Promise.all([page.waitForEvent('download'), page.keyboard.press('Enter')]);
+      assert.match(csv.suggestedFilename(), /\.csv$/);
+      // Into the list: the filter, then the table's own scrolling box, then its buttons.
+      await tabTo(page, 'filter', 8);
+      await page.keyboard.type('RGT');
+      await page.waitForFunction(() => document.querySelectorAll('#orgs tbody tr').length === 1);
+      await page.keyboard.press('Tab');
+      await page.keyboard.press('Tab');
+      assert.equal(await page.evaluate(() => document.activeElement?.classList.contains('table-wrap')), true, 'the table box is reached');
+      assert.ok(await focusIsVisible(page), 'focus is visible on the table box');
+      await page.keyboard.press('Tab');
+      assert.equal(await page.evaluate(() => document.activeElement?.closest('tr[data-code="RGT"]') !== null), true, 'then the row\'s buttons');
+      assert.ok(await focusIsVisible(page), 'focus is visible on a row button');
+    });
 
     it('refuses a wrong admin key plainly and keeps nothing', async () => {
       await signIn(`${server.adminKey}x`);

@@ -1,6 +1,6 @@
 // The admin page: sign in with the admin key (kept only in sessionStorage), see which organisations have submitted,
 // download the collation, issue and revoke organisation keys, replace the organisations list.
-import { NetworkError, announce, call, el, fieldError, filenameFrom, focusHeading, messageFor, plural, saveBlob, timeElement } from './common.js';
+import { NetworkError, announce, call, el, fieldError, filenameFrom, focusErrorSummary, focusHeading, messageFor, plural, saveBlob, timeElement } from './common.js';
 
 const STORE = 'naome.adminKey';
 const $ = (id) => document.getElementById(id);
@@ -17,7 +17,7 @@ signinForm.addEventListener('submit', async (e) => {
   const key = keyInput.value.trim();
   if (!key) {
     fieldError(keyInput, keyError, 'Enter the admin key.');
-    return keyInput.focus();
+    return focusErrorSummary(keyInput);
   }
   await signIn(key);
 });
@@ -32,7 +32,7 @@ async function signIn(key) {
     signOut();
     fieldError(keyInput, keyError, message);
     announce(`Not signed in. ${message}`);
-    keyInput.focus();
+    focusErrorSummary(keyInput);
     return;
   }
   state.key = key;
@@ -223,7 +223,7 @@ $('replace-form').addEventListener('submit', async (e) => {
   const file = input.files?.[0];
   if (!file) {
     fieldError(input, error, 'Choose the organisations CSV file first.');
-    return input.focus();
+    return focusErrorSummary(input);
   }
   if (!window.confirm(`Replace the whole organisations list with ${file.name}?`)) return;
   const res = await adminCall('/api/admin/organisations', { method: 'PUT', body: await file.text(), contentType: 'text/csv' }).catch((err) => err);
@@ -231,7 +231,7 @@ $('replace-form').addEventListener('submit', async (e) => {
   if (message) {
     fieldError(input, error, message);
     announce(`The list was not replaced. ${message}`);
-    return input.focus();
+    return focusErrorSummary(input);
   }
   input.value = '';
   await reload();

@@ -59,6 +59,18 @@ function showErrorSummary() {
   summary.hidden = shown.length === 0;
 }
 
+/**
+ * After a form is refused: focus moves to the error summary (the NHS.UK pattern: it is read out first, and each of its
+ * links moves focus to its field); where the page has none showing, to the field itself.
+ */
+export function focusErrorSummary(field) {
+  const summary = document.getElementById('error-summary');
+  if (summary && !summary.hidden && summary.closest('[hidden]') === null) {
+    summary.focus({ preventScroll: true });
+    summary.scrollIntoView({ block: 'start' });
+  } else field.focus();
+}
+
 // A link in the error summary moves focus to its field (a fragment link alone would only scroll to it).
 document.addEventListener('click', (e) => {
   const link = e.target instanceof Element ? e.target.closest('#error-summary a[data-field]') : null;

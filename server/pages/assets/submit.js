@@ -1,6 +1,6 @@
 // The submission page: choose the organisation and download its workbook, check a filled workbook at once (choose or
 // drop), then submit it with the organisation key and keep the receipt.
-import { NetworkError, announce, call, el, fieldError, focusHeading, messageFor, plural, saveBlob, timeElement } from './common.js';
+import { NetworkError, announce, call, el, fieldError, focusErrorSummary, focusHeading, messageFor, plural, saveBlob, timeElement } from './common.js';
 
 const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 const PLAN_SHEET = 'Action plan';
@@ -197,19 +197,19 @@ form.addEventListener('submit', async (e) => {
   if (!state.file) {
     fieldError(fileInput, fileError, 'Choose your filled workbook first.');
     announce('Choose your filled workbook first.');
-    return fileInput.focus();
+    return focusErrorSummary(fileInput);
   }
   if (state.result && !state.result.valid) {
     const message = 'The workbook has errors. Correct them, save it and choose it again before submitting.';
     fieldError(fileInput, fileError, message);
     announce(message);
-    return fileInput.focus();
+    return focusErrorSummary(fileInput);
   }
   const key = keyInput.value.trim();
   if (!key) {
     fieldError(keyInput, keyError, 'Enter your organisation key.');
     announce('Enter your organisation key.');
-    return keyInput.focus();
+    return focusErrorSummary(keyInput);
   }
   submitButton.disabled = true;
   submitButton.textContent = 'Submitting…';
@@ -225,17 +225,17 @@ form.addEventListener('submit', async (e) => {
     const message = messageFor(res, 'Submitting');
     if (res.status === 413) {
       fieldError(fileInput, fileError, message);
-      fileInput.focus();
+      focusErrorSummary(fileInput);
     } else {
       fieldError(keyInput, keyError, message);
-      keyInput.focus();
+      focusErrorSummary(keyInput);
     }
     announce(`Not submitted. ${message}`);
   } catch (err) {
     const message = err instanceof NetworkError ? err.message : String(err);
     fieldError(keyInput, keyError, message);
     announce(`Not submitted. ${message}`);
-    keyInput.focus();
+    focusErrorSummary(keyInput);
   } finally {
     submitButton.disabled = false;
     submitButton.textContent = 'Submit action plan';
