@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { isoToSerial, todayIso, addDays } from '../shared/cells';
-import { planSchema } from '../shared/plan';
+import { planSchema } from '../shared/planSchema';
 import { checkOpenWorkbook } from '../addin/src/readPlan';
 import { ExcelWorkbookModel } from '../addin/mock/excelMock';
 import { openXlsx } from '../addin/mock/fromXlsx';

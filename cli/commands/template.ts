@@ -6,7 +6,6 @@ import { printLine } from '../terminal';
 import { loadOrganisations } from '../../server/organisations';
 import { writePlanWorkbook } from '../../server/xlsx/writePlanWorkbook';
 import { currentTemplate, type Template } from '../../shared/template';
-import { parseTemplate } from '../../shared/templateSchema';
 
 /** naome-2025 → naome-action-plan-2025[-RGT].xlsx: the audit, what the file is, the year, the organisation. */
 export function defaultFileName(template: Template, org?: string): string {
@@ -15,13 +14,15 @@ export function defaultFileName(template: Template, org?: string): string {
   return `${base}${org ? `-${org.trim().toUpperCase()}` : ''}.xlsx`;
 }
 
-function readTemplate(path: string): Template {
+/** A template file given with --template, checked by the template schema (zod, loaded only then). */
+async function readTemplate(path: string): Promise<Template> {
   let data: unknown;
   try {
     data = JSON.parse(readFileSync(path, 'utf8'));
   } catch (err) {
     throw new Error(`Cannot read the template ${path}: ${err instanceof Error ? err.message : String(err)}`);
   }
+  const { parseTemplate } = await import('../../shared/templateSchema');
   try {
     return parseTemplate(data);
   } catch (err) {
@@ -51,7 +52,7 @@ export const template: Command = {
       template: { type: 'string' },
     });
     if (values.org !== undefined && values.org.trim() === '') throw new UsageError('--org needs an ODS code, e.g. --org RGT.');
-    const tpl = values.template ? readTemplate(values.template) : currentTemplate;
+    const tpl = values.template ? await readTemplate(values.template) : currentTemplate;
     // Builds the whole workbook before touching the disk, so an unknown code leaves no file behind.
     const bytes = await writePlanWorkbook({ template: tpl, organisations: loadOrganisations(), organisation: values.org });
     const out = resolve(values.output ?? defaultFileName(tpl, values.org));

@@ -3,7 +3,8 @@
 import type { z } from 'zod';
 import { finding, type ValidationResult } from '../../shared/findings';
 import type { Organisation } from '../../shared/organisations';
-import { planSchemaFor, type Plan } from '../../shared/plan';
+import { type Plan } from '../../shared/plan';
+import { planSchemaFor } from '../../shared/planSchema';
 import { validatePlan } from '../../shared/rules';
 import { builtInTemplates, findTemplate, type Template } from '../../shared/template';
 import { checkWorkbook } from '../xlsx/checkWorkbook';

@@ -2,7 +2,7 @@
 // the OpenAPI document's components are generated from them, so the contract, the code and the docs cannot drift.
 import { z } from 'zod';
 import { ALL_CODES } from '../../shared/findings';
-import { planSchema } from '../../shared/plan';
+import { planSchema } from '../../shared/planSchema';
 
 const nullableText = z.string().nullable();
 
