@@ -1,4 +1,5 @@
 // The `naome` command line: one module per subcommand under cli/commands.
+import { version } from '../package.json';
 import { isUsageError, type Command } from './command';
 import { printError } from './terminal';
 
@@ -22,7 +23,7 @@ function help(): string {
     'Commands:',
     ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
-    'Run "naome <command> --help" for a command\'s options.',
+    'Run "naome <command> --help" for a command\'s options; "naome --version" for the version.',
   ].join('\n');
 }
 
@@ -32,6 +33,10 @@ export async function main(argv: string[]): Promise<number> {
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     console.log(help());
     return name ? 0 : 2;
+  }
+  if (name === '--version' || name === '-V' || name === 'version') {
+    console.log(version);
+    return 0;
   }
   const command = commands.find((c) => c.name === name);
   if (!command) {

@@ -221,7 +221,7 @@ describe('naome keys and naome serve: what they print shows control and bidi cha
   after(async () => { if (dir) await rm(dir, { recursive: true, force: true }); });
 
   it('naome keys names a code given with control and bidi characters, escaped', async () => {
-    const run = await new Promise<Run>((resolve) => execFile(process.execPath, [NAOME, 'keys', 'issue', 'R\u202eG\u001b[2JT', '--data', join(dir, 'keys')], { timeout: 60_000 },
+    const run = await new Promise<Run>((resolve) => execFile(process.execPath, [NAOME, 'keys', 'issue', 'R\u202eG\u001b[2JT', '--data', dir], { timeout: 60_000 },
       (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr })));
     assert.equal(run.code, 2);
     assert.doesNotMatch(run.stdout + run.stderr, RAW_CONTROL);

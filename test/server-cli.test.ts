@@ -1,9 +1,10 @@
 // `naome keys` and `naome serve` from the command line, and HTTPS: the development certificate made offline on first
 // start and reused after, and a real certificate given by path.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -113,6 +114,101 @@ describe('naome keys and naome serve', function () {
       await third.close();
     }
     await assert.rejects(startServer({ dataDir, port: 0, logger, workers: 0, cert: join(certs, 'nope.crt'), key: join(certs, 'localhost.key') }), /Cannot read the TLS certificate/);
+  });
+});
+
+/** Starts `node bin/naome.js serve` in `cwd`; resolves with its URL once it prints it (and the process, to stop). */
+function serveIn(cwd: string, ...args: string[]) {
+  const child = spawn(process.execPath, ['bin/naome.js', 'serve', ...args], { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  const url = new Promise<string>((resolve, reject) => {
+    child.stderr.on('data', (c) => {
+      stderr += c;
+      const m = /NAoMe action plan service: (\S+)/.exec(stderr);
+      if (m) resolve(m[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`naome serve exited ${code}: ${stderr}`)));
+  });
+  return { child, url, stderr: () => stderr };
+}
+
+describe('naome: the rough edges a first user meets', function () {
+  this.timeout(180_000);
+
+  it('naome --version prints the package version', () => {
+    const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    for (const flag of ['--version', '-V']) {
+      const r = naome(flag);
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(r.stdout, `${version}\n`);
+    }
+    assert.match(naome('--help').stdout, /naome --version/);
+  });
+
+  it('naome serve on a port in use says which port and what to do, exit 2, no stack trace', async () => {
+    const busy = createServer();
+    await new Promise<void>((ok) => busy.listen(0, '127.0.0.1', ok));
+    const port = (busy.address() as AddressInfo).port;
+    const dataDir = mkdtempSync(join(tmpdir(), 'naome-busy-'));
+    try {
+      for (const extra of [[], ['--processes', '2']]) {
+        const r = await new Promise<{ status: number | null; stderr: string }>((resolve) => {
+          const child = spawn(process.execPath, ['bin/naome.js', 'serve', '--http', '--port', String(port), '--data', dataDir, ...extra], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+          let stderr = '';
+          child.stderr.on('data', (c) => { stderr += c; });
+          child.once('exit', (status) => resolve({ status, stderr }));
+        });
+        assert.equal(r.status, 2, r.stderr);
+        assert.match(r.stderr, new RegExp(`port ${port} is already in use on 127\\.0\\.0\\.1`));
+        assert.match(r.stderr, /--port/);
+        assert.doesNotMatch(r.stderr, /EADDRINUSE|\n\s+at /, 'plain words, no stack');
+      }
+    } finally {
+      busy.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('naome keys --data with a folder that does not exist refuses, and creates no database', () => {
+    const parent = mkdtempSync(join(tmpdir(), 'naome-keys-'));
+    try {
+      const missing = join(parent, 'no-such-folder');
+      for (const args of [['admin'], ['issue', 'RGT'], ['revoke', 'RGT']]) {
+        const r = naome('keys', ...args, '--data', missing);
+        assert.equal(r.status, 2, r.stderr);
+        assert.equal(r.stdout, '', 'no key is printed');
+        assert.match(r.stderr, /there is no data folder .*no-such-folder/);
+        assert.match(r.stderr, /--data DIR/);
+        assert.equal(existsSync(missing), false, 'nothing was created');
+      }
+    } finally {
+      rmSync(parent, { recursive: true, force: true });
+    }
+  });
+
+  it('naome serve in a checkout whose add-in is not built (no dist/addin) builds it and serves the task pane', async () => {
+    // A copy of the product as a fresh checkout has it after its command line was built, but with no dist/addin.
+    const clone = mkdtempSync(join(tmpdir(), 'naome-clone-'));
+    try {
+      for (const part of ['bin', 'addin', 'shared', 'seeds', 'server/pages', 'dist/node', 'package.json']) cpSync(join(ROOT, part), join(clone, part), { recursive: true });
+      symlinkSync(join(ROOT, 'node_modules'), join(clone, 'node_modules'));
+      assert.equal(existsSync(join(clone, 'dist', 'addin')), false);
+      const served = serveIn(clone, '--http', '--port', '0', '--data', join(clone, 'data'));
+      try {
+        const url = await served.url;
+        assert.match(served.stderr(), /add-in is not built yet.*building it now/);
+        for (const file of ['taskpane.html', 'taskpane.js', 'taskpane.css']) {
+          const res = await fetch(`${url}/addin/${file}`);
+          assert.equal(res.status, 200, file);
+        }
+        assert.match(await (await fetch(`${url}/addin/taskpane.html`)).text(), /NAoMe local action plan/);
+      } finally {
+        served.child.kill('SIGTERM');
+        await new Promise((done) => served.child.once('exit', done));
+      }
+    } finally {
+      rmSync(clone, { recursive: true, force: true });
+    }
   });
 });
 

@@ -1,3 +1,4 @@
+import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from '../command';
 import { printError, printLine } from '../terminal';
@@ -29,7 +30,13 @@ export const keys: Command = {
     if ((action === 'issue' || action === 'revoke') && !rawCode) throw new UsageError(`"keys ${action}" needs an ODS code, e.g. naome keys ${action} RGT.`);
     if (!['admin', 'issue', 'revoke'].includes(action)) throw new UsageError(`unknown action "${action}": use admin, issue or revoke.`);
 
-    const store = new Store(resolve(values.data ?? 'data'));
+    // A mistyped --data must not quietly make a new, empty database (keys the running service never sees).
+    const dataDir = resolve(values.data ?? 'data');
+    if (!existsSync(dataDir) || !statSync(dataDir).isDirectory()) {
+      printError(`naome keys: there is no data folder ${dataDir}${existsSync(dataDir) ? ' (that is a file)' : ''}. Give the folder the service uses (naome serve --data DIR uses DIR; the default is ./data), or start the service once to create it. Nothing was changed.`);
+      return 2;
+    }
+    const store = new Store(dataDir);
     try {
       store.seedOrganisations(() => loadOrganisations());
       if (action === 'admin') {

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import type { Command } from '../command';
 import { printError } from '../terminal';
@@ -5,7 +7,42 @@ import { parse, UsageError } from '../command';
 import { trustInstructions } from '../../server/certs';
 import { isClusterWorker, runClusterWorker, startCluster } from '../../server/cluster';
 import { startServer, type ServerOptions } from '../../server/serve';
+import { projectFile, projectUrl } from '../../server/projectFiles';
 import { Store } from '../../server/store/store';
+
+/**
+ * Why the port cannot be listened on, in words with what to do, or null when it is free. Asked before starting (so
+ * no process is forked and no certificate made for a port that is taken): Node's own "listen EADDRINUSE" says neither.
+ */
+function portProblem(host: string, port: number): Promise<string | null> {
+  if (port === 0) return Promise.resolve(null);
+  return new Promise((answer) => {
+    const probe = createServer();
+    probe.once('error', (err: NodeJS.ErrnoException) => answer(
+      err.code === 'EADDRINUSE' ? `port ${port} is already in use on ${host} (another program, perhaps another naome serve, is listening there). Stop that program, or start on another port: naome serve --port ${port === 3000 ? 3001 : 3000} (or --port 0 for any free port).`
+      : err.code === 'EACCES' ? `this user may not listen on port ${port} on ${host} (ports below 1024 need special rights). Choose a port from 1024 up, e.g. naome serve --port 3000, and put a proxy in front for port ${port}.`
+      : err.code === 'EADDRNOTAVAIL' ? `${host} is not an address of this machine, so the service cannot listen there. Leave out --host (127.0.0.1), or give one of this machine's addresses (0.0.0.0 for all).`
+      : null));
+    probe.listen(port, host, () => probe.close(() => answer(null)));
+  });
+}
+
+/**
+ * The add-in's task pane is served from dist/addin; a checkout that was never built (or had dist/ removed) would serve
+ * the pages but 404 the add-in. Building it takes a few seconds with esbuild (a dependency), so every start serves it.
+ */
+async function ensureAddinBuilt(): Promise<void> {
+  if (existsSync(projectFile('dist/addin/taskpane.js'))) return;
+  printError('naome serve: the Excel add-in is not built yet (dist/addin is missing): building it now…');
+  try {
+    // Loaded from the project at run time, never bundled: addin/build.js drives esbuild itself.
+    const { buildAddin } = await import(projectUrl('addin/build.js').href) as { buildAddin(): Promise<unknown> };
+    await buildAddin();
+    printError('naome serve: the add-in is built in dist/addin.');
+  } catch (err) {
+    printError(`naome serve: the add-in could not be built (${err instanceof Error ? err.message : String(err)}). The pages and the API work; for the add-in run npm run build in ${projectFile('.')} and start again.`);
+  }
+}
 
 const usage = `Usage: naome serve [--port N] [--host H] [--data DIR] [--http] [--cert FILE --key FILE]
 
@@ -57,6 +94,12 @@ export const serve: Command = {
 
     const processes = values.processes === undefined ? 1 : Number(values.processes);
     if (!Number.isInteger(processes) || processes < 1 || processes > 64) throw new UsageError(`--processes must be a whole number from 1 to 64, not "${values.processes}".`);
+    const problem = await portProblem(values.host ?? '127.0.0.1', port);
+    if (problem) {
+      printError(`naome serve: ${problem}`);
+      return 2;
+    }
+    await ensureAddinBuilt();
     const options: ServerOptions = {
       dataDir, port, host: values.host, http: values.http, cert: values.cert, key: values.key, trustProxy: values['trust-proxy'] ? 1 : false,
       limits: Object.fromEntries(Object.entries(limits).filter(([, v]) => v !== undefined)),
