@@ -177,7 +177,10 @@ export function planLayout(template: Template, organisationLabels: string[]): Pl
   }
   r++;
   const columnsRow = r;
-  push('columns', [NUMBER_COLUMN, ...ACTION_COLUMNS].map((c) => ({ cell: a1(c.col, r), value: c.header, style: 'heading' as const })), 32);
+  // Tall enough for the heading that wraps most in its column (three lines for "Agreed deadline (dd/mm/yyyy)"): a
+  // fixed 32 points cut it off when printed with fonts wider than Calibri (LibreOffice with DejaVu).
+  const columnsHeight = Math.max(32, ...ACTION_COLUMNS.map((c) => wrappedHeight(c.header, c.width)));
+  push('columns', [NUMBER_COLUMN, ...ACTION_COLUMNS].map((c) => ({ cell: a1(c.col, r), value: c.header, style: 'heading' as const })), columnsHeight);
 
   const recommendations: RecommendationLayout[] = [];
   const official: PlanLayout['official'] = [];

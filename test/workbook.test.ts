@@ -8,7 +8,7 @@ import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
 import { main } from '../cli/main';
 import { serialToIso } from '../shared/cells';
-import { ACTION_COLUMNS, DATE_FORMAT, DEADLINE_RANGE, LISTS_SHEET, PLAN_SHEET, a1, columnOf, definedNames, planLayout, type PlanLayout } from '../shared/layout';
+import { ACTION_COLUMNS, DATE_FORMAT, NUMBER_COLUMN, DEADLINE_RANGE, LISTS_SHEET, PLAN_SHEET, a1, columnOf, definedNames, planLayout, type PlanLayout } from '../shared/layout';
 import { organisationLabel } from '../shared/organisations';
 import { currentTemplate, type Template } from '../shared/template';
 import { parseTemplate } from '../shared/templateSchema';
@@ -332,6 +332,32 @@ describe('naome template (command line)', function () {
   });
 });
 
+// What poppler makes of a PDF, for checking the printed copy.
+interface Word { text: string; xMin: number; yMin: number; xMax: number; yMax: number }
+
+/** Words of page 1 with their boxes in PDF points (pdftotext -bbox). */
+async function wordsOf(pdf: string): Promise<Word[]> {
+  const { stdout } = await run('pdftotext', ['-bbox', '-f', '1', '-l', '1', pdf, '-'], { maxBuffer: 64 << 20 });
+  return [...stdout.matchAll(/<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)<\/word>/g)]
+    .map((m) => ({ xMin: +m[1]!, yMin: +m[2]!, xMax: +m[3]!, yMax: +m[4]!, text: m[5]!.replaceAll('&amp;', '&') }));
+}
+
+/** Page 1 rendered at 72 dpi (one pixel per PDF point) as RGB pixels (pdftoppm's binary PPM). */
+async function pixelsOf(pdf: string, dir: string): Promise<{ width: number; height: number; at(x: number, y: number): [number, number, number] }> {
+  await run('pdftoppm', ['-r', '72', '-f', '1', '-l', '1', '-singlefile', pdf, join(dir, 'page')]);
+  const ppm = readFileSync(join(dir, 'page.ppm'));
+  const header = /^P6\s+(\d+)\s+(\d+)\s+255\s/.exec(ppm.subarray(0, 40).toString('latin1'));
+  assert.ok(header, 'a binary PPM');
+  const [width, height, offset] = [+header[1]!, +header[2]!, header[0].length];
+  return {
+    width, height,
+    at: (x, y) => {
+      const i = offset + (Math.round(y) * width + Math.round(x)) * 3;
+      return [ppm[i]!, ppm[i + 1]!, ppm[i + 2]!];
+    },
+  };
+}
+
 describe('plan workbook: LibreOffice converts it to .xlsx and PDF', function () {
   this.timeout(180000);
   let dir: string;
@@ -410,5 +436,40 @@ describe('plan workbook: LibreOffice converts it to .xlsx and PDF', function () 
     assert.match(text[1]!, /Examine rates of treatment with CDK4\/6/);
     assert.match(text[4]!, /Confirm breast MDTs have a data lead/);
     for (const page of text.filter((p) => p.trim())) assert.match(page, /Action required \(local action\)/, 'headings repeated');
+  });
+
+  // Printed with the DejaVu fonts of this machine (wider than Excel's Calibri), rendered with poppler: each word of
+  // every column heading sits inside the heading row's dark blue fill, none cut off by the row's height.
+  it('prints every column heading whole: each word inside the heading row, none clipped by its height', async () => {
+    const words = await wordsOf(pdfs.blank);
+    const page = await pixelsOf(pdfs.blank, dir);
+    // The heading fill is NHS dark blue (003087); a word clipped by the row shows outside it (white page or a cell).
+    const inFill = (x: number, y: number) => { const [r, g, b] = page.at(x, y); return b > 90 && r < 70 && g < 90; };
+
+    // The heading row is where "No." (column A's heading, one line) is printed; every heading starts near its height.
+    const row = words.find((w) => w.text === NUMBER_COLUMN.header);
+    assert.ok(row, 'the headings are printed');
+    let checked = 0;
+    for (const { header } of [NUMBER_COLUMN, ...ACTION_COLUMNS]) {
+      // The heading's words, each found on the page near the first (pdftotext gives each word its own box; a wrapped
+      // heading's lines are interleaved with its neighbours' in reading order).
+      const parts = header.split(/\s+/);
+      const found = words.filter((w) => w.text === parts[0] && Math.abs(w.yMin - row.yMin) < 30).map((start) => {
+        const near = (w: Word) => Math.abs(w.xMin - start.xMin) < 120 && w.yMin >= start.yMin - 1 && w.yMin < start.yMin + 60;
+        const rest = parts.slice(1).map((p) => words.find((w) => w.text === p && near(w)));
+        return rest.every(Boolean) ? [start, ...(rest as Word[])] : null;
+      }).find(Boolean);
+      assert.ok(found, `the heading "${header}" is printed whole (words: ${parts.join(' | ')})`);
+      for (const w of found) {
+        // Beside the word (the cell's padding or the space after it; one side may be the cell's border), at its top
+        // and at its bottom: the row's fill, so the whole height of the word is inside the row.
+        for (const y of [w.yMin + 0.5, w.yMax - 0.5]) {
+          const beside = [w.xMin - 1, w.xMin - 2, w.xMax + 1, w.xMax + 2];
+          assert.ok(beside.some((x) => inFill(x, y)), `"${w.text}" of the heading "${header}" is inside the heading row at y=${y.toFixed(1)} (pixels ${beside.map((x) => page.at(x, y).join(',')).join(' ')})`);
+        }
+        checked++;
+      }
+    }
+    assert.ok(checked >= 20, `${checked} heading words checked`);
   });
 });
