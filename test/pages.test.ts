@@ -161,6 +161,19 @@ describe('web pages in headless Chromium', function () {
       assert.equal(await page.$eval('header.nhsuk-header', (e) => getComputedStyle(e).backgroundColor), 'rgb(0, 94, 184)');
     }
     assert.match(await page.textContent('h1') ?? '', /Accessibility statement/);
+    // The header and footer are written once (server/pages/parts/) and put into each page as it is served.
+    for (const file of ['index.html', 'admin.html', 'accessibility.html']) {
+      const source = await readFile(new URL(`../server/pages/${file}`, import.meta.url), 'utf8');
+      assert.doesNotMatch(source, /class="nhsuk-(header|footer)"|nhsuk-skip-link/, `${file} holds no copy of the header or footer`);
+      assert.match(source, /<!--#include header[^>]*-->[\s\S]*<!--#include footer -->/, file);
+    }
+    for (const [p, home, service] of [['/', '/', 'NAoMe local action plan'], ['/admin', '/admin', 'NAoMe local action plan: national team']]) {
+      const html = await (await api(p)).text();
+      assert.doesNotMatch(html, /#include|\{\{/, `${p}: every include is filled in`);
+      assert.match(html, new RegExp(`<a class="nhsuk-header__service-logo" href="${home}" aria-label="NHS – ${service}: home">`), p);
+      assert.match(html, new RegExp(`<span class="nhsuk-header__service-name">${service}</span>`), p);
+      assert.equal(html.match(/<footer class="nhsuk-footer/g)?.length, 1, p);
+    }
     const css = await api('/nhsuk/nhsuk-frontend.css');
     assert.equal(css.status, 200);
     assert.doesNotMatch(await css.text(), /@font-face|url\("?https?:/, 'no font or image fetched from elsewhere');

@@ -18,6 +18,7 @@ import { ADMIN, issueKey } from '../keys';
 import { projectFile } from '../projectFiles';
 import { IdempotencyConflict, type Receipt, type Review, type Store, type SubmitOutcome } from '../store/store';
 import { nhsukFrontend } from '../pages/nhsukFrontend';
+import { sharedParts } from '../pages/sharedParts';
 import { adminOnly, organisationOnly, ownerOf, principalOf, requireKey } from './auth';
 import { clientGone, queuedCheck, type CheckFn, type CheckOptions, type CheckRequest } from './check';
 import { HttpError, errorHandler, sendError } from './errors';
@@ -535,9 +536,10 @@ export function createApp(opts: AppOptions) {
   // ── pages and the add-in ─────────────────────────────────────────────────────────────────────────────────────────
   // Compressed once, revalidated with ETag / Last-Modified (server/http/staticFiles.ts).
   const files = new StaticFiles();
-  app.get('/', files.file(`${pagesDir}/index.html`));
-  app.get('/admin', files.file(`${pagesDir}/admin.html`));
-  app.get('/accessibility', files.file(`${pagesDir}/accessibility.html`));
+  const withParts = sharedParts(pagesDir);
+  app.get('/', files.file(`${pagesDir}/index.html`, withParts));
+  app.get('/admin', files.file(`${pagesDir}/admin.html`, withParts));
+  app.get('/accessibility', files.file(`${pagesDir}/accessibility.html`, withParts));
   app.use(nhsukFrontend());
   app.use('/assets', files.folder(`${pagesDir}/assets`));
   app.use('/addin/office-local', files.folder(officeJsDir));

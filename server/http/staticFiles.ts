@@ -64,17 +64,17 @@ export class StaticFiles {
     };
   }
 
-  /** Serves one file (a page) at a route. */
-  file(path: string) {
-    return (req: Request, res: Response, next: NextFunction) => { this.send(path, req, res, next).catch(next); };
+  /** Serves one file (a page) at a route; `transform` (e.g. putting in the shared header) applies as it is read. */
+  file(path: string, transform?: (bytes: Buffer) => Buffer) {
+    return (req: Request, res: Response, next: NextFunction) => { this.send(path, req, res, next, transform).catch(next); };
   }
 
-  private async send(file: string, req: Request, res: Response, next: NextFunction): Promise<void> {
+  private async send(file: string, req: Request, res: Response, next: NextFunction, transform?: (bytes: Buffer) => Buffer): Promise<void> {
     const info = await stat(file).catch(() => null);
     if (!info?.isFile()) return next();
     let entry = this.cache.get(file);
     if (!entry || entry.mtimeMs !== info.mtimeMs || entry.size !== info.size) {
-      const bytes = readFile(file);
+      const bytes = readFile(file).then((b) => (transform ? transform(b) : b));
       const tag = bytes.then((b) => createHash('sha256').update(b).digest('base64url').slice(0, 27));
       entry = {
         mtimeMs: info.mtimeMs,
