@@ -4,16 +4,19 @@
 // and idle ones closed; health tells the truth about storage (a full or damaged database: 503, never a 500); keys do
 // not reach the logs however they are encoded; the database file is 0600; organisations have a daily quota.
 import assert from 'node:assert/strict';
-import { closeSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import http from 'node:http';
 import net from 'node:net';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import yauzl from 'yauzl';
-import { queuedCheck, type Checked } from '../server/http/check';
+import pino from 'pino';
+import { createApp } from '../server/http/app';
+import { checkUpload, queuedCheck, type Checked } from '../server/http/check';
 import { JsonDepthScan, jsonDepthWithin } from '../server/http/jsonDepth';
 import { loadOrganisations } from '../server/organisations';
-import { DATABASE_FILE } from '../server/store/store';
+import { DATABASE_FILE, Store } from '../server/store/store';
 import { CheckPool } from '../server/xlsx/checkPool';
 import { writePlanWorkbook } from '../server/xlsx/writePlanWorkbook';
 import { zip } from './helpers/hostile';
@@ -140,6 +143,47 @@ describe('availability: abandoned checks, a fair bounded queue, a memory budget'
       assert.equal(after.status, 422, 'the budget was given back when the held upload went');
     } finally {
       await s.close();
+    }
+  });
+  it('an abandoned multipart upload (part sent, then the socket destroyed) gives its budget back and never reaches the check', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'naome-abandon-'));
+    const store = new Store(dataDir);
+    store.seedOrganisations(() => organisations);
+    let checked = 0;
+    // The app as the server builds it, with a check that counts the workbooks that reach it.
+    const app = createApp({ store, logger: pino({ level: 'silent' }), limits: { maxUploadBytes: 4 * MB, uploadMemoryBytes: 3 * MB, perClient: 100_000 },
+      check: async (upload, opts) => { if (upload.format === 'xlsx') checked++; return checkUpload(upload, opts); } });
+    const server = http.createServer(app);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const { port } = server.address() as net.AddressInfo;
+    const url = `http://127.0.0.1:${port}`;
+    /** A 1.5 MB JSON body (not a plan): 503 while the budget has no room for it, else 400, and never a check. */
+    const probe = () => call(url, 'POST', '/api/validate', { body: ' '.repeat(1.5 * MB) }).then((r) => r.status);
+    const until = async (status: number) => {
+      for (let i = 0; i < 100; i++) { if ((await probe()) === status) return true; await sleep(50); }
+      return false;
+    };
+    try {
+      assert.equal(await probe(), 400, 'room for the probe at first');
+      const boundary = 'xABANDONx';
+      const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.xlsx"\r\nContent-Type: ${XLSX_TYPE}\r\n\r\n`);
+      const socket = net.connect(port, '127.0.0.1');
+      socket.on('error', () => undefined);
+      await new Promise((r) => socket.once('connect', r));
+      socket.write(`POST /api/validate HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: multipart/form-data; boundary=${boundary}\r\nContent-Length: ${head.length + 3.5 * MB + 100}\r\n\r\n`);
+      socket.write(head);
+      socket.write(Buffer.alloc(2 * MB, 7)); // 2 of the file's 3.5 MB, then nothing more
+      assert.ok(await until(503), 'the half-sent upload holds its 2 MB of the budget');
+      socket.destroy();
+      assert.ok(await until(400), 'the budget is given back once the client has gone');
+      assert.equal(checked, 0, 'the abandoned upload never reached the check');
+      // The counter does count: a whole upload reaches the check.
+      assert.equal((await call(url, 'POST', '/api/validate', { body: Buffer.alloc(MB, 1) })).status, 422);
+      assert.equal(checked, 1);
+    } finally {
+      await new Promise((r) => server.close(r));
+      store.close();
+      rmSync(dataDir, { recursive: true, force: true });
     }
   });
 });

@@ -3,6 +3,7 @@
 import type { Request, Response } from 'express';
 import busboy from 'busboy';
 import { withoutControls } from '../../shared/unsafeText';
+import { clientGone } from './check';
 import { HttpError } from './errors';
 import { JsonDepthScan } from './jsonDepth';
 
@@ -154,6 +155,9 @@ function readMultipart(req: Request, limit: number, take: (n: number) => boolean
       if (total > limit + FORM_OVERHEAD_BYTES) fail(tooLarge(limit));
     };
     req.on('data', overall);
+    // A client that hangs up mid-form: settle at once, so nothing waits on a body that will never end (its share of
+    // the budget is given back when its response closes, the same moment).
+    req.once('close', () => { if (!req.complete) fail(clientGone()); });
     bb.on('error', (err: Error) => fail(new HttpError(400, 'BAD_MULTIPART', `The form could not be read: ${err.message}.`, { Connection: 'close' })));
     req.pipe(bb);
   });
