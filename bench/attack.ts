@@ -92,6 +92,16 @@ function rssMb(pid: number): number {
   }
 }
 
+/** A thread's time on a CPU and time runnable but waiting for one, seconds (Linux schedstat; null elsewhere). */
+function schedstat(pid: number, tid = pid): { cpu: number; wait: number } | null {
+  try {
+    const [cpu, wait] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').trim().split(/\s+/).map(Number);
+    return { cpu: cpu! / 1e9, wait: wait! / 1e9 };
+  } catch {
+    return null;
+  }
+}
+
 const quantile = (xs: number[], q: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length ? s[Math.min(s.length - 1, Math.floor(q * s.length))]! : NaN;
@@ -125,6 +135,8 @@ export async function bench(): Promise<void> {
     const clientDelay = monitorEventLoopDelay({ resolution: 10 });
     clientDelay.enable();
     const loadBefore = loadavg()[0]!;
+    const mainBefore = schedstat(child.pid!);
+    const attackStart = performance.now();
     let attacking = true;
     const stopAt = Date.now() + ATTACK_SECONDS * 1000;
     const counts = { worst: 0, abandoned: 0, json: 0 };
@@ -171,6 +183,8 @@ export async function bench(): Promise<void> {
     const sampler = setInterval(() => { peakRss = Math.max(peakRss, rssMb(child.pid!)); }, 100);
     await Promise.all([measureGenuine, ...healthCalls]);
     attacking = false;
+    const mainAfter = schedstat(child.pid!);
+    const attackSeconds = (performance.now() - attackStart) / 1000;
     clearInterval(sampler);
     await Promise.race([Promise.all(attackers), new Promise((r) => setTimeout(r, 10_000))]);
 
@@ -185,6 +199,11 @@ export async function bench(): Promise<void> {
     clientDelay.disable();
     console.log(`this bench client's own event-loop delay (included above): p99 ${(clientDelay.percentile(99) / 1e6).toFixed(0)} ms, max ${(clientDelay.max / 1e6).toFixed(0)} ms; ` +
       `machine load average ${loadBefore.toFixed(1)} before, ${loadavg()[0]!.toFixed(1)} after (${availableParallelism()} CPUs; above ${availableParallelism()} other work is competing)`);
+    if (mainBefore && mainAfter) {
+      // Where health waits: the main thread's own work, or its turn for a CPU (other threads and processes).
+      console.log(`server main thread (HTTP, health) over ${attackSeconds.toFixed(0)} s of attack: ${(mainAfter.cpu - mainBefore.cpu).toFixed(1)} s on a CPU, ` +
+        `${(mainAfter.wait - mainBefore.wait).toFixed(1)} s runnable but waiting for one`);
+    }
     console.log(`server peak RSS ${peakRss.toFixed(0)} MB (target < 1024 MB: ${peakRss < 1024 ? 'met' : 'NOT met'})`);
   } finally {
     child.kill('SIGKILL');
