@@ -28,7 +28,7 @@ export async function buildNode(outdir = NODE_OUTDIR) {
     // Packages are bundled too: one file read instead of hundreds of small modules resolved one by one (zod alone
     // is ~100), which is most of a command's start-up. Left to Node: the native better-sqlite3, and exceljs (large,
     // loaded only by the commands that write a workbook).
-    external: ['better-sqlite3', 'exceljs'],
+    external: ['better-sqlite3', 'exceljs', 'nodemailer'],
     // Bundled CommonJS packages call require() for Node's own modules: give the ES module output one.
     banner: { js: "import { createRequire as __naomeRequire } from 'node:module'; const require = __naomeRequire(import.meta.url);" },
     chunkNames: 'chunk-[hash]',

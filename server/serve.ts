@@ -12,6 +12,11 @@ import { CheckPool, WORKER_NICE, defaultPoolSize } from './xlsx/checkPool';
 import { certificateFromFiles, developmentCertificate, type TlsFiles } from './certs';
 import { loadOrganisations } from './organisations';
 import { Store } from './store/store';
+import { RoundStore } from './store/round';
+import { checkSmtpUrl, mailSettingsFrom, smtpMailer, type Mailer } from './desk/mailer';
+import { startScheduler } from './desk/scheduler';
+import { todayIso } from '../shared/cells';
+import { currentTemplate } from '../shared/template';
 
 export interface ServerOptions {
   /** Where the database and the development certificate live (default ./data). */
@@ -31,6 +36,14 @@ export interface ServerOptions {
   workers?: number;
   /** How long close() waits for requests in flight before cutting them off, ms. */
   shutdownGraceMs?: number;
+  /** SMTP URL for reminders (default NAOME_SMTP_URL); none: reminders are off. */
+  smtp?: string;
+  /** The reminders' From address (default NAOME_MAIL_FROM, else a no-reply address). */
+  mailFrom?: string;
+  /** The service's address as people open it, for links in reminders (default NAOME_PUBLIC_URL). */
+  publicUrl?: string;
+  /** How often the reminder schedule is looked at, ms (default one hour); 0: never (no scheduler in this process). */
+  reminderEveryMs?: number;
 }
 
 export interface RunningServer {
@@ -76,7 +89,12 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
           }
         }, queue)
       : queuedCheck(undefined, queue);
-    const app = createApp({ store, logger, limits, today: opts.today, trustProxy: opts.trustProxy, check });
+    const mail = mailSettingsFrom(opts.smtp, opts.mailFrom);
+    if (mail) checkSmtpUrl(mail.url);
+    let mailerMade: Promise<Mailer> | undefined;
+    const mailer = mail ? () => (mailerMade ??= smtpMailer(mail)) : undefined;
+    const publicUrl = opts.publicUrl ?? process.env.NAOME_PUBLIC_URL;
+    const app = createApp({ store, logger, limits, today: opts.today, trustProxy: opts.trustProxy, check, mailer, publicUrl });
     const server = tls
       ? https.createServer({ cert: tls.cert, key: tls.key, handshakeTimeout: limits.handshakeTimeoutMs }, app)
       : http.createServer(app);
@@ -113,6 +131,17 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
       server.listen(opts.port ?? 3000, host, () => { server.off('error', fail); ok(); });
     });
     if (workers > 0) pool = new CheckPool(workers, undefined, WORKER_NICE);
+    // Every process runs the schedule: the claims in SQLite make each reminder go once (server/desk/scheduler.ts).
+    const round = new RoundStore(store);
+    const scheduler = mailer && opts.reminderEveryMs !== 0
+      ? startScheduler({
+          context: () => ({ store, round, template: currentTemplate, today: opts.today?.() ?? todayIso(), publicUrl }),
+          mailer: { send: async (m) => (await mailer()).send(m), close: () => undefined },
+          everyMs: opts.reminderEveryMs,
+          onRun: (run) => { if (run.outcomes.length) logger.info({ occasion: run.occasion?.day, sent: run.outcomes.filter((o) => o.outcome === 'sent').length, failed: run.outcomes.filter((o) => o.outcome === 'failed').length }, 'scheduled reminders'); },
+          onError: (err) => logger.error({ err: { message: String((err as Error)?.message ?? err).slice(0, 200) } }, 'scheduled reminders failed'),
+        })
+      : undefined;
     const port = (server.address() as AddressInfo).port;
     const shownHost = host === '127.0.0.1' || host === '::1' || host === '0.0.0.0' || host === '::' ? 'localhost' : host;
     const url = `${tls ? 'https' : 'http'}://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`;
@@ -121,8 +150,10 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     const close = () => (closing ??= new Promise<void>((done) => {
       const grace = setTimeout(() => { for (const s of sockets) s.destroy(); }, opts.shutdownGraceMs ?? 10_000);
       grace.unref();
-      server.close(() => {
+      server.close(async () => {
         clearTimeout(grace);
+        await scheduler?.stop();
+        if (mailerMade) (await mailerMade.catch(() => undefined))?.close();
         store.close();
         void (pool?.close() ?? Promise.resolve()).then(done);
       });

@@ -7,6 +7,41 @@ export interface Organisation {
   name: string;
   nation: string;
   region: string;
+  /**
+   * Whether it is expected to return a plan this round (only expected organisations count as "not returned"). Absent:
+   * expected. Set by the admin, or by an `expected` column of the organisations CSV.
+   */
+  expected?: boolean;
+  /** Where reminders go (e-mail addresses). Absent: not said (a CSV without a `contacts` column keeps the stored ones). */
+  contacts?: string[];
+}
+
+/** Whether an organisation counts towards "not returned". */
+export const isExpected = (o: Organisation): boolean => o.expected !== false;
+
+/** How the CSV's `expected` column may say yes or no. */
+const YES = new Set(['yes', 'y', 'true', '1', 'expected']);
+const NO = new Set(['no', 'n', 'false', '0', 'not expected']);
+
+/** An e-mail address as reminders accept it: one @, a dot in the domain, no spaces, commas or angle brackets. */
+export const EMAIL = /^[^\s@,;<>"]{1,64}@[^\s@,;<>"]+\.[^\s@,;<>".]{2,}$/;
+/** At most this many contacts per organisation (a bounded message per reminder). */
+export const MAX_CONTACTS = 10;
+
+/**
+ * Reads a list of e-mail addresses separated by semicolons, commas, spaces or new lines; throws an error saying which
+ * address is wrong. Duplicates are dropped (case-insensitively).
+ */
+export function parseContacts(text: string): string[] {
+  const out: string[] = [];
+  for (const raw of text.split(/[;,\s]+/)) {
+    const address = raw.trim();
+    if (!address) continue;
+    if (address.length > 254 || !EMAIL.test(address)) throw new Error(`"${address.slice(0, 60)}" is not an e-mail address (like name@nhs.net).`);
+    if (!out.some((a) => a.toLowerCase() === address.toLowerCase())) out.push(address);
+  }
+  if (out.length > MAX_CONTACTS) throw new Error(`${out.length} addresses given; at most ${MAX_CONTACTS} per organisation.`);
+  return out;
 }
 
 /** How an organisation appears in the workbook's dropdown: code first, so the code can be read back. */
@@ -138,7 +173,10 @@ export function parseCsvLine(line: string): string[] {
 }
 
 /**
- * Parses an organisations CSV with the columns ods_code, name, nation, nhs_england_region (any order; region optional).
+ * Parses an organisations CSV with the columns ods_code, name, nation, nhs_england_region (any order; region optional),
+ * and optionally `expected` (yes/no; blank is yes) and `contacts` (e-mail addresses separated by semicolons): when a
+ * column is there its values are set on each organisation; when it is not, `expected` / `contacts` are left undefined
+ * (the service then keeps what it holds).
  * Throws an error naming the source (a file name, when given), the line and what is wrong. A control character (or
  * one XML cannot hold) is refused: the names go into every workbook's dropdown, and one such character there makes
  * the workbook unreadable.
@@ -157,7 +195,7 @@ export function parseOrganisationsCsv(csv: string, source = 'The organisations C
   if (lines.length === 0) throw new Error(`${source} is empty.`);
   const head = parseCsvLine(lines[0]!.text).map((h) => h.trim().toLowerCase());
   const col = (name: string) => head.indexOf(name);
-  const [ci, ni, nati, ri] = [col('ods_code'), col('name'), col('nation'), col('nhs_england_region')];
+  const [ci, ni, nati, ri, ei, ki] = [col('ods_code'), col('name'), col('nation'), col('nhs_england_region'), col('expected'), col('contacts')];
   if (ci < 0 || ni < 0 || nati < 0) {
     throw fail(lines[0]!.n, 'the header needs the columns ods_code, name, nation (and optionally nhs_england_region).');
   }
@@ -170,6 +208,19 @@ export function parseOrganisationsCsv(csv: string, source = 'The organisations C
     if (!name) throw fail(n, 'the name is empty.');
     if (seen.has(code)) throw fail(n, `${code} appears twice.`);
     seen.add(code);
-    return { code, name, nation: (f[nati] ?? '').trim(), region: ri >= 0 ? (f[ri] ?? '').trim() : '' };
+    const o: Organisation = { code, name, nation: (f[nati] ?? '').trim(), region: ri >= 0 ? (f[ri] ?? '').trim() : '' };
+    if (ei >= 0) {
+      const said = (f[ei] ?? '').trim().toLowerCase();
+      if (said !== '' && !YES.has(said) && !NO.has(said)) throw fail(n, `expected is "${said.slice(0, 20)}": write yes or no (blank means yes).`);
+      o.expected = !NO.has(said);
+    }
+    if (ki >= 0) {
+      try {
+        o.contacts = parseContacts(f[ki] ?? '');
+      } catch (err) {
+        throw fail(n, `contacts: ${(err as Error).message}`);
+      }
+    }
+    return o;
   });
 }

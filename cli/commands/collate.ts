@@ -86,7 +86,7 @@ export const collate: Command = {
       `Plans counted: ${n.plans} (one per organisation; ${n.superseded} older ${n.superseded === 1 ? 'file' : 'files'} superseded)`,
       `Unreadable: ${unreadable}` + (n.noPlan > unreadable ? `; not an action plan: ${n.noPlan - unreadable}` : ''),
       ...(n.unidentified ? [`Plans with no organisation on the list: ${n.unidentified} (see the Problems sheet)`] : []),
-      `Not returned: ${n.notReturned} of ${organisations.length} organisations`,
+      `Not returned: ${n.notReturned} of ${collator.expectedCount()} organisations expected to return`,
       `Wrote ${output}` + (values.csv ? ` and ${values.csv}` : ''),
     ];
     printLine(lines.join('\n'));

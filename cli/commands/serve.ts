@@ -57,6 +57,10 @@ Starts the service: the submission page, the admin page, the HTTP API and the ad
   --client-limit N  requests per minute from one client address (default 3000)
   --key-limit N     requests per minute with one key (default 1200)
   --processes N     server processes sharing the port (default 1); each counts rate limits on its own
+  --smtp URL        send reminder e-mails through this SMTP server (smtp://user:pass@host:587 or smtps://…:465;
+                    default NAOME_SMTP_URL). Without it reminders are off: the admin page offers the list as CSV.
+  --mail-from ADDR  the reminders' From address (default NAOME_MAIL_FROM)
+  --public-url URL  the service's address as people open it, for the link in reminders (default NAOME_PUBLIC_URL)
 
 Stop it with Ctrl+C (or SIGTERM): requests in flight finish, then the database is closed.`;
 
@@ -74,6 +78,9 @@ export const serve: Command = {
       'client-limit': { type: 'string' },
       'key-limit': { type: 'string' },
       processes: { type: 'string' },
+      smtp: { type: 'string' },
+      'mail-from': { type: 'string' },
+      'public-url': { type: 'string' },
     });
     if (isClusterWorker()) {
       await runClusterWorker();
@@ -103,6 +110,7 @@ export const serve: Command = {
     const options: ServerOptions = {
       dataDir, port, host: values.host, http: values.http, cert: values.cert, key: values.key, trustProxy: values['trust-proxy'] ? 1 : false,
       limits: Object.fromEntries(Object.entries(limits).filter(([, v]) => v !== undefined)),
+      smtp: values.smtp, mailFrom: values['mail-from'], publicUrl: values['public-url'],
     };
     const single = processes === 1 ? await startServer(options) : undefined;
     const server = single ?? (await startCluster(options, processes));
@@ -119,6 +127,7 @@ export const serve: Command = {
       `  admin page:      ${server.url}/admin`,
       `  blank workbook:  ${server.url}/template.xlsx  (pre-filled: ${server.url}/template.xlsx?org=ODS_CODE)`,
       `  API:             ${server.url}/api/openapi.json`,
+      `  reminders:       ${options.smtp ?? process.env.NAOME_SMTP_URL ? 'on (SMTP set; the schedule is set on the admin page)' : 'off (no --smtp / NAOME_SMTP_URL)'}`,
     ];
     if (server.tls?.caPath) {
       lines.push('', `HTTPS uses a development certificate${server.tls.generated ? ' made just now' : ''}. Its CA is ${server.tls.caPath}.`,

@@ -1,7 +1,7 @@
 // Gathers returned plans one at a time for the national collation. It keeps only what the outputs need: the newest
 // plan of each organisation (its action rows), one small record per entry and its findings — never a workbook — so
 // collating 2,000 files costs little more memory than collating 20.
-import type { Organisation } from '../../shared/organisations';
+import { isExpected, type Organisation } from '../../shared/organisations';
 import { organisationOf } from '../../shared/rules';
 import type { Finding, ValidationResult } from '../../shared/findings';
 import type { Plan, PlanAction } from '../../shared/plan';
@@ -191,9 +191,20 @@ export class Collator {
       .sort((a, b) => b.submittedAt.getTime() - a.submittedAt.getTime() || b.seq - a.seq);
   }
 
-  /** Organisations on the list with no plan. */
+  /** Organisations on the list expected to return (all, unless the list says otherwise) that have no plan. */
   notReturned(): Organisation[] {
-    return this.organisations.filter((o) => !this.newest.has(o.code));
+    return this.organisations.filter((o) => isExpected(o) && !this.newest.has(o.code));
+  }
+
+  /** Whether the organisation with this code is on the list and expected to return. */
+  isExpectedCode(code: string): boolean {
+    const o = this.byCode.get(code);
+    return o !== undefined && isExpected(o);
+  }
+
+  /** How many organisations of the list are expected to return. */
+  expectedCount(): number {
+    return this.organisations.filter(isExpected).length;
   }
 
   /** The nations of the organisations list, in a stable order (England, Wales). */

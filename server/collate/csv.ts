@@ -11,9 +11,10 @@ import { inert } from './inert';
 import { openOutput } from './output';
 import { actionsTable, type Format, type Value } from './tables';
 
-const BOM = '\uFEFF';
+export const BOM = '\uFEFF';
 
-function field(v: Value, format: Format): string {
+/** One CSV field: text made inert, quoted when it must be. */
+export function csvField(v: Value, format: Format): string {
   let s: string;
   if (v === null) s = '';
   else if (v instanceof Date) s = format === 'date' ? isoDate(v)! : `${v.toISOString().slice(0, 19)}Z`;
@@ -26,8 +27,8 @@ function field(v: Value, format: Format): string {
 async function* csvChunks(source: CollationSource): AsyncGenerator<string> {
   const { collator, plans } = sourceParts(source);
   const table = actionsTable(collator);
-  const line = (values: Value[]) => values.map((v, i) => field(v, table.columns[i]!.format)).join(',') + '\r\n';
-  yield BOM + table.columns.map((c) => field(c.header, 'text')).join(',') + '\r\n';
+  const line = (values: Value[]) => values.map((v, i) => csvField(v, table.columns[i]!.format)).join(',') + '\r\n';
+  yield BOM + table.columns.map((c) => csvField(c.header, 'text')).join(',') + '\r\n';
   for await (const plan of plans) {
     yield table.rowsOf(plan).map(line).join('');
     await yieldToLoop();

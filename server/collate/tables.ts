@@ -51,9 +51,13 @@ export function summaryTable(c: Collator, summary: SummaryTally): Table {
       ...priorityKey.entries.flatMap((e) => pair(`Priority ${e.label}`)),
       ...pair('Priority outside Key 2'),
       col('Overdue actions', 10, 'integer'),
+      col('Organisations expected', 12, 'integer'),
+      col('Expected and returned', 12, 'integer'),
+      col('Expected, not returned', 12, 'integer'),
+      col('Plans valid', 10, 'integer'),
     ],
     *rows() {
-      for (const { nation, recommendation, tally } of summary.lines()) {
+      for (const { nation, recommendation, tally, counts } of summary.lines()) {
         const share = (n: number) => (tally.actions ? n / tally.actions : null);
         const both = (n: number) => [n, share(n)];
         yield [
@@ -64,6 +68,11 @@ export function summaryTable(c: Collator, summary: SummaryTally): Table {
           ...[...statusKey.entries.map((e) => e.code), null].flatMap((k) => both(tally.byStatus.get(k)!)),
           ...[...priorityKey.entries.map((e) => e.label), null].flatMap((k) => both(tally.byPriority.get(k)!)),
           tally.overdue,
+          // The round's figures, on each area's "All recommendations" line.
+          counts?.expected ?? null,
+          counts?.expectedReturned ?? null,
+          counts ? counts.expected - counts.expectedReturned : null,
+          counts?.valid ?? null,
         ];
       }
     },
@@ -129,7 +138,7 @@ export function actionsTable(c: Collator): ActionsTable {
 
 const listSources = (entries: EntryRecord[]) => entries.map((e) => `${e.source} (${e.submittedAt.toISOString().slice(0, 16).replace('T', ' ')})`).join('; ');
 
-export function organisationsTable(c: Collator): Table {
+export function organisationsTable(c: Collator, summary: SummaryTally): Table {
   return {
     sheet: 'Organisations',
     columns: [
@@ -144,6 +153,7 @@ export function organisationsTable(c: Collator): Table {
       col('Errors', 8, 'integer'),
       col('Warnings', 9, 'integer'),
       col('Actions', 8, 'integer'),
+      col('Overdue actions', 9, 'integer'),
       col('Superseded (older returns, newest first)', 50),
       ...(c.reviews ? [col('Review', 18), col('Review comment', 50), col('Reviewed by', 20), col('Reviewed (UTC)', 17, 'datetime')] : []),
     ],
@@ -152,7 +162,7 @@ export function organisationsTable(c: Collator): Table {
         const { organisation: o, entry, actionCount } = plan;
         const review = c.reviews?.(o.code);
         yield [o.code, o.name, o.nation, o.region, ...leadValues(c, plan), entry.source, entry.submittedAt, yesNo(entry.valid), entry.errors,
-          entry.warnings, actionCount, listSources(c.superseded(o.code)) || null,
+          entry.warnings, actionCount, summary.overdueByOrganisation.get(o.code) ?? 0, listSources(c.superseded(o.code)) || null,
           ...(c.reviews ? [review?.state ?? 'awaiting-review', review?.comment || null, review?.reviewer ?? null, review?.reviewedAt ?? null] : [])];
       }
     },
@@ -188,6 +198,7 @@ export function changesTable(c: Collator, pairs: () => Iterable<VersionPair> | A
   };
 }
 
+/** Organisations expected to return that have not (the organisations list says who is expected). */
 export function notReturnedTable(c: Collator): Table {
   return {
     sheet: 'Not returned',

@@ -39,7 +39,7 @@ export async function writeCollationWorkbook(source: CollationSource, target: st
   const write = async () => {
     await xlsx.sheet(actions.sheet, actions.columns, actionRows());
     // The other sheets need every plan read (who returned, what was superseded, the tallies): written after.
-    for (const table of [organisationsTable(collator), notReturnedTable(collator), problemsTable(collator), summaryTable(collator, summary)]) {
+    for (const table of [organisationsTable(collator, summary), notReturnedTable(collator), problemsTable(collator), summaryTable(collator, summary)]) {
       await xlsx.sheet(table.sheet, table.columns, table.rows());
     }
     // A second pass over the store, one organisation's two versions at a time, so memory stays bounded here too.

@@ -17,9 +17,12 @@ import { writeCollationWorkbook } from '../collate/workbook';
 import { ADMIN, issueKey } from '../keys';
 import { projectFile } from '../projectFiles';
 import { IdempotencyConflict, type Receipt, type Review, type Store, type SubmitOutcome } from '../store/store';
+import type { Mailer } from '../desk/mailer';
+import { RoundStore } from '../store/round';
 import { nhsukFrontend } from '../pages/nhsukFrontend';
 import { sharedParts } from '../pages/sharedParts';
 import { adminOnly, organisationOnly, ownerOf, principalOf, requireKey } from './auth';
+import { deskRouter } from './desk';
 import { clientGone, queuedCheck, type CheckFn, type CheckOptions, type CheckRequest } from './check';
 import { HttpError, errorHandler, sendError } from './errors';
 import { openApiDocument } from './openapi';
@@ -52,6 +55,10 @@ export interface AppOptions {
   officeJsDir?: string;
   /** Express "trust proxy" (set when running behind a TLS proxy, so rate limits see real client addresses). */
   trustProxy?: boolean | number | string;
+  /** The reminders' mailer, made on first use; undefined: reminders are off (no SMTP server set). */
+  mailer?: () => Promise<Mailer>;
+  /** The service's address as people open it, for links in reminder e-mails. */
+  publicUrl?: string;
 }
 
 /** Hosts that frame an add-in's task pane in Office on the web. */
@@ -98,6 +105,7 @@ export function redactKeys(path: string): string {
 
 export function createApp(opts: AppOptions) {
   const { store } = opts;
+  const round = new RoundStore(store);
   const logger = opts.logger ?? pino({ level: 'info' });
   const limits: Limits = { ...DEFAULT_LIMITS, ...opts.limits };
   const today = opts.today ?? todayEachSecond();
@@ -447,7 +455,7 @@ export function createApp(opts: AppOptions) {
     const owners = store.keyOwners();
     const latest = store.latestReceipts();
     const reviews = store.latestReviews();
-    const rows = store.organisations().map((o) => {
+    const rows = round.organisations().map((o) => {
       const receipt = latest.get(o.code);
       const review = reviews.get(o.code);
       return { ...o, hasKey: owners.has(o.code), latest: receipt ?? null, reviewState: reviewStateOf(receipt, review), review: review ?? null };
@@ -497,7 +505,8 @@ export function createApp(opts: AppOptions) {
   const collation = (): CollationSource => {
     const reviews = store.latestReviews();
     const collator = new Collator({
-      organisations: store.organisations(), today: today(), template: currentTemplate, keepActions: false,
+      // With each organisation's expected flag: only expected organisations are "not returned".
+      organisations: round.organisations(), today: today(), template: currentTemplate, keepActions: false,
       reviews: (code) => {
         const r = reviews.get(code);
         return r ? { state: r.state, comment: r.comment, reviewer: r.reviewer, reviewedAt: new Date(r.reviewedAt) } : null;
@@ -533,6 +542,9 @@ export function createApp(opts: AppOptions) {
     await writeActionsCsv(collation(), res);
   }));
 
+  // ── the national team's desk: round, dashboard, reminders (server/http/desk.ts) ──────────────────────────────────
+  app.use(deskRouter({ store, round, admin, today, template: currentTemplate, logger, mailer: opts.mailer, publicUrl: opts.publicUrl }));
+
   // ── pages and the add-in ─────────────────────────────────────────────────────────────────────────────────────────
   // Compressed once, revalidated with ETag / Last-Modified (server/http/staticFiles.ts).
   const files = new StaticFiles();
@@ -541,6 +553,8 @@ export function createApp(opts: AppOptions) {
   app.get('/admin', files.file(`${pagesDir}/admin.html`, withParts));
   app.get('/accessibility', files.file(`${pagesDir}/accessibility.html`, withParts));
   app.use(nhsukFrontend());
+  // The dashboard's one chart library, served from node_modules like the NHS.UK frontend (no CDN).
+  app.get('/assets/chart.umd.min.js', files.file(projectFile('node_modules/chart.js/dist/chart.umd.min.js')));
   app.use('/assets', files.folder(`${pagesDir}/assets`));
   app.use('/addin/office-local', files.folder(officeJsDir));
   app.use('/addin', files.folder(addinDir));

@@ -74,6 +74,10 @@ export const adminOrganisationSchema = organisationSchema.extend({
   latest: receiptSchema.nullable(),
   reviewState: organisationReviewStateSchema,
   review: reviewSchema.nullable(),
+  /** Expected to return a plan this round (only expected organisations count as not returned). */
+  expected: z.boolean(),
+  /** Where reminders go. */
+  contacts: z.array(z.string()),
 });
 
 export const historySchema = z.object({

@@ -71,6 +71,42 @@ export const MIGRATIONS: string[] = [
     PRIMARY KEY (organisation, key)
   );
   `,
+  // 4: the round (issue 13): its deadline and reminder schedule; per organisation, whether it is expected to return and
+  // its contacts — kept apart from the organisations table, which a list replacement empties and refills; the
+  // reminders the schedule has claimed (one row per reminder, so a restart or a second process never sends it again);
+  // and every message sent or tried.
+  `
+  CREATE TABLE round (
+    id                  INTEGER PRIMARY KEY CHECK (id = 1),
+    deadline            TEXT,              -- ISO day the returns are due, or NULL when not set
+    remind_days_before  INTEGER,           -- the schedule's reminder this many days before the deadline; NULL: none
+    remind_weekly_after INTEGER NOT NULL DEFAULT 0  -- 1: a reminder every 7 days after the deadline
+  );
+  INSERT INTO round (id) VALUES (1);
+  CREATE TABLE organisation_settings (
+    code          TEXT PRIMARY KEY,
+    expected      INTEGER NOT NULL DEFAULT 1,
+    contacts_json TEXT NOT NULL DEFAULT '[]'
+  );
+  CREATE TABLE reminder_claims (
+    key          TEXT PRIMARY KEY,         -- schedule:<occasion day>:<kind>:<ODS code>
+    state        TEXT NOT NULL CHECK (state IN ('sending', 'sent', 'failed')),
+    claimed_at   TEXT NOT NULL,
+    finished_at  TEXT
+  );
+  CREATE TABLE messages (
+    id           INTEGER PRIMARY KEY,
+    at           TEXT NOT NULL,
+    kind         TEXT NOT NULL,
+    organisation TEXT NOT NULL,
+    recipients   TEXT NOT NULL,
+    subject      TEXT NOT NULL,
+    trigger      TEXT NOT NULL,            -- manual, schedule or command line
+    outcome      TEXT NOT NULL CHECK (outcome IN ('sent', 'failed')),
+    error        TEXT
+  );
+  CREATE INDEX messages_at ON messages (at);
+  `,
 ];
 
 /** Applies the migrations not yet applied, each in its own transaction. */

@@ -214,12 +214,23 @@ export class Store {
     return this.sql('SELECT code, name, nation, region FROM organisations WHERE code = ?').get(code) as Organisation | undefined;
   }
 
-  /** Replaces the whole list at once. Submissions and keys of organisations no longer listed are kept. */
+  /**
+   * Replaces the whole list at once. Submissions and keys of organisations no longer listed are kept, and so are the
+   * round's settings of each organisation (expected, contacts) unless the list says them (its CSV had the column).
+   */
   replaceOrganisations(list: Organisation[]): void {
     const insert = this.sql('INSERT INTO organisations (code, name, nation, region, position) VALUES (?, ?, ?, ?, ?)');
+    const expected = this.sql(`INSERT INTO organisation_settings (code, expected) VALUES (?, ?)
+      ON CONFLICT (code) DO UPDATE SET expected = excluded.expected`);
+    const contacts = this.sql(`INSERT INTO organisation_settings (code, contacts_json) VALUES (?, ?)
+      ON CONFLICT (code) DO UPDATE SET contacts_json = excluded.contacts_json`);
     this.db.transaction(() => {
       this.sql('DELETE FROM organisations').run();
-      list.forEach((o, i) => insert.run(o.code, o.name, o.nation, o.region, i));
+      list.forEach((o, i) => {
+        insert.run(o.code, o.name, o.nation, o.region, i);
+        if (o.expected !== undefined) expected.run(o.code, o.expected ? 1 : 0);
+        if (o.contacts !== undefined) contacts.run(o.code, JSON.stringify(o.contacts));
+      });
     })();
     this.organisationsCache = undefined;
   }

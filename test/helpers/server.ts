@@ -7,7 +7,7 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 import type { Limits } from '../../server/http/app';
 import { issueKey } from '../../server/keys';
-import { startServer, type RunningServer } from '../../server/serve';
+import { startServer, type RunningServer, type ServerOptions } from '../../server/serve';
 
 export interface TestServerOptions {
   limits?: Partial<Limits>;
@@ -15,6 +15,8 @@ export interface TestServerOptions {
   today?: string;
   /** Use this data directory (kept on close) instead of a fresh temp one. */
   dataDir?: string;
+  /** More of the server's options (e.g. smtp). */
+  serve?: Partial<ServerOptions>;
 }
 
 export interface TestServer {
@@ -46,6 +48,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     logger: pino({ level: 'info' }, sink),
     limits: { perClient: 100_000, perKey: 100_000, ...opts.limits },
     today: opts.today ? () => opts.today! : undefined,
+    ...opts.serve,
   });
   const url = server.url.replace('localhost', '127.0.0.1');
   const adminKey = issueKey(server.store, 'admin');

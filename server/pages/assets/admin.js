@@ -41,7 +41,7 @@ async function signIn(key) {
   signin.hidden = true;
   admin.hidden = false;
   showOrganisations(res.data);
-  const missing = state.organisations.filter((o) => !o.latest).length;
+  const missing = state.organisations.filter((o) => o.expected && !o.latest).length;
   announce(`Signed in. ${plural(state.organisations.length, 'organisation')}, ${missing} not yet submitted.`);
   focusHeading($('orgs-heading'));
 }
@@ -100,11 +100,13 @@ function matches(o, phrase) {
 function render() {
   const phrase = filter.value.trim().toLowerCase().replace(/\s+/g, ' ');
   const all = state.organisations;
-  const shown = all.filter((o) => matches(o, phrase) && (!onlyMissing.checked || !o.latest));
-  const missing = all.filter((o) => !o.latest).length;
+  // Only organisations expected to return this round count as not yet submitted (the round, on this page).
+  const shown = all.filter((o) => matches(o, phrase) && (!onlyMissing.checked || (o.expected && !o.latest)));
+  const expected = all.filter((o) => o.expected).length;
+  const missing = all.filter((o) => o.expected && !o.latest).length;
   $('outstanding').textContent = missing === 0
-    ? `All ${all.length} organisations have submitted.`
-    : `${missing} of ${all.length} organisations have not yet submitted.`;
+    ? `All ${expected} organisations expected to return have submitted.`
+    : `${missing} of the ${expected} organisations expected to return have not yet submitted.`;
   $('filter-count').textContent = `Showing ${shown.length} of ${all.length} organisations`;
   tbody.replaceChildren(...shown.map(row));
 }
@@ -116,7 +118,8 @@ function row(o) {
         'Download plan', el('span', { class: 'vh' }, ` of ${o.code} version ${o.latest.version}`)), ' ',
       el('button', { type: 'button', class: 'link', onclick: () => downloadFile(o, true) },
         'Original as uploaded', el('span', { class: 'vh' }, ` of ${o.code} version ${o.latest.version}`))]
-    : el('strong', { class: 'nhsuk-tag nhsuk-tag--grey' }, 'Not yet submitted');
+    : o.expected ? el('strong', { class: 'nhsuk-tag nhsuk-tag--grey' }, 'Not yet submitted')
+    : el('strong', { class: 'nhsuk-tag nhsuk-tag--white' }, 'Not expected');
   const actions = el('div', { class: 'row' },
     el('button', { type: 'button', class: 'nhsuk-button nhsuk-button--small nhsuk-button--secondary issue-key', onclick: () => issueKey(o) },
       o.hasKey ? 'Replace key' : 'Issue key', el('span', { class: 'vh' }, ` for ${o.code}`)),
