@@ -80,6 +80,18 @@ describe('service API: who may call what', function () {
     { method: 'DELETE', path: '/api/admin/organisations/7A3/key', expect: { ...keyless, other: 403, own: 403 }, rest: 204 },
     { method: 'GET', path: '/api/collation.xlsx', expect: { ...keyless, other: 403, own: 403 }, rest: 200 },
     { method: 'GET', path: '/api/collation.csv', expect: { ...keyless, other: 403, own: 403 }, rest: 200 },
+    // The national team's desk (issue 13).
+    { method: 'GET', path: '/api/dashboard', expect: { ...keyless, other: 403, own: 403 }, rest: 200 },
+    { method: 'GET', path: '/api/admin/round', expect: { ...keyless, other: 403, own: 403 }, rest: 200 },
+    {
+      method: 'PUT', path: '/api/admin/round', body: () => ({ body: '{"deadline":"2027-01-29","remindDaysBefore":7,"remindWeeklyAfter":true}', type: 'application/json' }),
+      expect: { ...keyless, other: 403, own: 403 }, rest: 200,
+    },
+    { method: 'PATCH', path: '/api/admin/organisations/7A3', body: () => ({ body: '{"expected":false}', type: 'application/json' }), expect: { ...keyless, other: 403, own: 403 }, rest: 200 },
+    { method: 'GET', path: '/api/admin/reminders?kind=not-returned', expect: { ...keyless, other: 403, own: 403 }, rest: 200 },
+    { method: 'GET', path: '/api/admin/reminders.csv?kind=overdue-actions', expect: { ...keyless, other: 403, own: 403 }, rest: 200 },
+    { method: 'POST', path: '/api/admin/reminders', body: () => ({ body: '{"kind":"not-returned"}', type: 'application/json' }), expect: { ...keyless, other: 403, own: 403 }, rest: 503 },
+    { method: 'GET', path: '/api/admin/messages', expect: { ...keyless, other: 403, own: 403 }, rest: 200 },
   ];
 
   for (const row of table) {

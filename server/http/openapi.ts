@@ -6,12 +6,19 @@ import {
   newReviewSchema, organisationSchema, planSchema, receiptSchema, rejectedSubmissionSchema, reviewSchema, submissionSchema,
   validationResultSchema,
 } from './schemas';
+import {
+  dashboardSchema, messageSchema, organisationRoundSchema, organisationSettingsSchema, reminderPreviewSchema, roundSchema,
+  roundSettingsSchema, sendRemindersSchema, sendResultSchema,
+} from './deskSchemas';
 
 const COMPONENTS: Record<string, z.ZodType> = {
   Finding: findingSchema, ValidationResult: validationResultSchema, Receipt: receiptSchema, Submission: submissionSchema,
   RejectedSubmission: rejectedSubmissionSchema, Organisation: organisationSchema, AdminOrganisation: adminOrganisationSchema,
   Health: healthSchema, IssuedKey: issuedKeySchema, Count: countSchema, Error: errorSchema, Plan: planSchema,
   History: historySchema, Diff: diffSchema, Review: reviewSchema, NewReview: newReviewSchema,
+  RoundSettings: roundSettingsSchema, Round: roundSchema, OrganisationSettings: organisationSettingsSchema,
+  OrganisationRound: organisationRoundSchema, Dashboard: dashboardSchema, ReminderPreview: reminderPreviewSchema,
+  SendReminders: sendRemindersSchema, SendResult: sendResultSchema, Message: messageSchema,
 };
 
 function componentSchemas(): Record<string, unknown> {
@@ -218,6 +225,66 @@ export function openApiDocument(version: string): Record<string, unknown> {
           security: secured, parameters: [codeParam],
           responses: { 204: { description: 'Revoked.' }, 404: error('Unknown organisation.'), ...adminErrors },
         },
+      },
+      '/api/admin/organisations/{code}': {
+        patch: {
+          summary: "Set an organisation's expected flag and contact addresses for the round (admin)",
+          security: secured, parameters: [codeParam],
+          requestBody: { required: true, content: { 'application/json': { schema: ref('OrganisationSettings') } } },
+          responses: {
+            200: json(ref('OrganisationRound'), 'Saved.'),
+            400: error('Not a yes/no, or a contact that is not an e-mail address (named); nothing changed.'),
+            404: error('Unknown organisation.'),
+            ...adminErrors,
+          },
+        },
+      },
+      '/api/admin/round': {
+        get: { summary: "The round's deadline and reminder schedule, and whether e-mail is on (admin)", security: secured, responses: { 200: json(ref('Round'), 'The round.'), ...adminErrors } },
+        put: {
+          summary: "Set the round's deadline and reminder schedule (admin)",
+          security: secured,
+          requestBody: { required: true, content: { 'application/json': { schema: ref('RoundSettings') } } },
+          responses: { 200: json(ref('Round'), 'Saved.'), 400: error('Not a date, or days outside 1–90 (named); nothing changed.'), ...adminErrors },
+        },
+      },
+      '/api/dashboard': {
+        get: {
+          summary: "The round's figures as the admin page's dashboard draws them: returns over time, by nation and region, status and priority per recommendation, overdue actions (admin)",
+          security: secured,
+          responses: { 200: json(ref('Dashboard'), 'The figures (the same as the collation workbook\'s Summary).'), ...adminErrors },
+        },
+      },
+      '/api/admin/reminders': {
+        get: {
+          summary: 'Preview the reminders of a kind due now: to whom, subject and text (admin)',
+          security: secured,
+          parameters: [{ name: 'kind', in: 'query', required: true, schema: { type: 'string', enum: ['not-returned', 'overdue-actions'] } }],
+          responses: { 200: json(ref('ReminderPreview'), 'The reminders due.'), 400: error('No or unknown kind.'), ...adminErrors },
+        },
+        post: {
+          summary: 'Send the reminders of a kind due now (to all, or to the codes given); every message is recorded (admin)',
+          security: secured,
+          requestBody: { required: true, content: { 'application/json': { schema: ref('SendReminders') } } },
+          responses: {
+            200: json(ref('SendResult'), 'What happened to each: sent, failed (with the reason; recorded as failed, never as sent) or skipped (no contact).'),
+            400: error('No or unknown kind.'),
+            409: error('A send is already under way.'),
+            503: error('Reminders are off: no SMTP server set.'),
+            ...adminErrors,
+          },
+        },
+      },
+      '/api/admin/reminders.csv': {
+        get: {
+          summary: 'The reminders of a kind due now as CSV, for sending by hand (admin)',
+          security: secured,
+          parameters: [{ name: 'kind', in: 'query', required: true, schema: { type: 'string', enum: ['not-returned', 'overdue-actions'] } }],
+          responses: { 200: { description: 'CSV (UTF-8 with BOM): ods_code, name, kind, contacts, subject.', content: { 'text/csv': { schema: { type: 'string' } } } }, 400: error('No or unknown kind.'), ...adminErrors },
+        },
+      },
+      '/api/admin/messages': {
+        get: { summary: 'Every reminder sent or tried, newest first (at most 500) (admin)', security: secured, responses: { 200: json({ type: 'array', items: ref('Message') }, 'The record.'), ...adminErrors } },
       },
       '/api/collation.xlsx': {
         get: {

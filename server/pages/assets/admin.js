@@ -104,9 +104,10 @@ function render() {
   const shown = all.filter((o) => matches(o, phrase) && (!onlyMissing.checked || (o.expected && !o.latest)));
   const expected = all.filter((o) => o.expected).length;
   const missing = all.filter((o) => o.expected && !o.latest).length;
-  $('outstanding').textContent = missing === 0
-    ? `All ${expected} organisations expected to return have submitted.`
-    : `${missing} of the ${expected} organisations expected to return have not yet submitted.`;
+  const notCounted = all.length - expected ? ` (${all.length - expected} not expected to return this round are not counted.)` : '';
+  $('outstanding').textContent = (missing === 0
+    ? `All ${expected} organisations have submitted.`
+    : `${missing} of ${expected} organisations have not yet submitted.`) + notCounted;
   $('filter-count').textContent = `Showing ${shown.length} of ${all.length} organisations`;
   tbody.replaceChildren(...shown.map(row));
 }
