@@ -132,7 +132,10 @@ export async function roundFigures(source: CollationSource, firstReturns: Array<
   };
 }
 
-/** Cumulative returns of expected organisations per UK day, from the first return (or a week before the deadline). */
+/**
+ * Cumulative returns of expected organisations per UK day, from the first return (or a week before the deadline) to
+ * the later of today and the deadline, at most TIMELINE_DAYS days.
+ */
 function timeline(firstReturns: Array<{ code: string; at: string }>, today: string, deadline: string | null): Array<{ day: string; returned: number | null }> {
   const perDay = new Map<string, number>();
   for (const f of firstReturns) {
@@ -140,8 +143,10 @@ function timeline(firstReturns: Array<{ code: string; at: string }>, today: stri
     perDay.set(day, (perDay.get(day) ?? 0) + 1);
   }
   const days = [...perDay.keys()].sort();
-  const last = [today, deadline ?? today].sort()[1]!;
   let first = [days[0] ?? today, deadline ? addDays(deadline, -7) : today, today].sort()[0]!;
+  let last = [today, deadline ?? today].sort()[1]!;
+  // Too long a span: keep today in it, with as much of the way to a distant deadline as fits, else the latest days.
+  if (last > addDays(first, TIMELINE_DAYS - 1)) last = [today, addDays(first, TIMELINE_DAYS - 1)].sort()[1]!;
   if (first < addDays(last, -(TIMELINE_DAYS - 1))) first = addDays(last, -(TIMELINE_DAYS - 1));
   // Returns before the window count from its first day.
   let returned = days.filter((d) => d < first).reduce((sum, d) => sum + perDay.get(d)!, 0);

@@ -132,7 +132,8 @@ $('expected-form').addEventListener('submit', async (e) => {
 
 /** A chart's data as a table: a caption, column headings and rows (first cell the row's heading). */
 function figureTable(id, caption, head, rows) {
-  return el('div', { class: 'nhsuk-table-container table-wrap' },
+  // A wide table scrolls in its box: the box takes focus (and is named) so it can be scrolled by keyboard.
+  return el('div', { class: 'nhsuk-table-container table-wrap', tabindex: '0', role: 'region', 'aria-label': caption },
     el('table', { class: 'nhsuk-table', id: `${id}-table` },
       el('caption', { class: 'nhsuk-table__caption nhsuk-table__caption--s' }, caption),
       el('thead', { class: 'nhsuk-table__head' }, el('tr', { class: 'nhsuk-table__row' }, ...head.map((h) => el('th', { class: 'nhsuk-table__header', scope: 'col' }, h)))),
@@ -152,7 +153,7 @@ const csvField = (v) => {
  * PNG / CSV downloads. `config` is Chart.js's.
  */
 function chartFigure(id, title, summary, config, head, rows) {
-  const canvas = el('canvas', { id: `${id}-canvas`, role: 'img', 'aria-label': `${title}. ${summary} The figures are in the table after the chart.` });
+  const canvas = el('canvas', { id: `${id}-canvas`, role: 'img', 'aria-label': `${title}. ${summary} The figures are in a table after the chart (Show the figures as a table).` });
   const download = (what) => {
     const name = `naome-${id}.${what}`;
     if (what === 'png') {
@@ -167,7 +168,9 @@ function chartFigure(id, title, summary, config, head, rows) {
     el('h3', { class: 'nhsuk-heading-s', id: `${id}-title` }, title),
     el('p', { class: 'nhsuk-body-s' }, summary),
     el('div', { class: 'chart-box' }, canvas),
-    figureTable(id, `${title}: the figures`, head, rows),
+    el('details', { class: 'nhsuk-details' },
+      el('summary', { class: 'nhsuk-details__summary' }, el('span', { class: 'nhsuk-details__summary-text' }, 'Show the figures as a table', el('span', { class: 'vh' }, `: ${title}`))),
+      el('div', { class: 'nhsuk-details__text' }, figureTable(id, `${title}: the figures`, head, rows))),
     el('div', { class: 'nhsuk-button-group' },
       el('button', { type: 'button', class: 'nhsuk-button nhsuk-button--secondary nhsuk-button--small', onclick: () => download('png') },
         'Download chart (PNG)', el('span', { class: 'vh' }, `: ${title}`)),
@@ -193,7 +196,8 @@ const deadlineLine = (index) => ({
     ctx.setLineDash([6, 4]);
     ctx.beginPath(); ctx.moveTo(x, top); ctx.lineTo(x, bottom); ctx.stroke();
     ctx.fillStyle = '#212b32';
-    ctx.fillText('Deadline', x + 4, top + 12);
+    ctx.textAlign = 'right';
+    ctx.fillText('Deadline', x - 4, top + 12);
     ctx.restore();
   },
 });
@@ -220,7 +224,7 @@ async function loadDashboard() {
     {
       type: 'line',
       data: { labels: days.map(ukDay), datasets: [
-        { label: 'Returned (cumulative)', data: d.timeline.map((t) => t.returned), borderColor: COLOURS[0], backgroundColor: COLOURS[0], stepped: true, pointRadius: 0 },
+        { label: 'Returned (cumulative)', data: d.timeline.map((t) => t.returned), borderColor: COLOURS[0], backgroundColor: COLOURS[0], stepped: true, pointRadius: 3 },
         { label: 'Expected', data: d.timeline.map(() => d.expected), borderColor: COLOURS[5], backgroundColor: COLOURS[5], borderDash: [4, 4], pointRadius: 0 },
       ] },
       options: { scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } },
@@ -232,13 +236,13 @@ async function loadDashboard() {
   // Returns by nation and NHS England region.
   const areas = d.areas;
   figures.push(chartFigure('returns-by-area', 'Returns by nation and NHS England region',
-    'For each nation and region: organisations expected to return, expected ones that have, and plans that are valid.',
+    'For each nation and region: organisations expected to return, expected ones that have, and valid plans among all returned (expected or not).',
     {
       type: 'bar',
       data: { labels: areas.map((a) => a.area), datasets: [
         { label: 'Expected', data: areas.map((a) => a.expected), backgroundColor: COLOURS[5] },
-        { label: 'Returned', data: areas.map((a) => a.expectedReturned), backgroundColor: COLOURS[0] },
-        { label: 'Valid', data: areas.map((a) => a.valid), backgroundColor: COLOURS[1] },
+        { label: 'Expected and returned', data: areas.map((a) => a.expectedReturned), backgroundColor: COLOURS[0] },
+        { label: 'Valid (of all returned)', data: areas.map((a) => a.valid), backgroundColor: COLOURS[1] },
       ] },
       options: { scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } },
     },
