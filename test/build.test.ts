@@ -14,7 +14,7 @@ import { fillWorkbook, goodPlanContent } from './helpers/plans';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BIN = join(ROOT, 'bin', 'naome.js');
-const HEAVY = ['exceljs', 'express', 'better-sqlite3', 'pino'];
+const HEAVY = ['exceljs', 'express', 'better-sqlite3', 'pino', 'nodemailer'];
 
 describe('the built product (dist/node) run by bin/naome.js', function () {
   this.timeout(120_000);
