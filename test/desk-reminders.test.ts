@@ -21,6 +21,7 @@ describe('reminders by e-mail through a real SMTP server', function () {
   let smtp: TestSmtp;
   let s: TestServer;
   const keys = new Map<string, string>();
+  let rgt: { id: string; version: number };
   const admin = () => ({ key: s.adminKey });
   const send = (kind: string) => call(s.url, 'POST', '/api/admin/reminders', { ...admin(), body: JSON.stringify({ kind }) });
 
@@ -29,7 +30,7 @@ describe('reminders by e-mail through a real SMTP server', function () {
     s = await startTestServer({ serve: { smtp: smtp.url, mailFrom: 'NAoMe <naome@audit.example>', publicUrl: 'https://naome.example', reminderEveryMs: 0 } });
     assert.equal((await call(s.url, 'PUT', '/api/admin/organisations', { ...admin(), body: CSV, type: 'text/csv' })).status, 200);
     await call(s.url, 'PUT', '/api/admin/round', { ...admin(), body: JSON.stringify({ deadline: '2099-01-29', remindDaysBefore: null, remindWeeklyAfter: false }) });
-    await submitPlan(s, 'RGT', 2, keys);
+    rgt = await submitPlan(s, 'RGT', 2, keys);
     await submitPlan(s, 'RDE', 1, keys); // not expected, but it returned: its overdue digest still goes
   });
   after(async () => {
@@ -87,6 +88,25 @@ describe('reminders by e-mail through a real SMTP server', function () {
     }
     for (const v of Object.values(plan.header)) if (v && v !== 'RGT') assert.ok(!rgt.body.includes(v), `header "${v}" is not in the e-mail`);
     assert.ok(smtp.received.some((m) => m.to.includes('audit@esneft.nhs.uk') && /1 overdue action for/.test(m.subject)));
+  });
+
+  it("reminds an organisation whose latest version was sent back, with the review's comment", async () => {
+    const none = await call(s.url, 'GET', '/api/admin/reminders?kind=changes-requested', admin());
+    assert.deepEqual(none.json.reminders, [], 'no review yet');
+    const review = await call(s.url, 'POST', `/api/submissions/${rgt.id}/reviews`, { ...admin(),
+      body: JSON.stringify({ state: 'changes-requested', comment: 'Recommendation 4 needs a named lead.', reviewer: 'Ann Lee' }) });
+    assert.equal(review.status, 201, JSON.stringify(review.json));
+    smtp.received.length = 0;
+    const res = await send('changes-requested');
+    assert.deepEqual([res.json.sent, res.json.failed, res.json.skipped], [1, 0, 0]);
+    assert.equal(smtp.received.length, 1);
+    const m = smtp.received[0]!;
+    assert.deepEqual(m.to, ['lead@cuh.nhs.net']);
+    assert.equal(m.subject, "NAoMe local action plan: changes requested to Cambridge University Hospitals NHS Foundation Trust's plan");
+    assert.match(m.body, /reviewed version 1 of the local action plan of Cambridge University Hospitals NHS Foundation Trust \(RGT\) and asks for changes:\n\nRecommendation 4 needs a named lead\.\n/);
+    // Accepted later: no longer due.
+    await call(s.url, 'POST', `/api/submissions/${rgt.id}/reviews`, { ...admin(), body: JSON.stringify({ state: 'accepted', comment: '', reviewer: 'Ann Lee' }) });
+    assert.deepEqual((await call(s.url, 'GET', '/api/admin/reminders?kind=changes-requested', admin())).json.reminders, []);
   });
 
   it('fails visibly when the SMTP server is down, records nothing as sent, and a retry sends each once', async () => {

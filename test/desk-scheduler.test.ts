@@ -42,7 +42,7 @@ describe('the reminder schedule', function () {
     const day = (offset: number) => currentOccasion(s, addDays(DEADLINE, offset))?.day ?? null;
     assert.deepEqual([-4, -3, -1, 0, 1, 7, 8, 14, 15, 22].map(day),
       [null, '2027-03-07', '2027-03-07', '2027-03-07', '2027-03-11', '2027-03-11', '2027-03-18', '2027-03-18', '2027-03-25', '2027-04-01']);
-    assert.deepEqual(currentOccasion(s, '2027-03-11')!.kinds, ['not-returned', 'overdue-actions']);
+    assert.deepEqual(currentOccasion(s, '2027-03-11')!.kinds, ['not-returned', 'changes-requested', 'overdue-actions']);
     assert.deepEqual(currentOccasion(s, '2027-03-08')!.kinds, ['not-returned']);
     assert.equal(currentOccasion({ ...s, remindWeeklyAfter: false }, '2027-03-11'), null);
     assert.equal(currentOccasion({ ...s, remindDaysBefore: null }, '2027-03-09'), null);

@@ -7,18 +7,16 @@ import type { Template } from '../../shared/template';
 import { BOM, csvField } from '../collate/csv';
 import { collatedAction, rowErrors, safeText } from '../collate/rows';
 import type { MessageTrigger, RoundOrganisation, RoundStore } from '../store/round';
-import type { Store } from '../store/store';
+import type { Review, Store } from '../store/store';
 import type { Mailer } from './mailer';
 
-/**
- * The kinds of reminder. 'changes-requested' (an organisation whose latest version the national team sent back) waits
- * for the review state of issue 12: a new kind is one more entry here and one more case in dueReminders().
- */
-export const REMINDER_KINDS = ['not-returned', 'overdue-actions'] as const;
+/** The kinds of reminder: a new kind is one more entry here and one more case in dueReminders(). */
+export const REMINDER_KINDS = ['not-returned', 'changes-requested', 'overdue-actions'] as const;
 export type ReminderKind = (typeof REMINDER_KINDS)[number];
 
 export const KIND_LABELS: Record<ReminderKind, string> = {
   'not-returned': 'Expected, not returned',
+  'changes-requested': 'Latest version sent back with changes requested',
   'overdue-actions': 'Overdue actions (a digest per organisation)',
 };
 
@@ -69,6 +67,23 @@ function notReturned(o: RoundOrganisation, ctx: ReminderContext, deadline: strin
   };
 }
 
+function changesRequested(o: RoundOrganisation, review: Review, ctx: ReminderContext): Reminder {
+  return {
+    kind: 'changes-requested', code: o.code, name: o.name, to: o.contacts,
+    subject: `NAoMe local action plan: changes requested to ${o.name}'s plan`,
+    text: [
+      'Dear colleague,', '',
+      `The national team has reviewed version ${review.version} of the local action plan of ${o.name} (${o.code}) and asks for changes:`,
+      '',
+      // The national team's own words (not plan content), on one bounded paragraph.
+      oneLine(review.comment, 2000),
+      '',
+      'Please make them in your plan and return it again. ' + submitLine(ctx.publicUrl),
+      ...SIGN_OFF,
+    ].join('\n'),
+  };
+}
+
 function overdueDigest(o: RoundOrganisation, titles: Array<{ recommendation: number; title: string }>, ctx: ReminderContext): Reminder {
   const listed = titles.slice(0, DIGEST_MAX).map((t) => `- Recommendation ${t.recommendation}: ${t.title}`);
   const more = titles.length - listed.length;
@@ -97,6 +112,14 @@ export function dueReminders(kind: ReminderKind, ctx: ReminderContext): Reminder
     return organisations.filter((o) => isExpected(o) && !returned.has(o.code)).sort(byCode).map((o) => notReturned(o, ctx, deadline));
   }
   const byCodeMap = new Map(organisations.map((o) => [o.code, o]));
+  if (kind === 'changes-requested') {
+    const out: Reminder[] = [];
+    for (const [code, review] of ctx.store.latestReviews()) {
+      const o = byCodeMap.get(code);
+      if (o && review.state === 'changes-requested') out.push(changesRequested(o, review, ctx));
+    }
+    return out.sort(byCode);
+  }
   const out: Reminder[] = [];
   for (const s of ctx.store.eachLatestSubmission()) {
     const o = byCodeMap.get(s.receipt.organisation.code);
@@ -112,10 +135,10 @@ export function dueReminders(kind: ReminderKind, ctx: ReminderContext): Reminder
 }
 
 const byCode = (a: { code: string }, b: { code: string }) => (a.code < b.code ? -1 : a.code > b.code ? 1 : 0);
-/** An action title on one line of bounded length. */
-const oneLine = (s: string) => {
+/** Text on one line of bounded length. */
+const oneLine = (s: string, max = TITLE_MAX) => {
   const flat = s.replace(/\s+/g, ' ').trim();
-  return flat.length > TITLE_MAX ? `${flat.slice(0, TITLE_MAX - 1)}…` : flat;
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 };
 
 export interface SendOutcome {

@@ -1,6 +1,6 @@
 // The reminder schedule of the round: N days before the deadline, the expected organisations that have not returned
-// are reminded; from the day after the deadline, once a week, they are reminded again and every organisation with
-// overdue actions gets its digest. Each reminder has a unique key (occasion day, kind, organisation) claimed in SQLite
+// are reminded; from the day after the deadline, once a week, they are reminded again, so is every organisation whose
+// latest version was sent back with changes requested, and every organisation with overdue actions gets its digest. Each reminder has a unique key (occasion day, kind, organisation) claimed in SQLite
 // before it is sent (server/store/round.ts), so however many server processes tick, and however often the service
 // restarts, each goes once. The service ticks every hour; `naome remind` ticks once, for cron.
 import { addDays } from '../../shared/cells';
@@ -31,7 +31,7 @@ export function currentOccasion(s: RoundSettings, today: string): Occasion | nul
   if (!s.remindWeeklyAfter) return null;
   const daysAfter = Math.round((Date.parse(today) - Date.parse(s.deadline)) / 86_400_000);
   const day = addDays(s.deadline, 1 + 7 * Math.floor((daysAfter - 1) / 7));
-  return { day, what: 'weekly after the deadline', kinds: ['not-returned', 'overdue-actions'] };
+  return { day, what: 'weekly after the deadline', kinds: ['not-returned', 'changes-requested', 'overdue-actions'] };
 }
 
 export const claimKeyOf = (occasion: Occasion) => (r: Reminder) => `schedule:${occasion.day}:${r.kind}:${r.code}`;

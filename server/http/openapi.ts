@@ -10,6 +10,7 @@ import {
   dashboardSchema, messageSchema, organisationRoundSchema, organisationSettingsSchema, reminderPreviewSchema, roundSchema,
   roundSettingsSchema, sendRemindersSchema, sendResultSchema,
 } from './deskSchemas';
+import { REMINDER_KINDS } from '../desk/reminders';
 
 const COMPONENTS: Record<string, z.ZodType> = {
   Finding: findingSchema, ValidationResult: validationResultSchema, Receipt: receiptSchema, Submission: submissionSchema,
@@ -259,7 +260,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
         get: {
           summary: 'Preview the reminders of a kind due now: to whom, subject and text (admin)',
           security: secured,
-          parameters: [{ name: 'kind', in: 'query', required: true, schema: { type: 'string', enum: ['not-returned', 'overdue-actions'] } }],
+          parameters: [{ name: 'kind', in: 'query', required: true, schema: { type: 'string', enum: [...REMINDER_KINDS] } }],
           responses: { 200: json(ref('ReminderPreview'), 'The reminders due.'), 400: error('No or unknown kind.'), ...adminErrors },
         },
         post: {
@@ -279,7 +280,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
         get: {
           summary: 'The reminders of a kind due now as CSV, for sending by hand (admin)',
           security: secured,
-          parameters: [{ name: 'kind', in: 'query', required: true, schema: { type: 'string', enum: ['not-returned', 'overdue-actions'] } }],
+          parameters: [{ name: 'kind', in: 'query', required: true, schema: { type: 'string', enum: [...REMINDER_KINDS] } }],
           responses: { 200: { description: 'CSV (UTF-8 with BOM): ods_code, name, kind, contacts, subject.', content: { 'text/csv': { schema: { type: 'string' } } } }, 400: error('No or unknown kind.'), ...adminErrors },
         },
       },
