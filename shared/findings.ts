@@ -77,6 +77,8 @@ export const PLAN_CODES = {
   DEADLINE_MOVES_DAILY: 'warning',
   // Added with one cell length limit on every path (shared/cellLength.ts): a cell over Excel's 32,767 characters.
   CELL_TOO_LONG: 'error',
+  // Added with rows inserted below the last block: text typed where no recommendation's rows are.
+  ACTION_OUTSIDE_PLAN_ROWS: 'error',
 } as const satisfies Record<string, Severity>;
 
 export const ALL_CODES = { ...FILE_CODES, ...PLAN_CODES };

@@ -95,7 +95,18 @@ export interface ListLayout {
   name: string;
   col: string;
   header: string;
-  values: string[];
+  values: Array<string | number>;
+}
+/** The "More actions" sheet: a title row, a headings row and MORE_ACTIONS.rows input rows, named NAOME_MORE_ACTIONS. */
+export interface MoreActionsLayout {
+  sheet: string;
+  name: string;
+  rows: LayoutRow[];
+  headingsRow: number;
+  firstRow: number;
+  lastRow: number;
+  /** Column A is wider than on the plan sheet: it holds the recommendation number under a longer heading. */
+  widths: ReadonlyArray<{ col: string; width: number }>;
 }
 export interface PlanLayout {
   template: Template;
@@ -107,7 +118,8 @@ export interface PlanLayout {
   lastRow: number;
   /** Every official text cell with the text it must hold. */
   official: Array<{ cell: string; recommendation: number; kind: 'text' | 'suggested'; text: string }>;
-  lists: { status: ListLayout; priority: ListLayout; organisations: ListLayout };
+  lists: { status: ListLayout; priority: ListLayout; organisations: ListLayout; recommendations: ListLayout };
+  more: MoreActionsLayout;
 }
 
 export const a1 = (col: string, row: number) => `${col}${row}`;
@@ -227,8 +239,28 @@ export function planLayout(template: Template, organisationLabels: string[]): Pl
       status: { name: 'NAOME_LIST_STATUS', col: 'D', header: template.statusKey.title, values: statusValues },
       priority: { name: 'NAOME_LIST_PRIORITY', col: 'E', header: template.priorityKey.title, values: priorityValues },
       organisations: { name: 'NAOME_LIST_ORGANISATIONS', col: 'F', header: 'NHS organisation', values: organisationLabels },
+      recommendations: { name: 'NAOME_LIST_RECOMMENDATIONS', col: 'G', header: MORE_ACTIONS.numberHeader, values: template.recommendations.map((rec) => rec.number) },
     },
+    more: moreActionsLayout(),
   };
+}
+
+/** The "More actions" sheet: the same action columns as the plan sheet, the recommendation number (an input) in A. */
+function moreActionsLayout(): MoreActionsLayout {
+  const widths = [{ col: NUMBER_COLUMN.col, width: 16 }, ...ACTION_COLUMNS.map((c) => ({ col: c.col, width: c.width }))];
+  const total = widths.reduce((w, c) => w + c.width, 0);
+  const rows: LayoutRow[] = [
+    { row: 1, kind: 'instruction', height: wrappedHeight(MORE_ACTIONS.title, total, 16), cells: [{ cell: 'A1', mergeTo: LAST_COL, value: MORE_ACTIONS.title, style: 'label' }] },
+    { row: MORE_ACTIONS.headingsRow, kind: 'columns', height: 32, cells: [
+      { cell: a1(NUMBER_COLUMN.col, MORE_ACTIONS.headingsRow), value: MORE_ACTIONS.numberHeader, style: 'heading' },
+      ...ACTION_COLUMNS.map((c) => ({ cell: a1(c.col, MORE_ACTIONS.headingsRow), value: c.header, style: 'heading' as const })),
+    ] },
+  ];
+  const lastRow = MORE_ACTIONS.firstRow + MORE_ACTIONS.rows - 1;
+  for (let r = MORE_ACTIONS.firstRow; r <= lastRow; r++) {
+    rows.push({ row: r, kind: 'action', height: 30, cells: [NUMBER_COLUMN, ...ACTION_COLUMNS].map((c) => ({ cell: a1(c.col, r), input: true, style: 'input' as const })) });
+  }
+  return { sheet: MORE_ACTIONS.sheet, name: MORE_ACTIONS.name, rows, headingsRow: MORE_ACTIONS.headingsRow, firstRow: MORE_ACTIONS.firstRow, lastRow, widths };
 }
 
 /** The layout depends only on the template; readers and rules checking thousands of plans lay it out once. */
@@ -255,6 +287,7 @@ export function definedNames(layout: PlanLayout): Array<{ name: string; ref: str
       name: rec.name,
       ref: absolute(PLAN_SHEET, a1(FIRST_COL, rec.firstActionRow), a1(LAST_COL, rec.lastActionRow)),
     })),
+    { name: layout.more.name, ref: absolute(layout.more.sheet, a1(FIRST_COL, layout.more.firstRow), a1(LAST_COL, layout.more.lastRow)) },
     ...Object.values(layout.lists).map((l) => ({ name: l.name, ref: listRange(l) })),
   ];
 }

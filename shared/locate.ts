@@ -53,6 +53,8 @@ function nameMap(names: DefinedName[]): Map<string, NamedRange | 'broken'> {
 /** How many rows and columns past the fixed layout a reader fetches, for rows and columns people insert. */
 const SLACK_ROWS = 60;
 const SLACK_COLS = 4;
+/** The last "More actions" row read when the sheet's name is missing: its rows, and the slack below them. */
+const MORE_LAST_ROW = MORE_ACTIONS.firstRow + MORE_ACTIONS.rows - 1 + SLACK_ROWS;
 
 /** What to read, decided from the sheet list and the names alone (before any cell is read). */
 export interface ReadingPlan {
@@ -91,7 +93,7 @@ export function readingPlan(sheetNames: string[], names: DefinedName[], template
   const more = named.get(MORE_ACTIONS.name);
   const moreSheet = more && more !== 'broken' && sheetNames.includes(more.sheet) ? more.sheet
     : sheetNames.includes(MORE_ACTIONS.sheet) ? MORE_ACTIONS.sheet : null;
-  const moreLastRow = (more && more !== 'broken' ? more.lastRow : MORE_ACTIONS.firstRow + MORE_ACTIONS.rows - 1) + SLACK_ROWS;
+  const moreLastRow = more && more !== 'broken' ? more.lastRow + SLACK_ROWS : MORE_LAST_ROW;
   const copies = planSheet === null ? [] : sheetNames.filter((s) => s !== planSheet && isCopyName(planSheet, s));
   return { planSheet, meta, lastRow, lastCol, moreSheet, moreLastRow, copies };
 }
@@ -141,7 +143,7 @@ export function locatePlan(plan: ReadingPlan, names: DefinedName[], read: CellRe
   }
   const placed = placePlan(template, sheet, nameMap(names), read, plan);
   if (!placed.ok) return placed;
-  return { ok: true, template, places: placed.places, notes };
+  return { ok: true, template, places: placed.places, notes: [...notes, ...placed.outside] };
 }
 
 export type Identified = { ok: true; template: Template } | { ok: false; id: string | null; version: number | null };
@@ -164,7 +166,7 @@ export function fixedPlaces(template: Template): PlanPlaces {
     header: Object.fromEntries(layout.header.map((h) => [h.id, h.cell])),
     blocks: layout.recommendations.map((r) => ({ recommendation: r.number, textCell: r.textCell, suggestedCell: r.suggestedCell, firstRow: r.firstActionRow, lastRow: r.lastActionRow })),
     columns: Object.fromEntries(ACTION_COLUMNS.map((c) => [c.field, c.col])) as Record<ActionField, string>,
-    more: null,
+    more: moreActionsPlaces(MORE_ACTIONS.sheet, new Map(), MORE_LAST_ROW),
   };
 }
 const fixedCache = new WeakMap<Template, PlanPlaces>();
@@ -180,7 +182,7 @@ export function actionCell(places: PlanPlaces, action: { sheet?: string | undefi
   return a1((onMore ? places.more!.columns : places.columns)[field], action.row);
 }
 
-type Placed = { ok: true; places: PlanPlaces } | { ok: false; finding: Finding };
+type Placed = { ok: true; places: PlanPlaces; outside: Finding[] } | { ok: false; finding: Finding };
 
 const structureFinding = (sheet: string, what: string): Placed => ({ ok: false, finding: finding('PLAN_STRUCTURE_CHANGED',
   `The layout of the "${sheet}" sheet has been changed so that the plan cannot be read with confidence: ${what}. ` +
@@ -282,19 +284,55 @@ function placePlan(template: Template, sheet: string, named: Map<string, NamedRa
       return structureFinding(sheet, `recommendations ${blocks[i - 1]!.recommendation} and ${blocks[i]!.recommendation} are out of order or overlap`);
     }
   }
-  const more = plan.moreSheet ? moreActionsPlaces(plan.moreSheet, named) : null;
-  return { ok: true, places: { sheet, header, blocks, columns, more } };
+  const outside = belowLastBlock(template, sheet, blocks, columns, text, plan.lastRow);
+  const more = plan.moreSheet ? moreActionsPlaces(plan.moreSheet, named, plan.moreLastRow) : null;
+  return { ok: true, places: { sheet, header, blocks, columns, more }, outside };
 }
 
+/**
+ * Rows inserted just below the last block (outside its name, which Excel and LibreOffice do not widen there) belong to
+ * it: the block runs down to the blank row above the notes, found by the first note's text. Anything typed in the
+ * action columns further down (below or among the notes, or anywhere when the notes cannot be found) is no action of
+ * any block: each such row gets one finding naming its cell, so it is never silently dropped. Extends the last block
+ * in place.
+ */
+function belowLastBlock(template: Template, sheet: string, blocks: PlanPlaces['blocks'], columns: Record<ActionField, string>,
+  text: (cell: string) => string | null, lastRead: number): Finding[] {
+  const last = blocks[blocks.length - 1];
+  if (!last) return [];
+  const layout = readingLayout(template);
+  const note = layout.rows.find((r) => r.kind === 'note')?.cells[0];
+  const noteCol = colName(colIndex(columns.action) - 1);
+  if (note && typeof note.value === 'string') {
+    for (let row = last.lastRow + 2; row <= lastRead; row++) {
+      if (sameText(text(a1(noteCol, row)), note.value)) { last.lastRow = row - 2; break; }
+    }
+  }
+  const out: Finding[] = [];
+  const cols = ACTION_COLUMNS.map((c) => columns[c.field]).sort((a, b) => colIndex(a) - colIndex(b));
+  for (let row = last.lastRow + 1; row <= lastRead; row++) {
+    const cell = cols.map((c) => a1(c, row)).find((c) => text(c) !== null);
+    if (!cell) continue;
+    out.push(finding('ACTION_OUTSIDE_PLAN_ROWS',
+      `${cell} holds "${clip(text(cell)!)}", typed outside the plan's rows: below the rows of recommendation ${last.recommendation} ` +
+      `(rows ${last.firstRow}–${last.lastRow}) it is not read as an action of any recommendation. Move it into a free row of its ` +
+      `recommendation (or onto the "${MORE_ACTIONS.sheet}" sheet, with the recommendation number in column A), and clear ${cell}.`,
+      { sheet, cell }));
+  }
+  return out;
+}
+const clip = (s: string) => { const t = s.replace(/\s+/g, ' '); return t.length > 60 ? `${t.slice(0, 59)}…` : t; };
+
 /** The "More actions" sheet: its name says which rows; its columns are the plan's (recommendation number in column A). */
-function moreActionsPlaces(sheet: string, named: Map<string, NamedRange | 'broken'>): PlanPlaces['more'] {
+/** The sheet is unprotected, so rows typed below its named rows are read too, down to lastRow (what the reader read). */
+function moreActionsPlaces(sheet: string, named: Map<string, NamedRange | 'broken'>, lastRow: number): NonNullable<PlanPlaces['more']> {
   const r = named.get(MORE_ACTIONS.name);
   const byName = r && r !== 'broken' && r.sheet === sheet ? r : null;
   const shift = byName ? byName.firstCol - 1 : 0;
   return {
     sheet,
     firstRow: byName?.firstRow ?? MORE_ACTIONS.firstRow,
-    lastRow: byName?.lastRow ?? MORE_ACTIONS.firstRow + MORE_ACTIONS.rows - 1,
+    lastRow,
     numberCol: colName(colIndex(NUMBER_COLUMN.col) + shift),
     columns: Object.fromEntries(ACTION_COLUMNS.map((c) => [c.field, colName(colIndex(c.col) + shift)])) as Record<ActionField, string>,
   };

@@ -85,10 +85,13 @@ export function extractPlan(template: Template, read: CellReader, date1904 = fal
   };
 }
 
-/** Whether places are the fixed layout's (then the plan model leaves them out, as it always did). */
+/**
+ * Whether places are the fixed layout's (then the plan model leaves them out, as it always did). A workbook with no
+ * "More actions" sheet has no rows there, so it reads as the fixed layout does.
+ */
 function isFixed(template: Template, places: PlanPlaces): boolean {
   const fixed = fixedPlacesOf(template);
-  return places === fixed || JSON.stringify(places) === fixedJson(template, fixed);
+  return places === fixed || JSON.stringify(places.more === null ? { ...places, more: fixed.more } : places) === fixedJson(template, fixed);
 }
 const fixedJsonCache = new WeakMap<Template, string>();
 function fixedJson(template: Template, fixed: PlanPlaces): string {

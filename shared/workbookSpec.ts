@@ -3,8 +3,8 @@
 // (add-in) both apply exactly this, so a workbook made either way is the same. Pure: no exceljs, Node or Office type.
 import { ukDate } from './cells';
 import {
-  ACTION_COLUMNS, DATE_FORMAT, DEADLINE_RANGE, LAST_COL, META, NUMBER_COLUMN, a1, columnOf,
-  type ActionField, type LayoutCell, type ListLayout, type PlanLayout,
+  ACTION_COLUMNS, DATE_FORMAT, DEADLINE_RANGE, LAST_COL, META, NUMBER_COLUMN, PLAN_SHEET, a1, columnOf,
+  type ActionField, type LayoutCell, type LayoutRow, type ListLayout, type PlanLayout,
 } from './layout';
 
 export type StyleName = LayoutCell['style'];
@@ -47,7 +47,7 @@ export const DEADLINE_NUMBER_FORMAT = DATE_FORMAT;
 export interface ValidationSpec {
   /** A1 range on the plan sheet, e.g. 'E22:E36' (never a whole column: reading those back is very slow). */
   range: string;
-  field: ActionField | 'organisation';
+  field: ActionField | 'organisation' | 'recommendation';
   kind: 'list' | 'date';
   /** Lists: a formula naming the defined name of the source cells, e.g. '=NAOME_LIST_STATUS'. */
   source?: string;
@@ -85,16 +85,6 @@ const listSource = (list: ListLayout) => `=${list.name}`;
 
 /** Every data validation of the plan sheet: one per recommendation block per checked column, plus the organisation. */
 export function validationsFor(layout: PlanLayout): ValidationSpec[] {
-  const t = layout.template;
-  const codes = t.statusKey.entries.map((e) => e.code);
-  const statusKey = shortTitle(t.statusKey.title);
-  const priorityKey = shortTitle(t.priorityKey.title);
-  const priorities = orList(t.priorityKey.entries.map((e) => e.label));
-  const codeRange = `${Math.min(...codes)}–${Math.max(...codes)}`;
-  const needsReason = orList(t.statusKey.needsReasonCodes.map(String));
-  const reasonCol = columnOf('reason');
-  const [from, to] = [ukDate(DEADLINE_RANGE.from), ukDate(DEADLINE_RANGE.to)];
-
   const out: ValidationSpec[] = [];
   for (const h of layout.header.filter((f) => f.kind === 'organisation')) {
     out.push(validation({
@@ -105,31 +95,66 @@ export function validationsFor(layout: PlanLayout): ValidationSpec[] {
       error: `Choose your organisation from the list. If it is missing, contact the audit team named at the foot of the sheet.`,
     }));
   }
-  for (const rec of layout.recommendations) {
-    const range = (field: ActionField) => `${a1(columnOf(field), rec.firstActionRow)}:${a1(columnOf(field), rec.lastActionRow)}`;
-    out.push(validation({
+  for (const rec of layout.recommendations) out.push(...actionValidations(layout, rec.firstActionRow, rec.lastActionRow));
+  return out;
+}
+
+/**
+ * The data validations of the "More actions" sheet: the recommendation number from the template's numbers in column
+ * A, then the deadline, status and priority checks exactly as on the plan sheet.
+ */
+export function moreActionsValidations(layout: PlanLayout): ValidationSpec[] {
+  const { more } = layout;
+  const numbers = layout.template.recommendations.map((r) => r.number);
+  const col = NUMBER_COLUMN.col;
+  return [
+    validation({
+      range: `${a1(col, more.firstRow)}:${a1(col, more.lastRow)}`, field: 'recommendation', kind: 'list',
+      source: listSource(layout.lists.recommendations),
+      promptTitle: 'Recommendation number',
+      prompt: `Choose the number of the recommendation (${orList(numbers.map(String))}) this action is for.`,
+      errorTitle: 'Not a recommendation',
+      error: `Choose a recommendation number from the list: ${orList(numbers.map(String))}.`,
+    }),
+    ...actionValidations(layout, more.firstRow, more.lastRow),
+  ];
+}
+
+/** The deadline, status and priority checks of action rows first..last (on whichever sheet holds them). */
+function actionValidations(layout: PlanLayout, first: number, last: number): ValidationSpec[] {
+  const t = layout.template;
+  const codes = t.statusKey.entries.map((e) => e.code);
+  const statusKey = shortTitle(t.statusKey.title);
+  const priorityKey = shortTitle(t.priorityKey.title);
+  const priorities = orList(t.priorityKey.entries.map((e) => e.label));
+  const codeRange = `${Math.min(...codes)}–${Math.max(...codes)}`;
+  const needsReason = orList(t.statusKey.needsReasonCodes.map(String));
+  const reasonCol = columnOf('reason');
+  const [from, to] = [ukDate(DEADLINE_RANGE.from), ukDate(DEADLINE_RANGE.to)];
+  const range = (field: ActionField) => `${a1(columnOf(field), first)}:${a1(columnOf(field), last)}`;
+  return [
+    validation({
       range: range('deadline'), field: 'deadline', kind: 'date', from: DEADLINE_RANGE.from, to: DEADLINE_RANGE.to,
       promptTitle: 'Agreed deadline',
       prompt: 'Type the date as dd/mm/yyyy (day/month/year).',
       errorTitle: 'Not a date',
       error: `Type a real date as dd/mm/yyyy, between ${from} and ${to}.`,
-    }));
-    out.push(validation({
+    }),
+    validation({
       range: range('status'), field: 'status', kind: 'list', source: listSource(layout.lists.status),
       promptTitle: `Status (${statusKey})`,
       prompt: `Choose ${codeRange} from ${statusKey}.${needsReason ? ` For ${needsReason}, give the reason or information in column ${reasonCol}.` : ''}`,
       errorTitle: `Not a ${statusKey} status`,
       error: `Choose a status from the list: ${statusKey} codes ${codeRange}.`,
-    }));
-    out.push(validation({
+    }),
+    validation({
       range: range('priority'), field: 'priority', kind: 'list', source: listSource(layout.lists.priority),
       promptTitle: `Priority (${priorityKey})`,
       prompt: `Choose ${priorities} from ${priorityKey}.`,
       errorTitle: `Not a ${priorityKey} priority`,
       error: `Choose ${priorities} from the list (${priorityKey}).`,
-    }));
-  }
-  return out;
+    }),
+  ];
 }
 
 export interface ConditionalFormatSpec {
@@ -147,12 +172,15 @@ export interface ConditionalFormatSpec {
  * left to the validation report rather than highlighted.
  */
 export function overdueRule(layout: PlanLayout): ConditionalFormatSpec[] {
+  return overdueRules(layout, layout.recommendations.map((rec) => [rec.firstActionRow, rec.lastActionRow]));
+}
+function overdueRules(layout: PlanLayout, blocks: Array<[number, number]>): ConditionalFormatSpec[] {
   const code = String(layout.template.statusKey.implementedCode);
   const [d, s] = [columnOf('deadline'), columnOf('status')];
-  return layout.recommendations.map((rec) => {
-    const [dc, sc] = [a1(d, rec.firstActionRow), a1(s, rec.firstActionRow)];
+  return blocks.map(([first, last]) => {
+    const [dc, sc] = [a1(d, first), a1(s, first)];
     return {
-      range: `${dc}:${a1(d, rec.lastActionRow)}`,
+      range: `${dc}:${a1(d, last)}`,
       formula: `AND(ISNUMBER(${dc}),${dc}<TODAY(),LEFT(TRIM(${sc}),${code.length})<>"${code}")`,
       fill: 'F8D7DA',
       font: { bold: true, color: '9C0006' },
@@ -161,7 +189,11 @@ export function overdueRule(layout: PlanLayout): ConditionalFormatSpec[] {
 }
 
 /** A4 landscape, one page wide and as many tall as needed, the column headings repeated on every page. */
-export function printSetup(layout: PlanLayout) {
+export function printSetup(layout: PlanLayout): PrintSpec {
+  return printSpec(layout.lastRow, layout.columnsRow);
+}
+export type PrintSpec = ReturnType<typeof printSpec>;
+function printSpec(lastRow: number, headingsRow: number) {
   return {
     paperSize: 'A4' as const,
     /** exceljs paperSize code for A4. */
@@ -172,9 +204,9 @@ export function printSetup(layout: PlanLayout) {
     fitToHeight: 0,
     /** Inches. */
     margins: { left: 0.4, right: 0.4, top: 0.5, bottom: 0.6, header: 0.25, footer: 0.25 },
-    printArea: `A1:${LAST_COL}${layout.lastRow}`,
+    printArea: `A1:${LAST_COL}${lastRow}`,
     /** Rows repeated at the top of every printed page. */
-    titleRows: `$${layout.columnsRow}:$${layout.columnsRow}`,
+    titleRows: `$${headingsRow}:$${headingsRow}`,
     footer: '&L&8&A&R&8Page &P of &N',
   };
 }
@@ -241,4 +273,55 @@ export function listsSheetCells(layout: PlanLayout): Array<{ cell: string; value
     list.values.forEach((v, i) => cells.push({ cell: a1(list.col, i + 2), value: v }));
   }
   return cells;
+}
+
+/**
+ * Everything one sheet of the plan workbook needs, for both writers: the plan sheet (protected, its official text
+ * locked) and the "More actions" sheet (unprotected, so rows can be typed and added freely, yet with the same
+ * dropdowns, date checks, overdue highlight and deadline format on its action rows).
+ */
+export interface SheetSpec {
+  sheet: string;
+  rows: LayoutRow[];
+  lastRow: number;
+  widths: ReadonlyArray<{ col: string; width: number }>;
+  validations: ValidationSpec[];
+  conditional: ConditionalFormatSpec[];
+  print: PrintSpec;
+  freeze: { rows: number; cols: number } | null;
+  pageBreaksAfter: number[];
+  /** Deadline cells (dd/mm/yyyy), as column ranges "D22:D36". */
+  dateRanges: string[];
+  protect: boolean;
+  /** Where the sheet opens. */
+  activeCell: string;
+}
+
+/** The visible sheets in order: the plan sheet, then "More actions". The hidden lists sheet follows them. */
+export function sheetSpecs(layout: PlanLayout): SheetSpec[] {
+  const d = columnOf('deadline');
+  const { more } = layout;
+  const planFreeze = freezePanes(layout);
+  return [
+    {
+      sheet: PLAN_SHEET, rows: layout.rows, lastRow: layout.lastRow, widths: COLUMN_WIDTHS,
+      validations: validationsFor(layout), conditional: overdueRule(layout), print: printSetup(layout), freeze: planFreeze,
+      pageBreaksAfter: pageBreaksAfter(layout),
+      dateRanges: layout.recommendations.map((rec) => `${a1(d, rec.firstActionRow)}:${a1(d, rec.lastActionRow)}`),
+      protect: true,
+      // Opens on the first header field, where filling in starts.
+      activeCell: layout.header[0]?.cell ?? 'A1',
+    },
+    {
+      sheet: more.sheet, rows: more.rows, lastRow: more.lastRow, widths: more.widths,
+      validations: moreActionsValidations(layout), conditional: overdueRules(layout, [[more.firstRow, more.lastRow]]),
+      print: printSpec(more.lastRow, more.headingsRow),
+      // The title and headings together are short enough to keep in view while scrolling 200 rows.
+      freeze: { rows: more.headingsRow, cols: 0 },
+      pageBreaksAfter: [],
+      dateRanges: [`${a1(d, more.firstRow)}:${a1(d, more.lastRow)}`],
+      protect: false,
+      activeCell: a1(NUMBER_COLUMN.col, more.firstRow),
+    },
+  ];
 }

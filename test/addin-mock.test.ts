@@ -3,10 +3,10 @@
 import assert from 'node:assert/strict';
 import ExcelJS from 'exceljs';
 import { todayIso } from '../shared/cells';
-import { LISTS_SHEET, PLAN_SHEET, columnOf, definedNames, planLayout, type PlanLayout } from '../shared/layout';
+import { LISTS_SHEET, MORE_ACTIONS, PLAN_SHEET, columnOf, definedNames, planLayout, type PlanLayout } from '../shared/layout';
 import { organisationLabel } from '../shared/organisations';
 import { currentTemplate } from '../shared/template';
-import { BASE_FONT, DEADLINE_NUMBER_FORMAT, STYLES, printSetup, listsSheetCells, overdueRule, validationsFor } from '../shared/workbookSpec';
+import { BASE_FONT, DEADLINE_NUMBER_FORMAT, STYLES, printSetup, listsSheetCells, overdueRule, sheetSpecs, validationsFor } from '../shared/workbookSpec';
 import { cellInput, charsToPoints, createPlan } from '../addin/src/createPlan';
 import { checkOpenWorkbook, selectCell } from '../addin/src/readPlan';
 import { ExcelWorkbookModel, cellsOf } from '../addin/mock/excelMock';
@@ -55,7 +55,7 @@ describe('Excel add-in with office-addin-mock (OfficeMockObject model of the Exc
 
     const plan = model.sheet(PLAN_SHEET)!;
     const lists = model.sheet(LISTS_SHEET)!;
-    assert.deepEqual(model.sheets.slice().sort((a, b) => a.position - b.position).map((s) => s.name), [PLAN_SHEET, LISTS_SHEET, 'Sheet1']);
+    assert.deepEqual(model.sheets.slice().sort((a, b) => a.position - b.position).map((s) => s.name), [PLAN_SHEET, MORE_ACTIONS.sheet, LISTS_SHEET, 'Sheet1']);
     assert.equal(lists.visibility, 'Hidden');
     assert.equal(plan.visibility, 'Visible');
 
@@ -142,46 +142,51 @@ describe('Excel add-in with office-addin-mock (OfficeMockObject model of the Exc
       assert.equal(sheet.protection.protected, !!(ws as unknown as { sheetProtection?: { sheet?: boolean } }).sheetProtection?.sheet, `${ws.name} protected`);
     }
 
-    const ws = wb.getWorksheet(PLAN_SHEET)!;
-    const plan = model.sheet(PLAN_SHEET)!;
+    // Both visible sheets, the plan sheet and "More actions", format for format.
     const argb = (c: { argb?: string } | undefined) => (c?.argb ? `#${c.argb.slice(2)}` : undefined);
-    const dvs = (ws as unknown as { dataValidations: { model: Record<string, ExcelJS.DataValidation> } }).dataValidations.model;
-    for (let r = 1; r <= layout.lastRow; r++) {
-      for (const col of ['A', 'B', 'C', 'D', 'E', 'F', 'G', 'H']) {
-        const addr = `${col}${r}`;
-        const cell = ws.getCell(addr);
-        const f = plan.formats.get(addr);
-        // Merged cells take their look from the first cell; compare the cells the layout styles.
-        if (cell.type === ExcelJS.ValueType.Merge || !f?.fill && !cell.fill) {
-          if (cell.type !== ExcelJS.ValueType.Merge) assert.equal(f?.locked ?? true, cell.protection?.locked !== false, `${addr} locked`);
-          continue;
-        }
-        assert.equal(f?.fill, argb((cell.fill as ExcelJS.FillPattern | undefined)?.fgColor), `${addr} fill`);
-        assert.equal(!!f?.font.bold, !!cell.font?.bold, `${addr} bold`);
-        assert.equal(f?.font.size ?? BASE_FONT.size, cell.font?.size ?? BASE_FONT.size, `${addr} size`);
-        assert.equal(f?.font.color, argb(cell.font?.color), `${addr} colour`);
-        assert.equal(f?.wrapText, !!cell.alignment?.wrapText, `${addr} wrap`);
-        assert.equal(f?.locked, cell.protection?.locked !== false, `${addr} locked`);
-        assert.equal(plan.numberFormats.get(addr) ?? 'General', cell.numFmt ?? 'General', `${addr} number format`);
-        const mine = plan.validations.find((v) => v.cells.has(addr));
-        const theirs = dvs[addr];
-        assert.equal(!!mine, !!theirs, `${addr} validation`);
-        if (mine && theirs) {
-          assert.equal(mine.rule?.list ? 'list' : 'date', theirs.type, `${addr} validation type`);
-          if (theirs.type === 'list') assert.equal(mine.rule!.list!.source, `=${theirs.formulae[0]}`);
-          else assert.deepEqual([mine.rule!.date!.formula1, mine.rule!.date!.formula2], theirs.formulae.map((d) => (d as Date).toISOString().slice(0, 10)));
-          assert.deepEqual([mine.prompt?.title, mine.prompt?.message, mine.errorAlert?.title, mine.errorAlert?.message, mine.errorAlert?.style.toLowerCase()],
-            [theirs.promptTitle, theirs.prompt, theirs.errorTitle, theirs.error, theirs.errorStyle], `${addr} prompt and alert`);
+    for (const spec of sheetSpecs(layout)) {
+      const ws = wb.getWorksheet(spec.sheet)!;
+      const plan = model.sheet(spec.sheet)!;
+      const dvs = (ws as unknown as { dataValidations: { model: Record<string, ExcelJS.DataValidation> } }).dataValidations.model;
+      for (let r = 1; r <= spec.lastRow; r++) {
+        for (const col of ['A', 'B', 'C', 'D', 'E', 'F', 'G', 'H']) {
+          const addr = `${col}${r}`;
+          const cell = ws.getCell(addr);
+          const f = plan.formats.get(addr);
+          const at = `${spec.sheet}!${addr}`;
+          // Merged cells take their look from the first cell; compare the cells the layout styles.
+          if (cell.type === ExcelJS.ValueType.Merge || !f?.fill && !cell.fill) {
+            if (cell.type !== ExcelJS.ValueType.Merge) assert.equal(f?.locked ?? true, cell.protection?.locked !== false, `${at} locked`);
+            continue;
+          }
+          assert.equal(f?.fill, argb((cell.fill as ExcelJS.FillPattern | undefined)?.fgColor), `${at} fill`);
+          assert.equal(!!f?.font.bold, !!cell.font?.bold, `${at} bold`);
+          assert.equal(f?.font.size ?? BASE_FONT.size, cell.font?.size ?? BASE_FONT.size, `${at} size`);
+          assert.equal(f?.font.color, argb(cell.font?.color), `${at} colour`);
+          assert.equal(f?.wrapText, !!cell.alignment?.wrapText, `${at} wrap`);
+          assert.equal(f?.locked, cell.protection?.locked !== false, `${at} locked`);
+          assert.equal(plan.numberFormats.get(addr) ?? 'General', cell.numFmt ?? 'General', `${at} number format`);
+          const mine = plan.validations.find((v) => v.cells.has(addr));
+          const theirs = dvs[addr];
+          assert.equal(!!mine, !!theirs, `${at} validation`);
+          if (mine && theirs) {
+            assert.equal(mine.rule?.list ? 'list' : 'date', theirs.type, `${at} validation type`);
+            if (theirs.type === 'list') assert.equal(mine.rule!.list!.source, `=${theirs.formulae[0]}`);
+            else assert.deepEqual([mine.rule!.date!.formula1, mine.rule!.date!.formula2], theirs.formulae.map((d) => (d as Date).toISOString().slice(0, 10)));
+            assert.deepEqual([mine.prompt?.title, mine.prompt?.message, mine.errorAlert?.title, mine.errorAlert?.message, mine.errorAlert?.style.toLowerCase()],
+              [theirs.promptTitle, theirs.prompt, theirs.errorTitle, theirs.error, theirs.errorStyle], `${at} prompt and alert`);
+          }
         }
       }
+      for (const c of ['A', 'B', 'C', 'D', 'E', 'F', 'G', 'H']) assert.equal(plan.columnWidths.get(c), charsToPoints(ws.getColumn(c).width!), `${spec.sheet} column ${c} width`);
+      for (let r = 1; r <= spec.lastRow; r++) assert.equal(plan.rowHeights.get(r), ws.getRow(r).height, `${spec.sheet} row ${r} height`);
+      assert.equal(plan.frozenRows, (ws.views[0] as { ySplit?: number } | undefined)?.ySplit ?? 0, `${spec.sheet} frozen rows`);
+      assert.deepEqual(plan.conditionalFormats.map((c) => [c.range, c.formula, c.fill, c.font.bold, c.font.color]),
+        (ws as unknown as { conditionalFormattings: ExcelJS.ConditionalFormattingOptions[] }).conditionalFormattings.map((c) => {
+          const rule = c.rules[0] as ExcelJS.ExpressionRuleType;
+          return [c.ref, `=${rule.formulae![0]}`, argb((rule.style!.fill as ExcelJS.FillPattern).bgColor), rule.style!.font!.bold, argb(rule.style!.font!.color)];
+        }), `${spec.sheet} conditional formats`);
     }
-    for (const c of ['A', 'B', 'C', 'D', 'E', 'F', 'G', 'H']) assert.equal(plan.columnWidths.get(c), charsToPoints(ws.getColumn(c).width!), `column ${c} width`);
-    for (let r = 1; r <= layout.lastRow; r++) assert.equal(plan.rowHeights.get(r), ws.getRow(r).height, `row ${r} height`);
-    assert.deepEqual(plan.conditionalFormats.map((c) => [c.range, c.formula, c.fill, c.font.bold, c.font.color]),
-      (ws as unknown as { conditionalFormattings: ExcelJS.ConditionalFormattingOptions[] }).conditionalFormattings.map((c) => {
-        const rule = c.rules[0] as ExcelJS.ExpressionRuleType;
-        return [c.ref, `=${rule.formulae![0]}`, argb((rule.style!.fill as ExcelJS.FillPattern).bgColor), rule.style!.font!.bold, argb(rule.style!.font!.color)];
-      }));
   });
 
   it('Create plan applies the spec\'s print setup where ExcelApi 1.9 is supported, still in 3 round trips', async () => {

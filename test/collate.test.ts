@@ -476,7 +476,7 @@ describe('naome collate (real workbooks in a folder, outputs read by exceljs and
         expected.push([f.org!.code, f.org!.name, f.org!.nation, f.org!.region || null,
           text(f.content!.header.auditLead), text(f.content!.header.actionPlanLead), a.recommendation, text(a.action), text(a.responsible),
           deadline, code, code ? template.statusKey.entries[code - 1]!.label : text(a.status), text(a.priority), text(a.reason), text(a.progress),
-          deadline < today && code !== 3 && code !== 5 ? 'Yes' : 'No', errorsIn(index), f.path.includes('invalid') ? 'No' : 'Yes', row, f.path,
+          deadline < today && code !== 3 && code !== 5 ? 'Yes' : 'No', errorsIn(index), f.path.includes('invalid') ? 'No' : 'Yes', 'Action plan', row, f.path,
           f.mtime.toISOString().slice(0, 19)]);
       }
     }

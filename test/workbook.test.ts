@@ -8,7 +8,7 @@ import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
 import { main } from '../cli/main';
 import { serialToIso } from '../shared/cells';
-import { ACTION_COLUMNS, DATE_FORMAT, NUMBER_COLUMN, DEADLINE_RANGE, LISTS_SHEET, PLAN_SHEET, a1, columnOf, definedNames, planLayout, type PlanLayout } from '../shared/layout';
+import { ACTION_COLUMNS, DATE_FORMAT, NUMBER_COLUMN, DEADLINE_RANGE, LISTS_SHEET, MORE_ACTIONS, PLAN_SHEET, a1, columnOf, definedNames, planLayout, type PlanLayout } from '../shared/layout';
 import { organisationLabel } from '../shared/organisations';
 import { currentTemplate, type Template } from '../shared/template';
 import { parseTemplate } from '../shared/templateSchema';
@@ -101,8 +101,8 @@ describe('plan workbook: what openpyxl sees', function () {
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('puts the plan sheet first, visible and active, and the lists sheet hidden and protected', function () {
-    assert.deepEqual(seen.sheets.map((s) => [s.name, s.state]), [[PLAN_SHEET, 'visible'], [LISTS_SHEET, 'hidden']]);
+  it('puts the plan sheet first, visible and active, "More actions" second, and the lists sheet hidden and protected', function () {
+    assert.deepEqual(seen.sheets.map((s) => [s.name, s.state]), [[PLAN_SHEET, 'visible'], [MORE_ACTIONS.sheet, 'visible'], [LISTS_SHEET, 'hidden']]);
     assert.equal(seen.active, 0);
     assert.equal(sheetSeen(seen, LISTS_SHEET).protected, true);
   });

@@ -1,14 +1,12 @@
 // Create plan: builds the plan workbook in the user's own Excel through the Excel JavaScript API, from the same layout
 // (shared/layout.ts) and the same look-and-behaviour spec (shared/workbookSpec.ts) as the exceljs writer behind
 // `naome template`. Everything is queued and sent in three round trips, whatever the size of the plan.
-import {
-  LAST_COL, LISTS_SHEET, PLAN_SHEET, columnOf, definedNames, planLayout, type LayoutRow, type PlanLayout,
-} from '../../shared/layout';
+import { LAST_COL, LISTS_SHEET, definedNames, planLayout, type LayoutRow, type PlanLayout } from '../../shared/layout';
 import { organisationLabel, type Organisation } from '../../shared/organisations';
 import { currentTemplate, type Template } from '../../shared/template';
 import {
-  BASE_FONT, BORDER_COLOR, COLUMN_WIDTHS, DEADLINE_NUMBER_FORMAT, PROTECTION, STYLES, freezePanes, listsSheetCells,
-  overdueRule, printSetup, validationsFor, type CellStyle, type StyleName,
+  BASE_FONT, BORDER_COLOR, DEADLINE_NUMBER_FORMAT, PROTECTION, STYLES, listsSheetCells, sheetSpecs,
+  type CellStyle, type PrintSpec, type SheetSpec, type StyleName,
 } from '../../shared/workbookSpec';
 import { colIndex, colName, parseCell } from '../../shared/a1';
 
@@ -108,20 +106,19 @@ function grid(lastRow: number, lastCol: string, cells: Array<{ cell: string; val
   return g;
 }
 
-function writePlanSheet(ws: Excel.Worksheet, layout: PlanLayout, organisation: string | null) {
-  const last = layout.lastRow;
-  const cells = layout.rows.flatMap((r) => r.cells.filter((c) => c.value !== undefined).map((c) => ({ cell: c.cell, value: c.value })));
-  const orgField = layout.header.find((h) => h.kind === 'organisation');
-  if (orgField && organisation) cells.push({ cell: orgField.cell, value: organisation });
+/** One sheet of the plan workbook, from its spec (shared/workbookSpec.ts); `extra` are values beyond the layout's. */
+function writeSheet(ws: Excel.Worksheet, spec: SheetSpec, extra: Array<{ cell: string; value: string }> = []) {
+  const last = spec.lastRow;
+  const cells = [...spec.rows.flatMap((r) => r.cells.filter((c) => c.value !== undefined).map((c) => ({ cell: c.cell, value: c.value }))), ...extra];
 
   const all = ws.getRange(`A1:${LAST_COL}${last}`);
   all.format.font.name = BASE_FONT.name;
   all.format.font.size = BASE_FONT.size;
   all.values = grid(last, LAST_COL, cells);
 
-  for (const c of COLUMN_WIDTHS) ws.getRange(`${c.col}:${c.col}`).format.columnWidth = charsToPoints(c.width);
+  for (const c of spec.widths) ws.getRange(`${c.col}:${c.col}`).format.columnWidth = charsToPoints(c.width);
   // Row heights, consecutive rows of one height in one command.
-  const heights = layout.rows.filter((r) => r.height);
+  const heights = spec.rows.filter((r) => r.height);
   for (let i = 0; i < heights.length;) {
     let j = i;
     while (j + 1 < heights.length && heights[j + 1]!.row === heights[j]!.row + 1 && heights[j + 1]!.height === heights[i]!.height) j++;
@@ -129,21 +126,20 @@ function writePlanSheet(ws: Excel.Worksheet, layout: PlanLayout, organisation: s
     i = j + 1;
   }
 
-  for (const b of formatBlocks(layout.rows)) {
+  for (const b of formatBlocks(spec.rows)) {
     const range = ws.getRange(`${b.from}${b.firstRow}:${b.to}${b.lastRow}`);
     if (b.merged) range.merge(true);
     applyStyle(range, STYLES[b.style], b.lastRow - b.firstRow + 1, colIndex(b.to) - colIndex(b.from) + 1, b.merged);
     if (b.input) range.format.protection.locked = false;
   }
 
-  const deadline = columnOf('deadline');
-  for (const rec of layout.recommendations) {
-    const n = rec.lastActionRow - rec.firstActionRow + 1;
-    ws.getRange(`${deadline}${rec.firstActionRow}:${deadline}${rec.lastActionRow}`).numberFormat = Array.from({ length: n }, () => [DEADLINE_NUMBER_FORMAT]);
+  for (const range of spec.dateRanges) {
+    const [from, to] = range.split(':').map((c) => parseCell(c).row) as [number, number];
+    ws.getRange(range).numberFormat = Array.from({ length: to - from + 1 }, () => [DEADLINE_NUMBER_FORMAT]);
   }
 
   // The rule goes before the prompt and alert: Excel on the web throws when a rule is set after a prompt on a range.
-  for (const v of validationsFor(layout)) {
+  for (const v of spec.validations) {
     const dv = ws.getRange(v.range).dataValidation;
     dv.rule = v.kind === 'list'
       ? { list: { inCellDropDown: true, source: v.source! } }
@@ -153,7 +149,7 @@ function writePlanSheet(ws: Excel.Worksheet, layout: PlanLayout, organisation: s
     dv.errorAlert = { showAlert: true, style: capital(v.errorStyle), title: v.errorTitle, message: v.error };
   }
 
-  for (const rule of overdueRule(layout)) {
+  for (const rule of spec.conditional) {
     const cf = ws.getRange(rule.range).conditionalFormats.add('Custom');
     cf.custom.rule.formula = `=${rule.formula}`;
     cf.custom.format.fill.color = hex(rule.fill);
@@ -161,8 +157,7 @@ function writePlanSheet(ws: Excel.Worksheet, layout: PlanLayout, organisation: s
     cf.custom.format.font.color = hex(rule.font.color);
   }
 
-  const freeze = freezePanes(layout);
-  if (freeze) ws.freezePanes.freezeRows(freeze.rows);
+  if (spec.freeze) ws.freezePanes.freezeRows(spec.freeze.rows);
 }
 
 /** exceljs header/footer text ('&L…&C…&R…') split into Excel's left, centre and right sections. */
@@ -179,8 +174,7 @@ export function footerSections(text: string): { left: string; center: string; ri
 }
 
 /** A4 landscape, one page wide, headings repeated: the spec's print setup (ExcelApi 1.9). */
-function writePrintSetup(ws: Excel.Worksheet, layout: PlanLayout) {
-  const p = printSetup(layout);
+function writePrintSetup(ws: Excel.Worksheet, p: PrintSpec) {
   const pl = ws.pageLayout;
   const points = (inches: number) => inches * 72;
   pl.orientation = capital(p.orientation);
@@ -218,8 +212,9 @@ function writeListsSheet(ws: Excel.Worksheet, layout: PlanLayout) {
 }
 
 /**
- * Builds a new plan in the open workbook: the 'Action plan' sheet first, the hidden protected 'Lists' sheet, defined
- * names, dropdowns, date checks, the overdue highlight and sheet protection with the input cells unlocked.
+ * Builds a new plan in the open workbook: the 'Action plan' sheet first, the unprotected 'More actions' sheet, the
+ * hidden protected 'Lists' sheet, defined names, dropdowns, date checks, the overdue highlight and the plan sheet's
+ * protection with the input cells unlocked.
  * Refuses, saying why, when the workbook already holds a plan or the organisation code is unknown.
  */
 export async function createPlan(context: Excel.RequestContext, opts: CreatePlanOptions): Promise<CreatePlanOutcome> {
@@ -236,7 +231,9 @@ export async function createPlan(context: Excel.RequestContext, opts: CreatePlan
   const sheets = context.workbook.worksheets;
   sheets.load('items/name');
   await context.sync();
-  const taken = sheets.items.map((s) => s.name).filter((n) => n === PLAN_SHEET || n === LISTS_SHEET);
+  const specs = sheetSpecs(layout);
+  const ours = [...specs.map((spec) => spec.sheet), LISTS_SHEET];
+  const taken = sheets.items.map((s) => s.name).filter((n) => ours.includes(n));
   if (taken.length > 0) {
     return {
       ok: false,
@@ -244,24 +241,30 @@ export async function createPlan(context: Excel.RequestContext, opts: CreatePlan
     };
   }
 
-  // Round trip 2: the whole workbook, queued.
-  const plan = sheets.add(PLAN_SHEET);
+  // Round trip 2: the whole workbook, queued: the plan sheet, "More actions", then the hidden lists sheet.
+  const orgField = layout.header.find((h) => h.kind === 'organisation');
+  const written = specs.map((spec, i) => {
+    const ws = sheets.add(spec.sheet);
+    ws.position = i;
+    const extra = i === 0 && orgField && org ? [{ cell: orgField.cell, value: organisationLabel(org) }] : [];
+    writeSheet(ws, spec, extra);
+    if (opts.printSetup) writePrintSetup(ws, spec.print);
+    return { spec, ws };
+  });
   const lists = sheets.add(LISTS_SHEET);
-  plan.position = 0;
-  lists.position = 1;
-  writePlanSheet(plan, layout, org ? organisationLabel(org) : null);
+  lists.position = specs.length;
   writeListsSheet(lists, layout);
-  if (opts.printSetup) writePrintSetup(plan, layout);
   for (const { name, ref } of definedNames(layout)) context.workbook.names.add(name, `=${ref}`);
+  const plan = written[0]!.ws;
   plan.activate();
-  plan.getRange(layout.header[0]!.cell).select();
-  plan.protection.load('protected');
+  plan.getRange(specs[0]!.activeCell).select();
+  for (const { ws } of written) ws.protection.load('protected');
   lists.protection.load('protected');
   await context.sync();
 
   // Round trip 3: protection. protect() throws on a sheet that is already protected, so it is checked first.
   const options: Excel.WorksheetProtectionOptions = { allowFormatColumns: PROTECTION.formatColumns, allowFormatRows: PROTECTION.formatRows, selectionMode: 'Normal' };
-  if (!plan.protection.protected) plan.protection.protect(options);
+  for (const { spec, ws } of written) if (spec.protect && !ws.protection.protected) ws.protection.protect(options);
   if (!lists.protection.protected) lists.protection.protect({ selectionMode: 'Normal' });
   await context.sync();
   return { ok: true, template, organisation: org };

@@ -145,7 +145,7 @@ export class Collator {
     const leads = Object.fromEntries(this.template.headerFields.filter((f) => f.kind === 'person').map((f) => [f.id, plan.header[f.id] ?? null]));
     const counted = {
       organisation, entry: record, actions: plan.actions.map((a) => ({ ...a })), actionCount: plan.actions.length,
-      leads, errors: rowErrors(record.findings),
+      leads, errors: rowErrors(record.findings, plan.places?.sheet),
     };
     this.newest.set(organisation.code, this.keepActions ? counted : { ...counted, actions: [] });
     return counted;

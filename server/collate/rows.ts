@@ -34,22 +34,34 @@ export interface CollatedAction {
   errors: string[];
 }
 
-/** A plan's error findings on action rows, by row: what the collation needs to know which values were refused. */
-export type RowErrors = Map<number, Array<{ field: ActionField; code: string }>>;
+/**
+ * A plan's error findings on action rows, by sheet and row: what the collation needs to know which values were
+ * refused. Keyed by sheet too, as row 4 of "More actions" is not row 4 of the plan sheet (whatever it is now called).
+ */
+export interface RowErrors {
+  /** The plan sheet's name as it is in the workbook: the sheet of every action that names none. */
+  planSheet: string;
+  bySheetRow: Map<string, Array<{ field: ActionField; code: string }>>;
+}
+const rowKey = (sheet: string, row: number) => `${sheet}!${row}`;
 
 const FIELDS = new Set<string>(ACTION_FIELDS);
-export function rowErrors(findings: readonly Finding[]): RowErrors {
-  const out: RowErrors = new Map();
+export function rowErrors(findings: readonly Finding[], planSheet: string = PLAN_SHEET): RowErrors {
+  const out: RowErrors = { planSheet, bySheetRow: new Map() };
   for (const f of findings) {
-    if (f.severity !== 'error' || f.sheet !== PLAN_SHEET || !f.field || !FIELDS.has(f.field) || !f.cell) continue;
+    if (f.severity !== 'error' || f.sheet === null || !f.field || !FIELDS.has(f.field) || !f.cell) continue;
     const row = Number(/\d+$/.exec(f.cell)?.[0]);
     if (!row) continue;
-    const list = out.get(row) ?? [];
+    const key = rowKey(f.sheet, row);
+    const list = out.bySheetRow.get(key) ?? [];
     list.push({ field: f.field as ActionField, code: f.code });
-    out.set(row, list);
+    out.bySheetRow.set(key, list);
   }
   return out;
 }
+
+/** The sheet an action is on: its own when it names one ("More actions"), else the plan sheet. */
+export const sheetOf = (a: PlanAction, errors: RowErrors) => a.sheet ?? errors.planSheet;
 
 /** Free text as the national data may hold it. */
 export const safeText = (text: string | null | undefined): string | null => (holdsNhsNumber(text) ? WITHHELD : text ?? null);
@@ -65,7 +77,7 @@ export function typedDateText(iso: string): string {
 }
 
 export function collatedAction(template: Template, today: string, a: PlanAction, errors: RowErrors): CollatedAction {
-  const onRow = errors.get(a.row) ?? [];
+  const onRow = errors.bySheetRow.get(rowKey(sheetOf(a, errors), a.row)) ?? [];
   const refused = (field: ActionField) => onRow.some((e) => e.field === field);
   const code = refused('status') ? null : statusCode(template, a.status);
   const label = refused('priority') ? null : priorityLabel(template, a.priority);

@@ -3,7 +3,7 @@
 import { ACTION_COLUMNS, statusOption, type ActionField } from '../../shared/layout';
 import { diffPlans } from '../../shared/planDiff';
 import type { Collator, CountedPlan, EntryRecord, VersionPair } from './collator';
-import { collatedAction, safeText } from './rows';
+import { collatedAction, safeText, sheetOf } from './rows';
 import type { SummaryTally } from './summary';
 
 /** A cell value: text (made inert when written), a whole number, a share (0..1), a calendar date or a time. */
@@ -106,6 +106,7 @@ export function actionsTable(c: Collator): ActionsTable {
       col('Overdue', 9),
       col('Errors in row', 24),
       col('Plan valid', 9),
+      col('Sheet in plan', 14),
       col('Row in plan', 8, 'integer'),
       col('Source', 36),
       col('Submitted (UTC)', 17, 'datetime'),
@@ -128,6 +129,7 @@ export function actionsTable(c: Collator): ActionsTable {
           yesNo(v.overdue),
           v.errors.join(', ') || null,
           yesNo(entry.valid),
+          sheetOf(a, plan.errors),
           a.row,
           entry.source, entry.submittedAt,
         ];

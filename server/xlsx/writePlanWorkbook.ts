@@ -3,15 +3,16 @@
 // a plan model (writeFilledPlan) — the form rebuilt from what was checked, holding values only.
 import ExcelJS from 'exceljs';
 import { isIsoDate } from '../../shared/cells';
-import { ACTION_COLUMNS, LISTS_SHEET, PLAN_SHEET, a1, columnOf, definedNames, planLayout, type PlanLayout } from '../../shared/layout';
+import { ACTION_COLUMNS, LISTS_SHEET, NUMBER_COLUMN, a1, definedNames, planLayout, type PlanLayout } from '../../shared/layout';
 import { organisationLabel, type Organisation } from '../../shared/organisations';
-import type { Plan } from '../../shared/plan';
+import type { Plan, PlanAction } from '../../shared/plan';
 import { builtInTemplates, currentTemplate, findTemplate, type Template } from '../../shared/template';
 import { withoutXmlIllegal } from '../../shared/unsafeText';
 import {
-  BASE_FONT, BORDER_COLOR, COLUMN_WIDTHS, DEADLINE_NUMBER_FORMAT, PROTECTION, STYLES, freezePanes, listsSheetCells,
-  overdueRule, pageBreaksAfter, printSetup, validationsFor, type CellStyle, type StyleName, type ValidationSpec,
+  BASE_FONT, BORDER_COLOR, DEADLINE_NUMBER_FORMAT, PROTECTION, STYLES, listsSheetCells, sheetSpecs,
+  type CellStyle, type SheetSpec, type StyleName, type ValidationSpec,
 } from '../../shared/workbookSpec';
+import { parseCell } from '../../shared/a1';
 
 export interface WritePlanOptions {
   template?: Template;
@@ -65,12 +66,10 @@ function organisationValue(code: string, organisations: Organisation[]): string 
   return organisationLabel(org);
 }
 
-function writePlanSheet(wb: ExcelJS.Workbook, layout: PlanLayout): ExcelJS.Worksheet {
-  const freeze = freezePanes(layout);
-  const print = printSetup(layout);
-  // Opens on the first header field, where filling in starts.
-  const activeCell = layout.header[0]?.cell ?? 'A1';
-  const ws = wb.addWorksheet(PLAN_SHEET, {
+/** One sheet of the plan workbook, from its spec (shared/workbookSpec.ts): the plan sheet or "More actions". */
+function writeSheet(wb: ExcelJS.Workbook, spec: SheetSpec): ExcelJS.Worksheet {
+  const { freeze, print, activeCell } = spec;
+  const ws = wb.addWorksheet(spec.sheet, {
     properties: { defaultRowHeight: 15 },
     views: [freeze ? { state: 'frozen', xSplit: freeze.cols, ySplit: freeze.rows, activeCell } : { state: 'normal', activeCell }],
     pageSetup: {
@@ -86,7 +85,7 @@ function writePlanSheet(wb: ExcelJS.Workbook, layout: PlanLayout): ExcelJS.Works
     },
     headerFooter: { oddFooter: print.footer },
   });
-  ws.columns = COLUMN_WIDTHS.map((c) => ({ key: c.col, width: c.width }));
+  ws.columns = spec.widths.map((c) => ({ key: c.col, width: c.width }));
 
   // One style object per kind of cell, never mutated once assigned: exceljs shares a style object between the cells
   // given it, so setting e.g. numFmt on one cell afterwards would change them all.
@@ -102,23 +101,23 @@ function writePlanSheet(wb: ExcelJS.Workbook, layout: PlanLayout): ExcelJS.Works
     }
     return styles.get(key)!;
   };
-  const deadlineCol = columnOf('deadline');
-  for (const row of layout.rows) {
+  const dates = new Set(spec.dateRanges.flatMap(cellsOfRange));
+  for (const row of spec.rows) {
     if (row.height) ws.getRow(row.row).height = row.height;
     for (const c of row.cells) {
       if (c.mergeTo) ws.mergeCells(`${c.cell}:${c.mergeTo}${row.row}`);
       const cell = ws.getCell(c.cell);
       if (c.value !== undefined) cell.value = c.value;
-      cell.style = styleFor(c.style, !!c.input, row.kind === 'action' && c.cell === `${deadlineCol}${row.row}`);
+      cell.style = styleFor(c.style, !!c.input, dates.has(c.cell));
     }
   }
-  for (const row of pageBreaksAfter(layout)) ws.getRow(row).addPageBreak();
+  for (const row of spec.pageBreaksAfter) ws.getRow(row).addPageBreak();
 
   // exceljs's typings lack DataValidations.add; one call per block range keeps the sqref exactly that range.
   const validations = (ws as unknown as { dataValidations: unknown }).dataValidations as { add(range: string, rule: ExcelJS.DataValidation): void };
-  for (const v of validationsFor(layout)) validations.add(v.range, dataValidation(v));
+  for (const v of spec.validations) validations.add(v.range, dataValidation(v));
 
-  for (const rule of overdueRule(layout)) {
+  for (const rule of spec.conditional) {
     ws.addConditionalFormatting({
       ref: rule.range,
       rules: [{
@@ -135,17 +134,25 @@ function writePlanSheet(wb: ExcelJS.Workbook, layout: PlanLayout): ExcelJS.Works
   return ws;
 }
 
+/** The cells of a one-column range "D22:D36". */
+function cellsOfRange(range: string): string[] {
+  const [from, to] = range.split(':') as [string, string];
+  const { col, row: first } = parseCell(from);
+  const last = parseCell(to).row;
+  return Array.from({ length: last - first + 1 }, (_, i) => `${col}${first + i}`);
+}
+
 function writeListsSheet(wb: ExcelJS.Workbook, layout: PlanLayout): ExcelJS.Worksheet {
   const ws = wb.addWorksheet(LISTS_SHEET, { state: 'hidden' });
   ws.getColumn('A').width = 18;
   ws.getColumn('B').width = 14;
-  for (const list of Object.values(layout.lists)) ws.getColumn(list.col).width = Math.min(80, Math.max(20, ...list.values.map((v) => v.length)));
+  for (const list of Object.values(layout.lists)) ws.getColumn(list.col).width = Math.min(80, Math.max(20, ...list.values.map((v) => String(v).length)));
   for (const { cell, value } of listsSheetCells(layout)) ws.getCell(cell).value = value;
   for (const cell of ['A1', 'A2', ...Object.values(layout.lists).map((l) => `${l.col}1`)]) ws.getCell(cell).font = { bold: true };
   return ws;
 }
 
-/** The plan workbook as .xlsx bytes: the plan sheet first and active, the hidden lists sheet second. */
+/** The plan workbook as .xlsx bytes: the plan sheet first and active, "More actions" second, the hidden lists sheet last. */
 export async function writePlanWorkbook(opts: WritePlanOptions): Promise<Buffer> {
   const template = opts.template ?? currentTemplate;
   const organisation = opts.organisation !== undefined ? organisationValue(opts.organisation, opts.organisations) : null;
@@ -165,50 +172,85 @@ export interface WriteFilledOptions {
 /**
  * The plan workbook filled from a plan model: the template's own form and official text, with the plan's header and
  * action values typed into their cells — text as text (never a formula, whatever it starts with), deadlines as dates.
- * Nothing of the file the plan was read from survives: no formula, link, picture or extra part. Throws when the
- * plan's template is unknown or an action does not fit its recommendation's block.
+ * A recommendation's actions beyond its block, and the rows the plan had on "More actions", go on the "More actions"
+ * sheet with their recommendation number. Nothing of the file the plan was read from survives: no formula, link,
+ * picture or extra part. Throws only when the plan's template is unknown.
  */
 export async function writeFilledPlan(plan: Plan, opts: WriteFilledOptions): Promise<Buffer> {
   const { id, version } = plan.template;
   const template = findTemplate(id, version, opts.templates ?? builtInTemplates);
   if (!template) throw new Error(`The plan was made from template "${id}" version ${version}, which is not known here.`);
-  return writeWorkbook(template, opts.organisations, (sheet, layout) => {
+  return writeWorkbook(template, opts.organisations, (sheet, layout, moreSheet) => {
     const text = (v: string | null) => (v === null ? null : withoutXmlIllegal(v));
-    for (const h of layout.header) if (plan.header[h.id] != null) sheet.getCell(h.cell).value = text(plan.header[h.id]!);
-    for (const rec of layout.recommendations) {
-      for (const [row, action] of actionRows(plan, rec)) {
-        for (const c of ACTION_COLUMNS) {
-          const v = action[c.field];
-          if (v === null) continue;
-          // A day as exceljs writes a calendar date: UTC midnight.
-          sheet.getCell(a1(c.col, row)).value = c.field === 'deadline' && isIsoDate(v) ? new Date(`${v}T00:00:00Z`) : text(v);
-        }
+    const put = (ws: ExcelJS.Worksheet, row: number, action: PlanAction) => {
+      for (const c of ACTION_COLUMNS) {
+        const v = action[c.field];
+        if (v === null) continue;
+        // A day as exceljs writes a calendar date: UTC midnight.
+        ws.getCell(a1(c.col, row)).value = c.field === 'deadline' && isIsoDate(v) ? new Date(`${v}T00:00:00Z`) : text(v);
       }
+    };
+    for (const h of layout.header) if (plan.header[h.id] != null) sheet.getCell(h.cell).value = text(plan.header[h.id]!);
+    const overflow: PlanAction[] = [];
+    for (const rec of layout.recommendations) {
+      const { placed, homeless } = blockRows(plan, rec);
+      for (const [row, action] of placed) put(sheet, row, action);
+      overflow.push(...homeless);
     }
+    const more = moreRows(plan, layout, overflow);
+    for (const [row, action] of more) {
+      // The recommendation number as a number, as the dropdown gives it; a row that named none keeps what it said.
+      const number = action.recommendation !== 0 ? action.recommendation : text(action.recommendationText ?? null);
+      if (number !== null) moreSheet.getCell(a1(NUMBER_COLUMN.col, row)).value = number;
+      put(moreSheet, row, action);
+    }
+    return { moreLastRow: Math.max(0, ...more.map(([row]) => row)) };
   });
 }
 
-/** The row each of a recommendation's actions goes in: its own when in the block and free, else the next free one. */
-function actionRows(plan: Plan, rec: PlanLayout['recommendations'][number]): Array<[number, Plan['actions'][number]]> {
-  const actions = plan.actions.filter((a) => a.recommendation === rec.number).sort((a, b) => a.row - b.row);
+/** The rows a recommendation's plan-sheet actions take in its block: their own when free, else the next free one. */
+function blockRows(plan: Plan, rec: PlanLayout['recommendations'][number]) {
+  const actions = plan.actions.filter((a) => a.recommendation === rec.number && a.sheet === undefined).sort((a, b) => a.row - b.row);
   const taken = new Set<number>();
   const inBlock = (row: number) => row >= rec.firstActionRow && row <= rec.lastActionRow;
-  const placed: Array<[number, Plan['actions'][number]]> = [];
-  const homeless: Plan['actions'] = [];
+  const placed: Array<[number, PlanAction]> = [];
+  const homeless: PlanAction[] = [];
   for (const a of actions) {
     if (inBlock(a.row) && !taken.has(a.row)) { taken.add(a.row); placed.push([a.row, a]); } else homeless.push(a);
   }
   for (let row = rec.firstActionRow; homeless.length > 0 && row <= rec.lastActionRow; row++) {
     if (!taken.has(row)) { taken.add(row); placed.push([row, homeless.shift()!]); }
   }
-  if (homeless.length > 0) {
-    throw new Error(`Recommendation ${rec.number} has ${actions.length} actions; its block holds ${rec.lastActionRow - rec.firstActionRow + 1}.`);
+  return { placed, homeless };
+}
+
+/**
+ * The "More actions" rows: the plan's own rows there (and any row not on the plan sheet) keep their row when it is in
+ * the sheet's rows and free; they and the blocks' overflow, in recommendation order, take the next free rows, past
+ * the sheet's 200 when a plan needs more (the sheet's name is then widened to cover them).
+ */
+function moreRows(plan: Plan, layout: PlanLayout, overflow: PlanAction[]): Array<[number, PlanAction]> {
+  const { firstRow, lastRow } = layout.more;
+  const own = plan.actions.filter((a) => a.sheet !== undefined || a.recommendation === 0).sort((a, b) => a.row - b.row);
+  const taken = new Set<number>();
+  const placed: Array<[number, PlanAction]> = [];
+  const homeless: PlanAction[] = [];
+  for (const a of own) {
+    if (a.row >= firstRow && a.row <= lastRow && !taken.has(a.row)) { taken.add(a.row); placed.push([a.row, a]); } else homeless.push(a);
+  }
+  homeless.push(...overflow);
+  for (let row = firstRow; homeless.length > 0; row++) {
+    if (!taken.has(row)) { taken.add(row); placed.push([row, homeless.shift()!]); }
   }
   return placed;
 }
 
-/** Builds the workbook, lets `fill` put values into the plan sheet, then protects both sheets and writes the bytes. */
-async function writeWorkbook(template: Template, organisations: Organisation[], fill: (sheet: ExcelJS.Worksheet, layout: PlanLayout) => void): Promise<Buffer> {
+/**
+ * Builds the workbook (the plan sheet, "More actions", the hidden lists sheet), lets `fill` put values into the plan
+ * and "More actions" sheets, then protects the plan and lists sheets and writes the bytes.
+ */
+async function writeWorkbook(template: Template, organisations: Organisation[],
+  fill: (sheet: ExcelJS.Worksheet, layout: PlanLayout, more: ExcelJS.Worksheet) => { moreLastRow: number } | void): Promise<Buffer> {
   const layout = planLayout(template, organisations.map(organisationLabel));
 
   const wb = new ExcelJS.Workbook();
@@ -219,12 +261,14 @@ async function writeWorkbook(template: Template, organisations: Organisation[], 
   // Naming the active tab keeps the plan sheet in front after LibreOffice and Excel round trips.
   wb.views = [{ x: 0, y: 0, width: 28000, height: 16000, firstSheet: 0, activeTab: 0, visibility: 'visible' }];
 
-  const plan = writePlanSheet(wb, layout);
-  fill(plan, layout);
+  const sheets = sheetSpecs(layout).map((spec) => ({ spec, ws: writeSheet(wb, spec) }));
+  const filled = fill(sheets[0]!.ws, layout, sheets[1]!.ws);
   const lists = writeListsSheet(wb, layout);
-  for (const { name, ref } of definedNames(layout)) wb.definedNames.add(ref, name);
+  // The "More actions" name covers every row written there, so a reader reads them all.
+  const moreLastRow = Math.max(layout.more.lastRow, filled?.moreLastRow ?? 0);
+  for (const { name, ref } of definedNames({ ...layout, more: { ...layout.more, lastRow: moreLastRow } })) wb.definedNames.add(ref, name);
 
-  await plan.protect('', { ...PROTECTION });
+  for (const { spec, ws } of sheets) if (spec.protect) await ws.protect('', { ...PROTECTION });
   await lists.protect('', { ...PROTECTION, formatColumns: false, formatRows: false });
   return Buffer.from(await wb.xlsx.writeBuffer());
 }
