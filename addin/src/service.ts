@@ -19,9 +19,13 @@ export class ServiceError extends Error {
   constructor(public problem: ServiceProblem, message: string) { super(message); this.name = 'ServiceError'; }
 }
 
+/** The service's origin: '' in the task pane (served by the service); a test points it at a started server. */
+let origin = '';
+export function setServiceOrigin(url: string) { origin = url.replace(/\/$/, ''); }
+
 async function request(path: string, init: RequestInit = {}): Promise<Response> {
   try {
-    return await fetch(path, { ...init, headers: { Accept: 'application/json', ...init.headers }, cache: 'no-store' });
+    return await fetch(`${origin}${path}`, { ...init, headers: { Accept: 'application/json', ...init.headers }, cache: 'no-store' });
   } catch {
     throw new ServiceError('network', 'Could not reach the NAoMe service: check your network connection and try again. Nothing has been lost: your workbook is unchanged.');
   }

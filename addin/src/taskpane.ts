@@ -7,7 +7,8 @@ import { createPlan } from './createPlan';
 import { checkSummary, countsText, groupFindings } from './findingGroups';
 import { checkOpenWorkbook, readPlan, selectCell } from './readPlan';
 import { REQUIRED_API_SET } from '../requirements';
-import { ServiceError, fetchOrganisations, submitPlan, type Receipt } from './service';
+import { ServiceError, fetchOrganisations, type Receipt } from './service';
+import { submitOpenWorkbook } from './submit';
 
 const KEY_STORAGE = 'naome.organisationKey';
 const ORG_STORAGE = 'naome.organisation';
@@ -155,12 +156,18 @@ async function onSubmit() {
     $('key').focus();
     return;
   }
-  const read = await Excel.run((ctx) => readPlan(ctx));
-  if (!read.ok) { announce(read.finding.message, 'bad'); return; }
   try {
-    const outcome = await submitPlan(read.plan, key);
+    const outcome = await Excel.run((ctx) => submitOpenWorkbook(ctx, key, { organisations, today: todayIso() }));
+    if (outcome.kind === 'unreadable') { announce(outcome.finding.message, 'bad'); return; }
+    if (outcome.kind === 'not sent') {
+      renderReceipt(null);
+      renderFindings(outcome.result.findings, 'Findings');
+      const errors = outcome.result.findings.filter((f) => f.severity === 'error').length;
+      announce(`The plan was not sent: ${countsText(errors, outcome.result.findings.length - errors)}. Fix the errors listed and submit again.`, 'bad');
+      return;
+    }
     if (outcome.kind === 'received') {
-      renderFindings(outcome.receipt.warnings, 'Warnings sent with the plan');
+      renderFindings(outcome.warnings, 'Warnings sent with the plan');
       renderReceipt(outcome.receipt);
       const r = outcome.receipt;
       announce(outcome.already

@@ -114,7 +114,8 @@ export function actionsTable(c: Collator): ActionsTable {
     rowsOf(plan) {
       const { organisation: o, entry, actions } = plan;
       const leads = leadValues(c, plan);
-      const sorted = [...actions].sort((a, b) => a.recommendation - b.recommendation || a.row - b.row);
+      // By recommendation, its plan-sheet rows before its "More actions" rows, then by row.
+      const sorted = [...actions].sort((a, b) => a.recommendation - b.recommendation || Number(a.sheet !== undefined) - Number(b.sheet !== undefined) || a.row - b.row);
       return sorted.map((a) => {
         // Key values and dates only where the rules accepted them; otherwise the text typed (rows.ts).
         const v = collatedAction(t, c.today, a, plan.errors);

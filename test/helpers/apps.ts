@@ -5,7 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
-import { contentCells, type PlanContent } from './plans';
+import { contentCells, type CellInput, type PlanContent } from './plans';
 
 const run = promisify(execFile);
 export const PYTHON = '/usr/bin/python3';
@@ -15,6 +15,8 @@ export interface OpenpyxlOptions {
   date1904?: boolean;
   /** Add an Excel table on the Lists sheet: openpyxl writes its part path as absolute ("/xl/tables/table1.xml"). */
   table?: boolean;
+  /** Cells of other sheets to fill as well, e.g. rows of "More actions". */
+  extra?: Array<{ sheet: string; cell: string; value: CellInput }>;
 }
 
 // Values arrive as JSON: {"s": text} (text starting with "=" is a formula, as in Excel), {"n": number},
@@ -29,8 +31,8 @@ if date1904:
     wb.epoch = CALENDAR_MAC_1904
 if table:
     wb['Lists'].add_table(Table(displayName='StatusKey', ref='D1:D6'))
-ws = wb['Action plan']
 for item in cells:
+    ws = wb[item.get('sheet', 'Action plan')]
     v = item['value']
     if v is None: value = None
     elif 'd' in v: value = datetime.datetime.strptime(v['d'], '%Y-%m-%d')
@@ -42,7 +44,8 @@ wb.save(out)
 
 /** Fills our blank workbook with content through openpyxl and saves it to outPath. */
 export async function fillWithOpenpyxl(blankPath: string, content: PlanContent, outPath: string, opts: OpenpyxlOptions = {}): Promise<void> {
-  const cells = contentCells(content).map(({ cell, value }) => ({
+  const cells = [...contentCells(content), ...(opts.extra ?? [])].map(({ cell, value, ...rest }) => ({
+    ...('sheet' in rest ? { sheet: rest.sheet } : {}),
     cell,
     value: value === null || value === undefined ? null
       : value instanceof Date ? { d: value.toISOString().slice(0, 10) }
