@@ -422,10 +422,15 @@ describe('plan workbook: LibreOffice converts it to .xlsx and PDF', function () 
     assert.equal(await pinkPixels(pdfs.done), 0, 'an implemented action is not');
   });
 
-  it('prints to PDF on A4 landscape, one recommendation per page after the first, and renders its first page', async function () {
+  it('prints to PDF on A4 landscape, one recommendation per page after the first, "More actions" after them, and renders its first page', async function () {
     const info = await run('pdfinfo', [pdfs.blank]);
     const pages = Number(info.stdout.match(/Pages:\s+(\d+)/)![1]);
-    assert.equal(pages, currentTemplate.recommendations.length);
+    // The plan sheet's pages, then the "More actions" sheet's (LibreOffice prints every visible sheet).
+    const all = (await run('pdftotext', ['-layout', pdfs.blank, '-'])).stdout.split('\f').filter((p) => p.trim());
+    const firstMore = all.findIndex((p) => /More actions: use these rows only/.test(p));
+    assert.equal(firstMore, currentTemplate.recommendations.length, 'the plan sheet prints on one page per recommendation');
+    assert.equal(all.length, pages);
+    for (const page of all.slice(firstMore)) assert.match(page, /Recommendation[\s\S]*Responsible individual/, '"More actions" headings repeated on each of its pages');
     assert.match(info.stdout, /Page size:\s+841\.\d+ x 59[45]\.\d+ pts \(A4\)/, 'A4 landscape');
     await run('pdftoppm', ['-png', '-r', '60', '-f', '1', '-l', '1', '-singlefile', pdfs.blank, join(dir, 'page1')]);
     assert.ok(statSync(join(dir, 'page1.png')).size > 5000);
@@ -436,6 +441,7 @@ describe('plan workbook: LibreOffice converts it to .xlsx and PDF', function () 
     assert.match(text[1]!, /Examine rates of treatment with CDK4\/6/);
     assert.match(text[4]!, /Confirm breast MDTs have a data lead/);
     for (const page of text.filter((p) => p.trim())) assert.match(page, /Action required \(local action\)/, 'headings repeated');
+    // The "More actions" sheet survives LibreOffice's .xlsx too (test/more-actions.test.ts checks its dropdowns).
   });
 
   // Printed with the DejaVu fonts of this machine (wider than Excel's Calibri), rendered with poppler: each word of
