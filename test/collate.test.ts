@@ -23,6 +23,7 @@ import { writeCollationWorkbook } from '../server/collate/workbook';
 import { loadOrganisations } from '../server/organisations';
 import { writePlanWorkbook } from '../server/xlsx/writePlanWorkbook';
 import { contentCells, fillWorkbook, goodPlanContent, type CellInput, type PlanContent } from './helpers/plans';
+import { parseCsv } from './helpers/csv';
 
 const run = promisify(execFile);
 const template = currentTemplate;
@@ -325,42 +326,6 @@ describe('Collator (entries given as Plan objects, as the service does)', () => 
     await assert.rejects(writeActionsCsv(collator, '/nonexistent-dir/x.csv'), /ENOENT/);
   });
 });
-
-/** A strict RFC 4180 parser (CRLF records, quoted fields), so the test checks the CSV as Excel would split it. */
-function parseCsv(text: string): string[][] {
-  const records: string[][] = [];
-  let record: string[] = [];
-  let i = 0;
-  while (i < text.length) {
-    let value = '';
-    if (text[i] === '"') {
-      i++;
-      for (;;) {
-        const q = text.indexOf('"', i);
-        assert.ok(q >= 0, 'unterminated quoted field');
-        value += text.slice(i, q);
-        i = q + 1;
-        if (text[i] === '"') { value += '"'; i++; } else break;
-      }
-    } else {
-      const m = /[,\r]/.exec(text.slice(i));
-      const end = m ? i + m.index : text.length;
-      value = text.slice(i, end);
-      assert.doesNotMatch(value, /["\n]/, 'quotes and line breaks only inside quoted fields');
-      i = end;
-    }
-    record.push(value);
-    if (text[i] === ',') i++;
-    else {
-      assert.equal(text.slice(i, i + 2), '\r\n', 'records end with CRLF');
-      i += 2;
-      records.push(record);
-      record = [];
-    }
-  }
-  return records;
-}
-
 
 /** What openpyxl sees: every sheet's rows (dates as ISO, date-times to the second), cell types, formats, view. */
 const OPENPYXL = String.raw`

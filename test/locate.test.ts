@@ -11,15 +11,13 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { isoToSerial, todayIso, addDays } from '../shared/cells';
 import { planSchema } from '../shared/planSchema';
-import { checkOpenWorkbook } from '../addin/src/readPlan';
-import { ExcelWorkbookModel } from '../addin/mock/excelMock';
-import { openXlsx } from '../addin/mock/fromXlsx';
 import { loadOrganisations } from '../server/organisations';
-import { checkWorkbook, type CheckOutcome } from '../server/xlsx/checkWorkbook';
+import type { CheckOutcome } from '../server/xlsx/checkWorkbook';
 import { writePlanWorkbook } from '../server/xlsx/writePlanWorkbook';
 import { PYTHON } from './helpers/apps';
 import { editWithLibreOffice, type Edit } from './helpers/libreofficeEdits';
 import { fillWorkbook, goodPlanContent, type PlanContent } from './helpers/plans';
+import { assertSameInAddin, readBoth, type BothReads } from './helpers/readBoth';
 
 const run = promisify(execFile);
 const organisations = loadOrganisations();
@@ -48,7 +46,7 @@ const goodActions = (sheet = P, shift = 0, from = 24) => [
 describe('locate, then read: plans restructured in LibreOffice and openpyxl', function () {
   this.timeout(400_000);
   let dir: string;
-  const outcome: Record<string, { file: CheckOutcome; addin: Awaited<ReturnType<typeof checkOpenWorkbook>> }> = {};
+  const outcome: Record<string, BothReads> = {};
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'naome-locate-'));
@@ -98,21 +96,12 @@ wb.save(d + '/py-formulas.xlsx')
 `, dir], { timeout: 60_000 });
     for (const name of ['lo-insert-row', 'lo-sixteenth', 'lo-delete-row', 'lo-insert-column', 'lo-rename', 'lo-no-lists', 'lo-merge', 'lo-copy', 'lo-today', 'py-insert-row', 'py-formulas']) {
       const bytes = readFileSync(f(name));
-      const model = ExcelWorkbookModel.opened(await openXlsx(bytes));
-      outcome[name] = {
-        file: await checkWorkbook(bytes, { organisations, today }),
-        addin: await checkOpenWorkbook(model.context(), { organisations, today }),
-      };
+      outcome[name] = await readBoth(bytes, { organisations, today });
     }
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  /** The add-in (office-addin-mock loaded from the same file) says exactly what the file reader says. */
-  const sameInAddin = (name: string) => {
-    const { file, addin } = outcome[name]!;
-    assert.deepEqual(addin.result.findings, file.result.findings, `${name}: the add-in's Check differs from the file reader`);
-    assert.deepEqual(addin.plan, file.plan, `${name}: the add-in's plan differs from the file reader's`);
-  };
+  const sameInAddin = (name: string) => assertSameInAddin(name, outcome[name]!);
 
   it('a row inserted in a block (LibreOffice) holds an action like any other; later blocks are found where they moved', () => {
     const { file } = outcome['lo-insert-row']!;

@@ -16,7 +16,6 @@ import type { Plan } from '../shared/plan';
 import { currentTemplate } from '../shared/template';
 import { listsSheetCells, moreActionsValidations, sheetSpecs } from '../shared/workbookSpec';
 import { createPlan } from '../addin/src/createPlan';
-import { checkOpenWorkbook } from '../addin/src/readPlan';
 import { setServiceOrigin, submitPlan } from '../addin/src/service';
 import { submitOpenWorkbook } from '../addin/src/submit';
 import { ExcelWorkbookModel, cellsOf as mockCells } from '../addin/mock/excelMock';
@@ -31,6 +30,8 @@ import { editWithLibreOffice, type Edit } from './helpers/libreofficeEdits';
 import { listValues, openpyxlSees, sheetSeen } from './helpers/openpyxl';
 import { dateFromToday, fillWorkbook, goodPlanContent, type CellInput, type PlanContent } from './helpers/plans';
 import { call, startTestServer, type TestServer } from './helpers/server';
+import { parseCsv } from './helpers/csv';
+import { assertSameInAddin, readBoth, type BothReads } from './helpers/readBoth';
 
 const run = promisify(execFile);
 const organisations = loadOrganisations();
@@ -85,39 +86,11 @@ const rec2Expected = [
   ...[3, 4, 5].map((r) => `2:${M}!${r}`),
 ];
 
-/** A strict enough CSV reader for the Actions CSV (quoted fields, CRLF records). */
-function parseCsv(text: string): string[][] {
-  const out: string[][] = [];
-  let rec: string[] = [];
-  let i = text.charCodeAt(0) === 0xfeff ? 1 : 0;
-  while (i < text.length) {
-    let v = '';
-    if (text[i] === '"') {
-      i++;
-      for (;;) {
-        const q = text.indexOf('"', i);
-        v += text.slice(i, q);
-        i = q + 1;
-        if (text[i] === '"') { v += '"'; i++; } else break;
-      }
-    } else {
-      const m = /[,\r]/.exec(text.slice(i));
-      const end = m ? i + m.index : text.length;
-      v = text.slice(i, end);
-      i = end;
-    }
-    rec.push(v);
-    if (text[i] === ',') i++;
-    else { i += 2; out.push(rec); rec = []; }
-  }
-  return out;
-}
-
 describe('"More actions": written, filled by openpyxl and LibreOffice, read, collated, and Check/Submit in the add-in (office-addin-mock)', function () {
   this.timeout(400_000);
   let dir: string;
   const f = (name: string) => join(dir, `${name}.xlsx`);
-  const outcome: Record<string, { file: CheckOutcome; addin: Awaited<ReturnType<typeof checkOpenWorkbook>> }> = {};
+  const outcome: Record<string, BothReads> = {};
   let notesRow: number;
 
   before(async () => {
@@ -183,21 +156,12 @@ wb.save(d + '/py-structure.xlsx')
 `, dir, String(BELOW), layout.recommendations.map((r) => r.textCell).join(',')], { timeout: 60_000 });
 
     for (const name of ['py18', 'lo18', 'py-bad-number', 'lo-below', 'py-below', 'lo-outside', 'py-structure', 'lo-rename-errors', 'lo-moves', 'lo-link']) {
-      const bytes = readFileSync(f(name));
-      outcome[name] = {
-        file: await checkWorkbook(bytes, { organisations, today }),
-        addin: await checkOpenWorkbook(ExcelWorkbookModel.opened(await openXlsx(bytes)).context(), { organisations, today }),
-      };
+      outcome[name] = await readBoth(readFileSync(f(name)), { organisations, today });
     }
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  /** The add-in (office-addin-mock loaded from the same file) says exactly what the file reader says. */
-  const sameInAddin = (name: string) => {
-    const { file, addin } = outcome[name]!;
-    assert.deepEqual(addin.result.findings, file.result.findings, `${name}: the add-in's Check differs from the file reader`);
-    assert.deepEqual(addin.plan, file.plan, `${name}: the add-in's plan differs from the file reader's`);
-  };
+  const sameInAddin = (name: string) => assertSameInAddin(name, outcome[name]!);
 
   it('the blank template has an unprotected "More actions" sheet with the number dropdown, Key 1/Key 2 dropdowns, date check, name and print setup (openpyxl)', () => {
     const seen = openpyxlSees(f('blank'));
