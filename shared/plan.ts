@@ -3,7 +3,7 @@
 // (shared/planSchema.ts, which also defines the model's types).
 import { cellDate, cellText, type RawCell } from './cells';
 import { parseCell } from './a1';
-import { a1, readingLayout, type ActionField, type PlanLayout } from './layout';
+import { ACTION_FIELDS, a1, readingLayout, type ActionField, type PlanLayout } from './layout';
 import { fixedPlacesOf, type PlanPlaces } from './locate';
 import type { Plan, PlanAction } from './planSchema';
 import type { Template } from './template';
@@ -28,15 +28,15 @@ export function extractPlan(template: Template, read: CellReader, date1904 = fal
   merges: (sheet: string) => readonly string[] = () => []): Plan {
   const actions: PlanAction[] = [];
   const readRow = (sheet: string, row: number, columns: Record<ActionField, string>, recommendation: number, down: MergedDown) => {
-    let own = false;
+    // A row is an action only when it holds a value of its own (not one merged down into it). Most rows are empty, so
+    // that is checked before anything is built.
+    const ownCell = (field: ActionField) => down.topOf(columns[field], row) === null && !blank(read(sheet, a1(columns[field], row)));
+    if (!ACTION_FIELDS.some(ownCell)) return null;
     const value = (field: ActionField) => {
       const col = columns[field];
       // Under a merge, what shows (and what a person reads) is the merge's top cell, whatever the hidden cell keeps.
       const top = down.topOf(col, row);
-      if (top !== null) return read(sheet, a1(col, top));
-      const v = read(sheet, a1(col, row));
-      if (v !== null && v !== undefined && v !== '') own = true;
-      return v;
+      return read(sheet, a1(col, top ?? row));
     };
     const action: PlanAction = {
       recommendation,
@@ -50,7 +50,7 @@ export function extractPlan(template: Template, read: CellReader, date1904 = fal
       reason: cellText(value('reason')),
       progress: cellText(value('progress')),
     };
-    return own ? action : null;
+    return action;
   };
   const planDown = new MergedDown(merges(places.sheet));
   for (const block of places.blocks) {
@@ -99,6 +99,8 @@ function fixedJson(template: Template, fixed: PlanPlaces): string {
   if (j === undefined) fixedJsonCache.set(template, (j = JSON.stringify(fixed)));
   return j;
 }
+
+const blank = (v: RawCell) => v === null || v === undefined || v === '';
 
 const emptyAction = (row: number, sheet: string): PlanAction => ({
   recommendation: 0, row, sheet, action: null, responsible: null, deadline: null, status: null, priority: null, reason: null, progress: null,
