@@ -2,7 +2,7 @@
 // strict as the workbook. Apart from shared/plan.ts so the commands that only read workbooks never load zod.
 import { z } from 'zod';
 import { colIndex, parseCell } from './a1';
-import { MORE_ACTIONS, readingLayout } from './layout';
+import { readingLayout } from './layout';
 import { fixedPlacesOf, type PlanPlaces } from './locate';
 import { MAX_CELL_CHARS, MAX_SHEET_COLS, MAX_SHEET_ROWS } from './plan';
 import { builtInTemplates, type Template } from './template';
@@ -129,8 +129,9 @@ export function planFitIssues(plan: z.infer<typeof planShape>, template: Templat
 
   // Actions: a recommendation of the template, in its own block's rows or the "More actions" rows; each row once.
   const blocks = new Map(places.blocks.map((b) => [b.recommendation, b]));
-  // Without places, the fixed layout; its "More actions" rows are the fixed ones when the fixed places leave them out.
-  const more = places.more ?? (plan.places ? null : { sheet: MORE_ACTIONS.sheet, firstRow: MORE_ACTIONS.firstRow, lastRow: MORE_ACTIONS.firstRow + MORE_ACTIONS.rows - 1 });
+  // Without places, the fixed layout, whose "More actions" rows are what a reader reads there (its named rows and the
+  // rows typed just below them).
+  const more = places.more;
   const seen = new Set<string>();
   plan.actions.forEach((a, i) => {
     const at = (...k: Array<string | number>) => ['actions', i, ...k];

@@ -14,6 +14,8 @@ import { MORE_ACTIONS, PLAN_SHEET, a1, definedNames, planLayout } from '../share
 import { organisationLabel } from '../shared/organisations';
 import type { Plan } from '../shared/plan';
 import { currentTemplate } from '../shared/template';
+import { fixedPlacesOf } from '../shared/locate';
+import { parseCell } from '../shared/a1';
 import { listsSheetCells, moreActionsValidations, sheetSpecs } from '../shared/workbookSpec';
 import { createPlan } from '../addin/src/createPlan';
 import { setServiceOrigin, submitPlan } from '../addin/src/service';
@@ -85,6 +87,24 @@ const rec2Expected = [
   ...Array.from({ length: 15 }, (_, i) => `2:${P}!${rec2.firstActionRow + i}`),
   ...[3, 4, 5].map((r) => `2:${M}!${r}`),
 ];
+
+/** The plan as read from a workbook where `n` rows were inserted at the end of recommendation 1's block. */
+function grownBlock1(plan: Plan, n: number): Plan {
+  const fixed = fixedPlacesOf(currentTemplate);
+  const end = fixed.blocks[0]!.lastRow;
+  const down = (row: number) => (row > end ? row + n : row);
+  const cell = (c: string) => { const p = parseCell(c); return `${p.col}${down(p.row)}`; };
+  return {
+    ...plan,
+    official: plan.official.map((o) => ({ ...o, cell: cell(o.cell) })),
+    actions: plan.actions.map((a) => (a.sheet || a.recommendation === 1 ? a : { ...a, row: down(a.row) })),
+    places: {
+      ...fixed,
+      blocks: fixed.blocks.map((b, i) => (i === 0 ? { ...b, lastRow: end + n }
+        : { ...b, firstRow: down(b.firstRow), lastRow: down(b.lastRow), textCell: cell(b.textCell), suggestedCell: cell(b.suggestedCell) })),
+    },
+  };
+}
 
 describe('"More actions": written, filled by openpyxl and LibreOffice, read, collated, and Check/Submit in the add-in (office-addin-mock)', function () {
   this.timeout(400_000);
@@ -320,28 +340,41 @@ print(json.dumps([[r[h.index('Source')], r[h.index('Code')], r[h.index('File sta
       }
     });
 
-    it('a JSON plan with 20 actions for recommendation 1 is stored and downloads with 15 on the plan sheet and 5 on "More actions" (openpyxl)', async () => {
-      const good = (await checkWorkbook(await fillWorkbook(await writePlanWorkbook({ organisations }), goodPlanContent('7A2')), { organisations, today })).plan!;
-      const template = good.actions.find((a) => a.recommendation === 1)!;
-      const first = layout.recommendations[0]!.firstActionRow;
-      const twenty = Array.from({ length: 20 }, (_, i) => ({ ...template, row: first + i, action: `Action ${i + 1} for recommendation 1: audit the MDT list of new MBC patients` }));
-      const plan: Plan = { ...good, actions: [...twenty, ...good.actions.filter((a) => a.recommendation !== 1)] };
-      const sent = await call(s.url, 'POST', '/api/submissions', { key: await s.issueKey('7A2'), body: JSON.stringify(plan) });
-      assert.equal(sent.status, 201, JSON.stringify(sent.json));
-      const file = await call(s.url, 'GET', `/api/submissions/${sent.json.id}/file`, { key: s.adminKey });
-      assert.equal(file.status, 200);
-      writeFileSync(f('download'), file.bytes);
-      const seen = openpyxlSees(f('download'));
-      const onPlan = Array.from({ length: 15 }, (_, i) => sheetSeen(seen, P).cells[a1('B', first + i)]);
-      const more = sheetSeen(seen, M);
-      const onMore = [3, 4, 5, 6, 7].map((r) => [more.cells[a1('A', r)], more.cells[a1('B', r)]]);
-      assert.deepEqual([...onPlan, ...onMore.map((x) => x[1])], twenty.map((a) => a.action));
-      assert.deepEqual(onMore.map((x) => x[0]), [1, 1, 1, 1, 1]);
-      assert.equal(more.cells.A8, undefined);
-      const reread = await checkWorkbook(file.bytes, { organisations, today });
-      assert.equal(reread.result.valid, true, JSON.stringify(reread.result.findings));
-      assert.equal(reread.plan!.actions.filter((a) => a.recommendation === 1).length, 20);
-    });
+    /**
+     * A JSON plan with 20 actions for recommendation 1 — 15 in its block and 5 on "More actions" (sent: 'more'), or all
+     * 20 in a block grown by 5 inserted rows (sent: 'grown', as read from a workbook a person inserted rows into) — is
+     * stored, and downloads with 15 on the plan sheet and 5 on "More actions" rows 3–7, numbered 1.
+     */
+    for (const shape of ['more', 'grown'] as const) {
+      it(`a JSON plan with 20 actions for recommendation 1 (${shape === 'more' ? '5 of them on "More actions"' : 'its block grown to 20 rows'}) is stored and downloads with 15 on the plan sheet and 5 on "More actions" (openpyxl)`, async () => {
+        const org = shape === 'more' ? '7A2' : '7A4';
+        const good = (await checkWorkbook(await fillWorkbook(await writePlanWorkbook({ organisations }), goodPlanContent(org)), { organisations, today })).plan!;
+        const model = good.actions.find((a) => a.recommendation === 1)!;
+        const first = layout.recommendations[0]!.firstActionRow;
+        const twenty = Array.from({ length: 20 }, (_, i) => ({
+          ...model, row: first + i, action: `Action ${i + 1} for recommendation 1: audit the MDT list of new MBC patients`,
+          ...(shape === 'more' && i >= 15 ? { sheet: M, row: 3 + i - 15 } : {}),
+        }));
+        const plan: Plan = shape === 'more'
+          ? { ...good, actions: [...twenty, ...good.actions.filter((a) => a.recommendation !== 1)] }
+          : grownBlock1({ ...good, actions: [...twenty, ...good.actions.filter((a) => a.recommendation !== 1)] }, 5);
+        const sent = await call(s.url, 'POST', '/api/submissions', { key: await s.issueKey(org), body: JSON.stringify(plan) });
+        assert.equal(sent.status, 201, JSON.stringify(sent.json));
+        const file = await call(s.url, 'GET', `/api/submissions/${sent.json.id}/file`, { key: s.adminKey });
+        assert.equal(file.status, 200);
+        writeFileSync(f(`download-${shape}`), file.bytes);
+        const seen = openpyxlSees(f(`download-${shape}`));
+        const onPlan = Array.from({ length: 15 }, (_, i) => sheetSeen(seen, P).cells[a1('B', first + i)]);
+        const more = sheetSeen(seen, M);
+        const onMore = [3, 4, 5, 6, 7].map((r) => [more.cells[a1('A', r)], more.cells[a1('B', r)]]);
+        assert.deepEqual([...onPlan, ...onMore.map((x) => x[1])], twenty.map((a) => a.action));
+        assert.deepEqual(onMore.map((x) => x[0]), [1, 1, 1, 1, 1]);
+        assert.equal(more.cells.A8, undefined);
+        const reread = await checkWorkbook(file.bytes, { organisations, today });
+        assert.equal(reread.result.valid, true, JSON.stringify(reread.result.findings));
+        assert.equal(reread.plan!.actions.filter((a) => a.recommendation === 1).length, 20);
+      });
+    }
 
     it('Submit from the add-in (office-addin-mock) carries the formula findings Check gives: a TODAY() deadline as a warning, a HYPERLINK not sent', async () => {
       setServiceOrigin(s.url);

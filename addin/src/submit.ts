@@ -14,8 +14,8 @@ export type SubmitWorkbookOutcome =
   | { kind: 'unreadable'; finding: Finding }
   /** Not sent: reading found errors the service cannot see; the result is Check's. */
   | { kind: 'not sent'; result: ValidationResult }
-  /** Received: the service's warnings with reading's own. */
-  | { kind: 'received'; receipt: Receipt; warnings: Finding[] }
+  /** Received (already: the same plan as the latest version): the service's warnings with reading's own. */
+  | { kind: 'received'; receipt: Receipt; already: boolean; warnings: Finding[] }
   /** The service refused it: its findings with reading's own. */
   | { kind: 'rejected'; result: ValidationResult };
 
@@ -33,6 +33,6 @@ export async function submitOpenWorkbook(context: Excel.RequestContext, key: str
   const merged = (findings: Finding[]) => sheetOrder([...readerFindings, ...findings.filter((f) => !f.cell || !cells.has(`${f.sheet}!${f.cell}`))],
     plan.places?.sheet ?? PLAN_SHEET);
   return outcome.kind === 'received'
-    ? { kind: 'received', receipt: outcome.receipt, warnings: merged(outcome.receipt.warnings) }
+    ? { kind: 'received', receipt: outcome.receipt, already: outcome.already, warnings: merged(outcome.receipt.warnings) }
     : { kind: 'rejected', result: { ...outcome.result, findings: merged(outcome.result.findings) } };
 }
