@@ -323,8 +323,11 @@ function belowLastBlock(template: Template, sheet: string, blocks: PlanPlaces['b
 }
 const clip = (s: string) => { const t = s.replace(/\s+/g, ' '); return t.length > 60 ? `${t.slice(0, 59)}…` : t; };
 
-/** The "More actions" sheet: its name says which rows; its columns are the plan's (recommendation number in column A). */
-/** The sheet is unprotected, so rows typed below its named rows are read too, down to lastRow (what the reader read). */
+/**
+ * The "More actions" sheet: its name says where its rows start; its columns are the plan's (recommendation number in
+ * column A). The sheet is unprotected, so rows typed below its named rows are read too, down to lastRow (what the
+ * reader read).
+ */
 function moreActionsPlaces(sheet: string, named: Map<string, NamedRange | 'broken'>, lastRow: number): NonNullable<PlanPlaces['more']> {
   const r = named.get(MORE_ACTIONS.name);
   const byName = r && r !== 'broken' && r.sheet === sheet ? r : null;

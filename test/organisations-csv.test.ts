@@ -75,7 +75,7 @@ describe('organisations CSV: characters a workbook cannot hold are refused with 
       const template = await call(s.url, 'GET', '/template.xlsx');
       const path = join(dir, 'served.xlsx');
       await writeFile(path, template.bytes);
-      assert.equal(openpyxlSees(path).sheets.length, 2, 'the served template still opens in openpyxl');
+      assert.equal(openpyxlSees(path).sheets.length, 3, 'the served template still opens in openpyxl');
     } finally {
       await s.close();
     }

@@ -95,7 +95,7 @@ async function guard(bytes: Buffer, limits: ReadLimits, chooseSheets: ChooseShee
 
   const sheetTags = findTags(workbookText, 'sheet');
   if (sheetTags.length > limits.maxSheets) {
-    refuse('ZIP_TOO_MANY_ENTRIES', `The workbook lists ${sheetTags.length} sheets; an action plan has 2 and at most ${limits.maxSheets} are accepted. Send the action plan workbook itself.`);
+    refuse('ZIP_TOO_MANY_ENTRIES', `The workbook lists ${sheetTags.length} sheets; an action plan has 3 and at most ${limits.maxSheets} are accepted. Send the action plan workbook itself.`);
   }
   const sheets: GuardedWorkbook['sheets'] = [];
   const seen = new Set<string>();
@@ -289,9 +289,9 @@ function checkXml(path: string, xml: Buffer, limits: ReadLimits, sheet?: string)
     case 'depth':
       return refuse('XML_TOO_DEEP', `${what[0]!.toUpperCase()}${what.slice(1)} nests its XML more than ${limits.maxXmlDepth} levels deep (a workbook needs fewer than 10), so it was not parsed. Save the workbook again from Excel.`, where);
     case 'rows':
-      return refuse('SHEET_TOO_LARGE', `${what[0]!.toUpperCase()}${what.slice(1)} has more than ${limits.maxRows.toLocaleString('en-GB')} rows; an action plan has about 120. Delete the extra rows (or send the action plan workbook itself).`, where);
+      return refuse('SHEET_TOO_LARGE', `${what[0]!.toUpperCase()}${what.slice(1)} has more than ${limits.maxRows.toLocaleString('en-GB')} rows; an action plan's sheets have about 200. Delete the extra rows (or send the action plan workbook itself).`, where);
     case 'cells':
-      return refuse('SHEET_TOO_LARGE', `${what[0]!.toUpperCase()}${what.slice(1)} has more than ${limits.maxCells.toLocaleString('en-GB')} cells; an action plan has about 1,000. Delete the extra rows and columns (or send the action plan workbook itself).`, where);
+      return refuse('SHEET_TOO_LARGE', `${what[0]!.toUpperCase()}${what.slice(1)} has more than ${limits.maxCells.toLocaleString('en-GB')} cells; an action plan's sheets have about 2,000. Delete the extra rows and columns (or send the action plan workbook itself).`, where);
     default:
       return refuse('SHEET_TOO_LARGE', `The workbook holds more than ${limits.maxCells.toLocaleString('en-GB')} different texts; an action plan has a few hundred. Send the action plan workbook itself.`);
   }
