@@ -7,6 +7,7 @@ import { printError } from './terminal';
 export const commands: Array<{ name: string; summary: string; load: () => Promise<Command> }> = [
   { name: 'template', summary: 'write the blank action-plan workbook (.xlsx)', load: async () => (await import('./commands/template')).template },
   { name: 'validate', summary: 'check returned action plans (.xlsx) and list every finding by cell', load: async () => (await import('./commands/validate')).validate },
+  { name: 'upgrade', summary: 'carry a plan made on an older template into the current one', load: async () => (await import('./commands/upgrade')).upgrade },
   { name: 'collate', summary: 'gather returned plans into the national workbook (and CSV)', load: async () => (await import('./commands/collate')).collate },
   { name: 'serve', summary: 'run the service (submission page, admin page, API, add-in files)', load: async () => (await import('./commands/serve')).serve },
   { name: 'keys', summary: 'make the admin key, issue or revoke organisation keys', load: async () => (await import('./commands/keys')).keys },

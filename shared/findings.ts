@@ -79,6 +79,8 @@ export const PLAN_CODES = {
   CELL_TOO_LONG: 'error',
   // Added with rows inserted below the last block: text typed where no recommendation's rows are.
   ACTION_OUTSIDE_PLAN_ROWS: 'error',
+  // Added with carrying a plan into a newer template version (shared/carryPlan.ts): a value with no place in it.
+  NOT_CARRIED: 'warning',
 } as const satisfies Record<string, Severity>;
 
 export const ALL_CODES = { ...FILE_CODES, ...PLAN_CODES };

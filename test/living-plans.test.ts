@@ -2,9 +2,6 @@
 // difference between versions (one module: shared/planDiff.ts) through the API and the collation's Changes sheet.
 // Real HTTP against a started server, real SQLite, real workbooks changed by openpyxl.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { loadOrganisations } from '../server/organisations';
@@ -12,47 +9,9 @@ import { checkWorkbook } from '../server/xlsx/checkWorkbook';
 import { diffPlans } from '../shared/planDiff';
 import type { Plan } from '../shared/plan';
 import { currentTemplate } from '../shared/template';
-import { PYTHON } from './helpers/apps';
+import { setCellsWithOpenpyxl, sheetRows } from './helpers/openpyxl';
 import { fillWorkbook, goodPlanContent } from './helpers/plans';
 import { call, startTestServer, type TestServer } from './helpers/server';
-
-/** Sets cells of the plan sheet with openpyxl (an application other than ours) and returns the saved bytes. */
-export function setCellsWithOpenpyxl(bytes: Buffer, cells: Record<string, string>): Buffer {
-  const dir = mkdtempSync(join(tmpdir(), 'naome-edit-'));
-  try {
-    writeFileSync(join(dir, 'in.xlsx'), bytes);
-    execFileSync(PYTHON, ['-c', `
-import sys, json, openpyxl
-wb = openpyxl.load_workbook(sys.argv[1])
-ws = wb['Action plan']
-for ref, value in json.loads(sys.argv[3]).items():
-    ws[ref] = value
-wb.save(sys.argv[2])
-`, join(dir, 'in.xlsx'), join(dir, 'out.xlsx'), JSON.stringify(cells)], { timeout: 60_000 });
-    return readFileSync(join(dir, 'out.xlsx'));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-/** A sheet's rows as openpyxl reads them (values only, dates as ISO). */
-export function sheetRows(bytes: Buffer, sheet: string): unknown[][] {
-  const dir = mkdtempSync(join(tmpdir(), 'naome-read-'));
-  try {
-    writeFileSync(join(dir, 'in.xlsx'), bytes);
-    const out = execFileSync(PYTHON, ['-c', `
-import sys, json, openpyxl, datetime
-wb = openpyxl.load_workbook(sys.argv[1], read_only=True)
-if sys.argv[2] not in wb.sheetnames:
-    print(json.dumps(None)); sys.exit(0)
-conv = lambda v: v.isoformat() if isinstance(v, (datetime.date, datetime.datetime)) else v
-print(json.dumps([[conv(v) for v in row] for row in wb[sys.argv[2]].iter_rows(values_only=True)]))
-`, join(dir, 'in.xlsx'), sheet], { timeout: 60_000 });
-    return JSON.parse(String(out));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 const organisations = loadOrganisations();
 

@@ -59,6 +59,7 @@ describe('service API: who may call what', function () {
     { method: 'POST', path: '/api/submissions', body: () => ({ body: planJson, type: 'application/json' }), expect: { ...keyless, other: 403, admin: 403 }, rest: 200 },
     { method: 'GET', path: '/api/organisations/RGT/history', expect: { ...keyless, other: 403 }, rest: 200 },
     { method: 'GET', path: '/api/organisations/RGT/plan.xlsx', expect: { ...keyless, other: 403 }, rest: 200 },
+    { method: 'GET', path: '/api/organisations/RGT/latest', expect: { ...keyless, other: 403 }, rest: 200 },
     { method: 'GET', path: '/api/submissions/:own/diff?against=:own', expect: { ...keyless, other: 404 }, rest: 200 },
     { method: 'GET', path: '/api/submissions/:own/reviews', expect: { ...keyless, other: 404 }, rest: 200 },
     {

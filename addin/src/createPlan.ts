@@ -2,7 +2,10 @@
 // (shared/layout.ts) and the same look-and-behaviour spec (shared/workbookSpec.ts) as the exceljs writer behind
 // `naome template`. Everything is queued and sent in three round trips, whatever the size of the plan.
 import { LAST_COL, LISTS_SHEET, definedNames, planLayout, type LayoutRow, type PlanLayout } from '../../shared/layout';
+import { isoToSerial } from '../../shared/cells';
 import { organisationLabel, type Organisation } from '../../shared/organisations';
+import type { Plan } from '../../shared/plan';
+import { planCellValues } from '../../shared/planCells';
 import { currentTemplate, type Template } from '../../shared/template';
 import {
   BASE_FONT, BORDER_COLOR, DEADLINE_NUMBER_FORMAT, PROTECTION, STYLES, listsSheetCells, sheetSpecs,
@@ -17,6 +20,8 @@ export interface CreatePlanOptions {
   organisation?: string | null;
   /** Apply the print setup too: it needs ExcelApi 1.9 (page layout), one step above what the rest needs. */
   printSetup?: boolean;
+  /** A plan to fill in ("Load my latest plan"): its values go in with the form, in the same round trips. */
+  plan?: Plan;
 }
 
 export type CreatePlanOutcome =
@@ -107,7 +112,7 @@ function grid(lastRow: number, lastCol: string, cells: Array<{ cell: string; val
 }
 
 /** One sheet of the plan workbook, from its spec (shared/workbookSpec.ts); `extra` are values beyond the layout's. */
-function writeSheet(ws: Excel.Worksheet, spec: SheetSpec, extra: Array<{ cell: string; value: string }> = []) {
+function writeSheet(ws: Excel.Worksheet, spec: SheetSpec, extra: Array<{ cell: string; value: string | number }> = []) {
   const last = spec.lastRow;
   const cells = [...spec.rows.flatMap((r) => r.cells.filter((c) => c.value !== undefined).map((c) => ({ cell: c.cell, value: c.value }))), ...extra];
 
@@ -246,7 +251,9 @@ export async function createPlan(context: Excel.RequestContext, opts: CreatePlan
   const written = specs.map((spec, i) => {
     const ws = sheets.add(spec.sheet);
     ws.position = i;
-    const extra = i === 0 && orgField && org ? [{ cell: orgField.cell, value: organisationLabel(org) }] : [];
+    const extra: Array<{ cell: string; value: string | number }> = i === 0 && orgField && org ? [{ cell: orgField.cell, value: organisationLabel(org) }] : [];
+    // "Load my latest plan": the plan's values on the plan sheet; a deadline that is a date as its serial number.
+    if (i === 0 && opts.plan) for (const v of planCellValues(opts.plan, layout)) extra.push({ cell: v.cell, value: 'day' in v ? isoToSerial(v.day) : v.text });
     writeSheet(ws, spec, extra);
     if (opts.printSetup) writePrintSetup(ws, spec.print);
     return { spec, ws };

@@ -71,3 +71,39 @@ export async function submitPlan(plan: Plan, key: string): Promise<SubmitOutcome
   }
   throw new ServiceError('service', `The service could not take the plan (HTTP ${res.status}${said ? `: ${said}` : ''}). Try again later; nothing has been lost.`);
 }
+
+export type ReviewState = 'not-returned' | 'awaiting-review' | 'accepted' | 'changes-requested';
+export interface Review { state: 'accepted' | 'changes-requested'; comment: string; reviewer: string; reviewedAt: string; version: number }
+export interface LatestPlan { receipt: Receipt; plan: Plan; reviewState: ReviewState; review: Review | null }
+
+/** The organisation a key is for: keys read naome_<ODS code>_<secret>. */
+export const keyOrganisation = (key: string) => /^naome_([A-Z0-9]{3,5})_/.exec(key)?.[1] ?? null;
+
+/** The organisation's latest version, its plan and the national team's review; null before its first submission. */
+export async function fetchLatest(key: string): Promise<LatestPlan | null> {
+  const code = keyOrganisation(key);
+  if (!code) throw new ServiceError('key', 'This is not an organisation key: enter the key the national team sent your organisation.');
+  const res = await request(`/api/organisations/${encodeURIComponent(code)}/latest`, { headers: { Authorization: `Bearer ${key}` } });
+  if (res.status === 200) return (await res.json()) as LatestPlan;
+  // 404: nothing submitted yet (the organisation itself exists: its key worked).
+  if (res.status === 404) return null;
+  const said = await serviceMessage(res);
+  if (res.status === 401) throw new ServiceError('key', `${said ?? 'This key was not accepted.'} Enter it again below.`);
+  throw new ServiceError('service', `The service could not give your latest plan (HTTP ${res.status}${said ? `: ${said}` : ''}). Try again later.`);
+}
+
+const REVIEW_WORDS: Record<ReviewState, string> = {
+  'not-returned': 'not submitted yet',
+  'awaiting-review': 'awaiting review by the national team',
+  accepted: 'accepted by the national team',
+  'changes-requested': 'changes requested by the national team',
+};
+
+/** Where the latest version stands, in a sentence (with the reviewer's comment). */
+export function reviewText(latest: LatestPlan): string {
+  const r = latest.review;
+  const head = `Version ${latest.receipt.version}: ${REVIEW_WORDS[latest.reviewState]}`;
+  if (!r) return `${head}.`;
+  const when = new Date(r.reviewedAt).toLocaleDateString('en-GB', { dateStyle: 'medium' });
+  return `${head} (${r.reviewer}, ${when})${r.comment ? `: “${r.comment}”` : '.'}`;
+}

@@ -7,7 +7,7 @@ import { createPlan } from './createPlan';
 import { checkSummary, countsText, groupFindings } from './findingGroups';
 import { checkOpenWorkbook, readPlan, selectCell } from './readPlan';
 import { REQUIRED_API_SET } from '../requirements';
-import { ServiceError, fetchOrganisations, type Receipt } from './service';
+import { ServiceError, fetchLatest, fetchOrganisations, reviewText, type Receipt } from './service';
 import { submitOpenWorkbook } from './submit';
 
 const KEY_STORAGE = 'naome.organisationKey';
@@ -187,6 +187,40 @@ async function onSubmit() {
   }
 }
 
+/** The key saved in the add-in, or null after asking for it. */
+function keyOrAsk(): string | null {
+  const key = storedKey();
+  if (!key) {
+    announce('Enter and save your organisation key first (under 3. Submit).', 'bad');
+    $('key-form').hidden = false;
+    $('key').focus();
+  }
+  return key;
+}
+
+async function onShowReview() {
+  const key = keyOrAsk();
+  if (!key) return;
+  const latest = await fetchLatest(key);
+  const text = latest ? reviewText(latest) : 'Your organisation has not submitted a plan yet.';
+  $('review').textContent = text;
+  announce(text, latest?.reviewState === 'changes-requested' ? 'bad' : 'info');
+}
+
+async function onLoadLatest() {
+  const key = keyOrAsk();
+  if (!key) return;
+  const latest = await fetchLatest(key);
+  if (!latest) { announce('Your organisation has not submitted a plan yet: choose Create plan to start one.', 'bad'); return; }
+  const printSetup = Office.context.requirements.isSetSupported('ExcelApi', '1.9');
+  const outcome = await Excel.run((ctx) => createPlan(ctx, { organisations, organisation: latest.receipt.organisation.code, printSetup, plan: latest.plan }));
+  if (!outcome.ok) { announce(outcome.message, 'bad'); return; }
+  renderFindings([], '');
+  showWorkbookState(outcome.template);
+  $('review').textContent = reviewText(latest);
+  announce(`Loaded version ${latest.receipt.version} of your plan. Update it, choose Check, then Submit. ${reviewText(latest)}`, 'good');
+}
+
 // ---- start ---------------------------------------------------------------------------------------------------------
 
 function fillOrganisations() {
@@ -239,6 +273,10 @@ async function start() {
   create.addEventListener('click', () => void busy(create, 'Creating…', onCreate));
   check.addEventListener('click', () => void busy(check, 'Checking…', onCheck));
   submit.addEventListener('click', () => void busy(submit, 'Submitting…', onSubmit));
+  const loadLatest = $<HTMLButtonElement>('load-latest');
+  const showReview = $<HTMLButtonElement>('show-review');
+  loadLatest.addEventListener('click', () => void busy(loadLatest, 'Loading…', onLoadLatest));
+  showReview.addEventListener('click', () => void busy(showReview, 'Asking…', onShowReview));
 
   try {
     organisations = await fetchOrganisations();

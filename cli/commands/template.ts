@@ -15,7 +15,7 @@ export function defaultFileName(template: Template, org?: string): string {
 }
 
 /** A template file given with --template, checked by the template schema (zod, loaded only then). */
-async function readTemplate(path: string): Promise<Template> {
+export async function readTemplate(path: string): Promise<Template> {
   let data: unknown;
   try {
     data = JSON.parse(readFileSync(path, 'utf8'));

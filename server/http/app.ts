@@ -10,6 +10,7 @@ import type { z } from 'zod';
 import { todayIso } from '../../shared/cells';
 import { parseOrganisationsCsv } from '../../shared/organisations';
 import { builtInTemplates, currentTemplate, findTemplate, type Template } from '../../shared/template';
+import { carryPlan } from '../../shared/carryPlan';
 import { diffPlans, diffSummary } from '../../shared/planDiff';
 import { Collator, type CollationSource } from '../collate/collator';
 import { writeActionsCsv } from '../collate/csv';
@@ -28,7 +29,7 @@ import { HttpError, errorHandler, sendError } from './errors';
 import { openApiDocument } from './openapi';
 import { StaticFiles } from './staticFiles';
 import {
-  adminOrganisationSchema, countSchema, diffSchema, historySchema, newReviewSchema, organisationReviewStateSchema, reviewSchema, healthSchema, issuedKeySchema, odsCodeSchema, organisationSchema, receiptSchema,
+  adminOrganisationSchema, countSchema, diffSchema, historySchema, latestPlanSchema, newReviewSchema, organisationReviewStateSchema, reviewSchema, healthSchema, issuedKeySchema, odsCodeSchema, organisationSchema, receiptSchema,
   rejectedSubmissionSchema, submissionSchema, validationResultSchema,
 } from './schemas';
 import { MemoryBudget, XLSX_TYPE, readUpload } from './uploads';
@@ -387,14 +388,29 @@ export function createApp(opts: AppOptions) {
     });
   });
 
+  // The latest version's plan model with its review: the add-in loads it into the open workbook.
+  app.get('/api/organisations/:code/latest', ...keyed, (req, res) => {
+    const org = ownOrganisation(res, req.params.code as string);
+    const latest = store.history(org.code)[0];
+    const found = latest && store.submission(latest.receipt.id);
+    if (!found) throw new HttpError(404, 'NO_PLAN', `${org.code} has not submitted a plan yet: start from the blank workbook.`);
+    const reviews = store.reviews({ submission: found.receipt.id });
+    const review = reviews[reviews.length - 1];
+    reply(res, 200, latestPlanSchema, { receipt: found.receipt, plan: found.plan, reviewState: reviewStateOf(found.receipt, review), review: review ?? null });
+  });
+
   // The latest version to carry on from, as a workbook in the current template (values only, rebuilt from the plan).
   app.get('/api/organisations/:code/plan.xlsx', ...keyed, asyncRoute(async (req, res) => {
     const org = ownOrganisation(res, req.params.code as string);
     const latest = store.history(org.code)[0];
     const found = latest && store.submission(latest.receipt.id);
     if (!found) throw new HttpError(404, 'NO_PLAN', `${org.code} has not submitted a plan yet: start from the blank workbook (/template.xlsx?org=${org.code}).`);
+    // A plan made on an older template version is carried into the current one; what had no place is counted.
+    const from = findTemplate(found.plan.template.id, found.plan.template.version, templates);
+    const carried = from && from !== currentTemplate ? carryPlan(found.plan, from, currentTemplate) : { plan: found.plan, findings: [] };
     const { writeFilledPlan } = await planWriter();
-    const bytes = await writeFilledPlan(found.plan, { organisations: store.organisations(), templates });
+    const bytes = await writeFilledPlan(carried.plan, { organisations: store.organisations(), templates });
+    res.set('Naome-Not-Carried', String(carried.findings.length));
     res.status(200).type(XLSX_TYPE).attachment(fileNameOf(found.receipt, '-latest', 'xlsx')).send(bytes);
   }));
 

@@ -2,7 +2,7 @@
 // component schemas are generated from the zod schemas the routes check their bodies with.
 import { z } from 'zod';
 import {
-  adminOrganisationSchema, countSchema, diffSchema, errorSchema, findingSchema, healthSchema, historySchema, issuedKeySchema,
+  adminOrganisationSchema, countSchema, diffSchema, errorSchema, latestPlanSchema, findingSchema, healthSchema, historySchema, issuedKeySchema,
   newReviewSchema, organisationSchema, planSchema, receiptSchema, rejectedSubmissionSchema, reviewSchema, submissionSchema,
   validationResultSchema,
 } from './schemas';
@@ -16,7 +16,7 @@ const COMPONENTS: Record<string, z.ZodType> = {
   Finding: findingSchema, ValidationResult: validationResultSchema, Receipt: receiptSchema, Submission: submissionSchema,
   RejectedSubmission: rejectedSubmissionSchema, Organisation: organisationSchema, AdminOrganisation: adminOrganisationSchema,
   Health: healthSchema, IssuedKey: issuedKeySchema, Count: countSchema, Error: errorSchema, Plan: planSchema,
-  History: historySchema, Diff: diffSchema, Review: reviewSchema, NewReview: newReviewSchema,
+  History: historySchema, Diff: diffSchema, LatestPlan: latestPlanSchema, Review: reviewSchema, NewReview: newReviewSchema,
   RoundSettings: roundSettingsSchema, Round: roundSchema, OrganisationSettings: organisationSettingsSchema,
   OrganisationRound: organisationRoundSchema, Dashboard: dashboardSchema, ReminderPreview: reminderPreviewSchema,
   SendReminders: sendRemindersSchema, SendResult: sendResultSchema, Message: messageSchema,
@@ -185,6 +185,18 @@ export function openApiDocument(version: string): Record<string, unknown> {
             200: json(ref('History'), 'The history.'),
             403: error("Another organisation's (OTHER_ORGANISATION)."),
             404: error('Unknown organisation.'),
+            ...keyErrors,
+          },
+        },
+      },
+      '/api/organisations/{code}/latest': {
+        get: {
+          summary: "The latest version's receipt, plan model and review state (own, or admin): what the add-in loads",
+          security: secured, parameters: [codeParam],
+          responses: {
+            200: json(ref('LatestPlan'), 'The latest version.'),
+            403: error("Another organisation's (OTHER_ORGANISATION)."),
+            404: error('Unknown organisation, or no plan submitted yet (NO_PLAN).'),
             ...keyErrors,
           },
         },

@@ -96,6 +96,14 @@ export const historySchema = z.object({
   })),
 });
 
+/** An organisation's latest version with its plan and where it stands (what the add-in's "Load my latest plan" uses). */
+export const latestPlanSchema = z.object({
+  receipt: receiptSchema,
+  plan: planSchema,
+  reviewState: organisationReviewStateSchema,
+  review: reviewSchema.nullable(),
+});
+
 export const planChangeSchema = z.object({
   kind: z.enum(['added', 'removed', 'changed', 'lead']),
   recommendation: z.number().int().nullable(),

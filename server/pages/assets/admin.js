@@ -1,12 +1,15 @@
 // The admin page: sign in with the admin key (kept only in sessionStorage), see which organisations have submitted,
 // download the collation, issue and revoke organisation keys, replace the organisations list.
-import { NetworkError, announce, call, el, fieldError, filenameFrom, focusErrorSummary, focusHeading, messageFor, plural, saveBlob, timeElement } from './common.js';
+import {
+  NetworkError, announce, call, diffTable, el, fieldError, filenameFrom, focusErrorSummary, focusHeading, historyTable, messageFor, plural, reviewNote, reviewTag,
+  saveBlob, timeElement,
+} from './common.js';
 
 const STORE = 'naome.adminKey';
 const $ = (id) => document.getElementById(id);
 const signin = $('signin'), signinForm = $('signin-form'), keyInput = $('admin-key'), keyError = $('admin-key-error');
 const admin = $('admin'), adminError = $('admin-error');
-const filter = $('filter'), onlyMissing = $('only-missing'), tbody = document.querySelector('#orgs tbody');
+const filter = $('filter'), onlyMissing = $('only-missing'), reviewFilter = $('review-filter'), tbody = document.querySelector('#orgs tbody');
 
 const state = { key: sessionStorage.getItem(STORE), organisations: [] };
 
@@ -101,7 +104,8 @@ function render() {
   const phrase = filter.value.trim().toLowerCase().replace(/\s+/g, ' ');
   const all = state.organisations;
   // Only organisations expected to return this round count as not yet submitted (the round, on this page).
-  const shown = all.filter((o) => matches(o, phrase) && (!onlyMissing.checked || (o.expected && !o.latest)));
+  const shown = all.filter((o) => matches(o, phrase) && (!onlyMissing.checked || (o.expected && !o.latest))
+    && (!reviewFilter.value || o.reviewState === reviewFilter.value));
   const expected = all.filter((o) => o.expected).length;
   const missing = all.filter((o) => o.expected && !o.latest).length;
   const notCounted = all.length - expected ? ` (${all.length - expected} not expected to return this round are not counted.)` : '';
@@ -132,6 +136,8 @@ function row(o) {
     cell(o.region || o.nation),
     cell(latest),
     cell(o.latest ? String(o.latest.warnings.length) : '–'),
+    cell(reviewTag(o.reviewState), o.latest ? [' ', el('button', { type: 'button', class: 'link', onclick: () => openReview(o) },
+      'Review', el('span', { class: 'vh' }, ` ${o.code}`))] : null),
     cell(o.hasKey ? 'Issued' : 'None'),
     el('td', { class: 'nhsuk-table__cell nowrap' }, actions));
 }
@@ -145,6 +151,84 @@ const renderAndSay = () => {
 };
 filter.addEventListener('input', renderAndSay);
 onlyMissing.addEventListener('change', renderAndSay);
+reviewFilter.addEventListener('change', renderAndSay);
+
+// ---- Reviewing an organisation's latest version ------------------------------------------------------------------
+
+const reviewSection = $('review'), reviewForm = $('review-form');
+const reviewState = { organisation: null, latest: null };
+
+async function openReview(o) {
+  showError(null);
+  const res = await adminCall(`/api/organisations/${encodeURIComponent(o.code)}/history`).catch((e) => e);
+  if (res instanceof Error) return showError(res.message);
+  if (!res.ok) return showError(messageFor(res, 'Loading the versions'));
+  const h = res.data;
+  const latest = h.versions[0];
+  reviewState.organisation = o;
+  reviewState.latest = latest;
+  $('review-heading').textContent = `Review ${o.code} – ${o.name}, version ${latest.receipt.version}`;
+  $('review-summary').replaceChildren(el('div', { class: 'nhsuk-summary-list__row' },
+    el('dt', { class: 'nhsuk-summary-list__key' }, `Review of version ${latest.receipt.version}`),
+    el('dd', { class: 'nhsuk-summary-list__value' }, reviewNote(latest.review))));
+  $('review-history').replaceChildren(historyTable(h, showDiff));
+  $('review-diff').replaceChildren();
+  for (const [input, error] of [[$('review-accepted'), $('review-state-error')], [$('review-comment'), $('review-comment-error')], [$('reviewer'), $('reviewer-error')]]) fieldError(input, error, null);
+  reviewForm.reset();
+  reviewSection.hidden = false;
+  if (latest.receipt.version > 1) await showDiff(latest, false);
+  announce(`Reviewing ${o.code}, version ${latest.receipt.version}.`);
+  focusHeading($('review-heading'));
+}
+
+async function showDiff(version, focus = true) {
+  const res = await adminCall(`/api/submissions/${encodeURIComponent(version.receipt.id)}/diff`).catch((e) => e);
+  if (res instanceof Error) return showError(res.message);
+  if (!res.ok) return showError(messageFor(res, 'Comparing the versions'));
+  $('review-diff').replaceChildren(el('h3', { class: 'nhsuk-heading-s', id: 'review-diff-heading', tabindex: '-1' },
+    `Version ${res.data.from.version} to version ${res.data.to.version}`), diffTable(res.data, 'review-diff-caption'));
+  if (focus) {
+    announce($('review-diff-caption').textContent);
+    focusHeading($('review-diff-heading'));
+  }
+}
+
+reviewForm.addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const chosen = reviewForm.querySelector('input[name="review-state"]:checked')?.value;
+  const comment = $('review-comment').value.trim();
+  const reviewer = $('reviewer').value.trim();
+  const problems = [
+    [$('review-accepted'), $('review-state-error'), chosen ? null : 'Choose Accepted or Changes requested.'],
+    [$('review-comment'), $('review-comment-error'), chosen === 'changes-requested' && !comment ? 'Say in the comment which changes are needed.' : null],
+    [$('reviewer'), $('reviewer-error'), reviewer ? null : 'Enter your name: it is kept with the review.'],
+  ];
+  for (const [input, error, message] of problems) fieldError(input, error, message);
+  const first = problems.find(([, , message]) => message);
+  if (first) {
+    announce(first[2]);
+    return first[0].focus();
+  }
+  const button = $('review-submit');
+  button.disabled = true;
+  try {
+    const res = await adminCall(`/api/submissions/${encodeURIComponent(reviewState.latest.receipt.id)}/reviews`, {
+      method: 'POST', body: JSON.stringify({ state: chosen, comment, reviewer }), contentType: 'application/json',
+    }).catch((err) => err);
+    if (res instanceof Error) return showError(res.message);
+    if (res.status !== 201) return showError(messageFor(res, 'Recording the review'));
+    await reload();
+    await openReview(state.organisations.find((o) => o.code === reviewState.organisation.code) ?? reviewState.organisation);
+    announce(`Review recorded: ${reviewState.organisation.code} version ${res.data.version}, ${chosen === 'accepted' ? 'accepted' : 'changes requested'}.`);
+  } finally {
+    button.disabled = false;
+  }
+});
+
+$('review-close').addEventListener('click', () => {
+  reviewSection.hidden = true;
+  focusHeading($('orgs-heading'));
+});
 
 // ---- Keys -------------------------------------------------------------------------------------------------------
 

@@ -147,3 +147,70 @@ export function timeElement(iso) {
     : d.toLocaleString('en-GB', { day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', timeZoneName: 'short' });
   return el('time', { datetime: iso }, text);
 }
+
+// ---- versions, reviews and what changed (the submission page and the admin page show the same things) ------------
+
+const REVIEW_TAGS = {
+  'not-returned': ['Not returned', 'grey'],
+  'awaiting-review': ['Awaiting review', 'yellow'],
+  accepted: ['Accepted', 'green'],
+  'changes-requested': ['Changes requested', 'red'],
+};
+
+/** An NHS tag for a review state ("Accepted", "Changes requested", …). */
+export function reviewTag(state) {
+  const [text, colour] = REVIEW_TAGS[state] ?? [state, 'grey'];
+  return el('strong', { class: `nhsuk-tag nhsuk-tag--${colour}`, 'data-review': state }, text);
+}
+
+/** A review as a summary list row's value: the tag, who and when, and the comment. */
+export function reviewNote(review) {
+  if (!review) return [reviewTag('awaiting-review')];
+  return [reviewTag(review.state), ' ', el('span', {}, `by ${review.reviewer}, `), timeElement(review.reviewedAt),
+    review.comment ? el('p', { class: 'review-comment' }, review.comment) : null];
+}
+
+const cellOf = (...content) => el('td', { class: 'nhsuk-table__cell' }, ...content);
+const headOf = (text) => el('th', { class: 'nhsuk-table__header', scope: 'col' }, text);
+
+/** A table of the changes between two versions (GET /api/submissions/:id/diff), a row per change. */
+export function diffTable(diff, captionId) {
+  const s = diff.summary;
+  const caption = `What changed from version ${diff.from.version} to version ${diff.to.version}: `
+    + `${plural(s.changed, 'change')}, ${plural(s.added, 'action')} added, ${plural(s.removed, 'action')} removed, ${plural(s.leads, 'lead')} changed`
+    + (s.deadlinesLater ? `, ${plural(s.deadlinesLater, 'deadline')} moved later` : '');
+  const kinds = { added: 'Action added', removed: 'Action removed', changed: 'Changed', lead: 'Lead changed' };
+  const rows = diff.changes.map((c) => el('tr', { class: 'nhsuk-table__row', 'data-kind': c.kind, 'data-field': c.field ?? '' },
+    cellOf(c.recommendation ?? '–'),
+    cellOf(c.row ?? '–'),
+    cellOf(kinds[c.kind] ?? c.kind, c.deadlineLater ? [' ', el('strong', { class: 'nhsuk-tag nhsuk-tag--orange' }, 'Later')] : null),
+    cellOf(c.fieldLabel ?? (c.kind === 'lead' ? '' : 'Action'), c.action && c.kind !== 'lead' ? el('span', { class: 'change-action' }, c.action) : null),
+    cellOf(c.from ?? '–'),
+    cellOf(c.to ?? '–')));
+  return el('div', { class: 'nhsuk-table-container table-wrap' }, el('table', { class: 'nhsuk-table diff-table' },
+    el('caption', { class: 'nhsuk-table__caption nhsuk-table__caption--s', id: captionId }, caption),
+    el('thead', { class: 'nhsuk-table__head' }, el('tr', { class: 'nhsuk-table__row' },
+      headOf('Recommendation'), headOf('Row'), headOf('Change'), headOf('Field and action'), headOf('Was'), headOf('Now'))),
+    el('tbody', { class: 'nhsuk-table__body' }, rows.length ? rows
+      : el('tr', { class: 'nhsuk-table__row' }, el('td', { class: 'nhsuk-table__cell', colspan: '6' }, 'Nothing changed.')))));
+}
+
+/**
+ * A table of an organisation's versions (GET /api/organisations/:code/history), newest first; `onDiff(version)` is
+ * called by each version's "What changed" button (versions after the first).
+ */
+export function historyTable(history, onDiff) {
+  const rows = history.versions.map((v) => el('tr', { class: 'nhsuk-table__row', 'data-version': v.receipt.version },
+    el('th', { class: 'nhsuk-table__header', scope: 'row' }, `Version ${v.receipt.version}`),
+    cellOf(timeElement(v.receipt.receivedAt)),
+    cellOf(`${plural(v.errors, 'error')}, ${plural(v.warnings, 'warning')}`),
+    cellOf(...reviewNote(v.review)),
+    cellOf(v.receipt.version > 1
+      ? el('button', { type: 'button', class: 'link', onclick: () => onDiff(v) }, 'What changed', el('span', { class: 'vh' }, ` in version ${v.receipt.version}`))
+      : 'First version')));
+  return el('div', { class: 'nhsuk-table-container table-wrap' }, el('table', { class: 'nhsuk-table history-table' },
+    el('caption', { class: 'nhsuk-table__caption nhsuk-table__caption--s' }, `Versions of ${history.organisation.code} – ${history.organisation.name}, newest first`),
+    el('thead', { class: 'nhsuk-table__head' }, el('tr', { class: 'nhsuk-table__row' },
+      headOf('Version'), headOf('Received'), headOf('Checks'), headOf('Review'), headOf('Changes'))),
+    el('tbody', { class: 'nhsuk-table__body' }, rows)));
+}

@@ -1,6 +1,9 @@
 // The submission page: choose the organisation and download its workbook, check a filled workbook at once (choose or
 // drop), then submit it with the organisation key and keep the receipt.
-import { NetworkError, announce, call, el, fieldError, focusErrorSummary, focusHeading, messageFor, plural, saveBlob, timeElement } from './common.js';
+import {
+  NetworkError, announce, call, diffTable, el, fieldError, filenameFrom, focusErrorSummary, focusHeading, historyTable, messageFor, plural, reviewNote, saveBlob,
+  timeElement,
+} from './common.js';
 
 const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 const PLAN_SHEET = 'Action plan';
@@ -275,5 +278,76 @@ $('save-receipt').addEventListener('click', () => {
   saveBlob(blob, `naome-receipt-${r.organisation.code}-v${r.version}.json`);
   announce('Receipt saved.');
 });
+
+// ---- 4. Versions, reviews, what changed, the latest plan ------------------------------------------------------------
+
+const historyButton = $('history-button'), latestButton = $('latest-button'), historyError = $('history-error');
+
+/** The organisation a key is for (naome_RGT_…), else the one chosen above. */
+function keyOrganisation(key) {
+  return /^naome_([A-Z0-9]{3,5})_/.exec(key)?.[1] ?? chosenOrganisation()?.code ?? null;
+}
+
+/** The key and its organisation, or null after saying what is missing. */
+function keyForHistory() {
+  fieldError(historyButton, historyError, null);
+  const key = keyInput.value.trim();
+  const code = key && keyOrganisation(key);
+  if (!key || !code) {
+    fieldError(keyInput, keyError, 'Enter your organisation key (in step 3) to see your versions.');
+    announce('Enter your organisation key first.');
+    keyInput.focus();
+    return null;
+  }
+  return { key, code };
+}
+
+function historyFailed(message) {
+  fieldError(historyButton, historyError, message);
+  announce(message);
+}
+
+async function showHistory() {
+  const who = keyForHistory();
+  if (!who) return;
+  const res = await call(`/api/organisations/${encodeURIComponent(who.code)}/history`, { key: who.key }).catch((e) => e);
+  if (res instanceof Error) return historyFailed(res.message);
+  if (!res.ok) return historyFailed(messageFor(res, 'Loading your versions'));
+  const h = res.data;
+  const latest = h.versions[0];
+  $('history-title').textContent = `Your versions: ${plural(h.versions.length, 'version')}`;
+  $('history-review').replaceChildren(el('div', { class: 'nhsuk-summary-list__row' },
+    el('dt', { class: 'nhsuk-summary-list__key' }, latest ? `Review of version ${latest.receipt.version}` : 'Review'),
+    el('dd', { class: 'nhsuk-summary-list__value', id: 'review-state' }, latest ? reviewNote(latest.review) : 'Nothing submitted yet.')));
+  $('history-table').replaceChildren(h.versions.length ? historyTable(h, (v) => showDiff(who, v)) : '');
+  $('history-diff').replaceChildren();
+  $('history').hidden = false;
+  announce(`${plural(h.versions.length, 'version')}. ${latest ? `Latest: version ${latest.receipt.version}, ${latest.review ? latest.review.state.replace('-', ' ') : 'awaiting review'}.` : ''}`);
+  focusHeading($('history-title'));
+}
+
+async function showDiff(who, version) {
+  const res = await call(`/api/submissions/${encodeURIComponent(version.receipt.id)}/diff`, { key: who.key }).catch((e) => e);
+  if (res instanceof Error) return historyFailed(res.message);
+  if (!res.ok) return historyFailed(messageFor(res, 'Comparing the versions'));
+  $('history-diff').replaceChildren(el('h3', { class: 'nhsuk-heading-s', id: 'diff-heading', tabindex: '-1' },
+    `Version ${res.data.from.version} to version ${res.data.to.version}`), diffTable(res.data, 'diff-caption'));
+  announce($('diff-caption').textContent);
+  focusHeading($('diff-heading'));
+}
+
+async function downloadLatest() {
+  const who = keyForHistory();
+  if (!who) return;
+  const res = await call(`/api/organisations/${encodeURIComponent(who.code)}/plan.xlsx`, { key: who.key, as: 'blob' }).catch((e) => e);
+  if (res instanceof Error) return historyFailed(res.message);
+  if (!res.ok) return historyFailed(messageFor(res, 'Downloading your latest plan'));
+  const name = filenameFrom(res.response, `${who.code}-latest.xlsx`);
+  saveBlob(res.data, name);
+  announce(`Downloaded ${name}: your latest plan, ready to update.`);
+}
+
+historyButton.addEventListener('click', showHistory);
+latestButton.addEventListener('click', downloadLatest);
 
 loadOrganisations();
