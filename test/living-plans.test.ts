@@ -263,3 +263,33 @@ describe('planDiff: what changed between two plans', () => {
     assert.deepEqual(lines.map((c) => [c.kind, c.field, c.to]), [['changed', 'action', 'Train all MDT coordinators']]);
   });
 });
+
+describe('every API route is documented', () => {
+  it('each route the app serves under /api is in the OpenAPI document and in docs/api.md', async () => {
+    const { mkdtempSync, rmSync, readFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { Store } = await import('../server/store/store');
+    const { createApp } = await import('../server/http/app');
+    const { openApiDocument } = await import('../server/http/openapi');
+    const dir = mkdtempSync(join(tmpdir(), 'naome-routes-'));
+    const store = new Store(dir);
+    try {
+      const app = createApp({ store }) as unknown as { router: { stack: Array<{ route?: { path: string; methods: Record<string, boolean> } }> } };
+      const routes = app.router.stack.filter((l) => l.route && l.route.path.startsWith('/api/'))
+        .flatMap((l) => Object.keys(l.route!.methods).map((m) => [m, l.route!.path] as const));
+      assert.ok(routes.length >= 20);
+      const doc = openApiDocument('test') as { paths: Record<string, Record<string, unknown>> };
+      const md = readFileSync(new URL('../docs/api.md', import.meta.url), 'utf8');
+      for (const [method, path] of routes) {
+        const openapiPath = path.replace(/:(\w+)/g, (_m, p: string) => `{${p === 'code' ? 'code' : p}}`);
+        assert.ok(doc.paths[openapiPath]?.[method], `OpenAPI documents ${method.toUpperCase()} ${openapiPath}`);
+        assert.ok(md.includes(`${method.toUpperCase()} ${path}`) || md.includes(`\`${method.toUpperCase()} ${path}`) || md.includes(`${method.toUpperCase()} ${path}[`),
+          `docs/api.md documents ${method.toUpperCase()} ${path}`);
+      }
+    } finally {
+      store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -535,6 +535,9 @@ describe('web pages in headless Chromium', function () {
       await tabTo(page, 'filter', 8);
       await page.keyboard.type('RGT');
       await page.waitForFunction(() => document.querySelectorAll('#orgs tbody tr').length === 1);
+      // Past the review-state filter and the "not yet submitted" box.
+      await page.keyboard.press('Tab');
+      assert.equal(await focusedId(page), 'review-filter');
       await page.keyboard.press('Tab');
       await page.keyboard.press('Tab');
       assert.equal(await page.evaluate(() => document.activeElement?.classList.contains('table-wrap')), true, 'the table box is reached');

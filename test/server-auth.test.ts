@@ -60,6 +60,8 @@ describe('service API: who may call what', function () {
     { method: 'GET', path: '/api/organisations/RGT/history', expect: { ...keyless, other: 403 }, rest: 200 },
     { method: 'GET', path: '/api/organisations/RGT/plan.xlsx', expect: { ...keyless, other: 403 }, rest: 200 },
     { method: 'GET', path: '/api/organisations/RGT/latest', expect: { ...keyless, other: 403 }, rest: 200 },
+    // The own submission here was sent as JSON: there is no workbook to mark (409), once the caller may see it.
+    { method: 'GET', path: '/api/submissions/:own/annotated.xlsx', expect: { ...keyless, other: 404 }, rest: 409 },
     { method: 'GET', path: '/api/submissions/:own/diff?against=:own', expect: { ...keyless, other: 404 }, rest: 200 },
     { method: 'GET', path: '/api/submissions/:own/reviews', expect: { ...keyless, other: 404 }, rest: 200 },
     {

@@ -9,7 +9,7 @@ import { readLocalFile } from '../../server/xlsx/readLocalFile';
 import { parse, UsageError, type Command } from '../command';
 import { print, printError, printLine } from '../terminal';
 
-const usage = `Usage: naome validate [--json] [--today YYYY-MM-DD] [--orgs CSV] [--time-limit SECONDS] FILE...
+const usage = `Usage: naome validate [--json] [--annotate DIR] [--today YYYY-MM-DD] [--orgs CSV] [--time-limit SECONDS] FILE...
 
 Checks each returned action plan (.xlsx) against the national rules and lists every finding by file and cell.
 See docs/findings.md for what each finding code means and how to fix it.
@@ -17,6 +17,9 @@ See docs/findings.md for what each finding code means and how to fix it.
 Options:
   --json                 Print one JSON array: an object per file
                          {file, valid, readable, template, organisation, findings}.
+  --annotate DIR         Also write each readable workbook into DIR as NAME-checked.xlsx, its findings marked: a
+                         comment and a highlight at each cell, and a Findings sheet linking to them (nothing else
+                         in the workbook is changed).
   --today YYYY-MM-DD     Check deadlines as if today were this date (default: today in the UK).
   --orgs CSV             The organisations list (columns ods_code, name, nation, nhs_england_region;
                          default: the list shipped with naome).
@@ -32,6 +35,7 @@ export const validate: Command = {
   async run(args) {
     const { values, positionals } = parse(args, {
       json: { type: 'boolean', default: false },
+      annotate: { type: 'string' },
       today: { type: 'string' },
       orgs: { type: 'string' },
       'time-limit': { type: 'string' },
@@ -58,6 +62,7 @@ export const validate: Command = {
       const result = read.ok
         ? (await checkWorkbook(read.bytes, { file, organisations, today, limits })).result
         : unreadable(file, read.finding);
+      if (values.annotate && read.ok && result.readable) await writeAnnotated(values.annotate, file, read.bytes, result.findings);
       if (!values.json) print(`${results.length ? '\n' : ''}${describe(result)}`);
       else if (!read.ok) printError(`naome validate: ${read.finding.message}`);
       results.push(result);
@@ -68,6 +73,15 @@ export const validate: Command = {
     return results.every((r) => r.valid) ? 0 : 1;
   },
 };
+
+/** The workbook with its findings marked, as DIR/NAME-checked.xlsx (annotate.ts loaded only when asked for). */
+async function writeAnnotated(dir: string, file: string, bytes: Buffer, findings: Finding[]): Promise<void> {
+  const { annotateWorkbook } = await import('../../server/xlsx/annotate');
+  const { mkdirSync, writeFileSync } = await import('node:fs');
+  const { basename, join } = await import('node:path');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, `${basename(file).replace(/\.xlsx$/i, '')}-checked.xlsx`), await annotateWorkbook(bytes, findings, PLAN_SHEET));
+}
 
 function unreadable(file: string, why: Finding): ValidationResult {
   return { file, valid: false, readable: false, template: null, organisation: null, findings: [why] };

@@ -11,6 +11,7 @@ import { todayIso } from '../../shared/cells';
 import { parseOrganisationsCsv } from '../../shared/organisations';
 import { builtInTemplates, currentTemplate, findTemplate, type Template } from '../../shared/template';
 import { carryPlan } from '../../shared/carryPlan';
+import { PLAN_SHEET } from '../../shared/layout';
 import { diffPlans, diffSummary } from '../../shared/planDiff';
 import { Collator, type CollationSource } from '../collate/collator';
 import { writeActionsCsv } from '../collate/csv';
@@ -33,6 +34,7 @@ import {
   rejectedSubmissionSchema, submissionSchema, validationResultSchema,
 } from './schemas';
 import { MemoryBudget, XLSX_TYPE, readUpload } from './uploads';
+import { annotateWorkbook } from '../xlsx/annotate';
 import { DEFAULT_SERVICE_LIMITS, formatBytes, type ServiceLimits } from '../xlsx/limits';
 
 export const VERSION: string = JSON.parse(readFileSync(projectFile('package.json'), 'utf8')).version;
@@ -267,6 +269,20 @@ export function createApp(opts: AppOptions) {
     }
   };
 
+  // The uploaded workbook given back with its findings marked (comments, highlights, a Findings sheet); stores nothing.
+  app.post('/api/annotate', asyncRoute(async (req, res) => {
+    const request = checkRequest(req, res);
+    const upload = await uploadOf(req, res);
+    if (upload.format !== 'xlsx') {
+      throw new HttpError(415, 'NOT_A_WORKBOOK', 'Send the workbook itself (.xlsx): the findings are marked in it. A plan sent as JSON has no cells to mark.');
+    }
+    const { result } = await check(upload, checkOptions(), request);
+    if (!result.readable) return reply(res, 422, validationResultSchema, result);
+    const bytes = await annotateWorkbook(upload.bytes, result.findings, PLAN_SHEET);
+    const base = (upload.fileName ?? 'workbook.xlsx').replace(/\.xlsx$/i, '').replace(/[^\w.-]+/g, '-').slice(0, 80) || 'workbook';
+    res.status(200).type(XLSX_TYPE).attachment(`${base}-checked.xlsx`).send(bytes);
+  }));
+
   /** An organisation's quota over the last 24 hours: versions stored, and bytes (with this upload). */
   const refuseOverQuota = (code: string, bytes: number) => {
     const used = store.usageSince(code, new Date(Date.now() - 24 * 3600_000).toISOString());
@@ -345,6 +361,19 @@ export function createApp(opts: AppOptions) {
     const { writeFilledPlan } = await planWriter();
     const bytes = await writeFilledPlan(found.plan, { organisations: store.organisations(), templates });
     res.status(200).type(XLSX_TYPE).attachment(fileNameOf(found.receipt, '', 'xlsx')).send(bytes);
+  }));
+
+  // The workbook as uploaded with the findings it was stored with marked (a workbook submission only).
+  app.get('/api/submissions/:id/annotated.xlsx', ...keyed, asyncRoute(async (req, res) => {
+    const { me, notFound } = visible(res, req.params.id as string);
+    const file = store.storedFile(req.params.id as string);
+    if (!file || (me.kind === 'organisation' && file.organisation !== me.code)) throw notFound;
+    const found = store.submission(req.params.id as string)!;
+    if (file.format !== 'xlsx') {
+      throw new HttpError(409, 'NOT_A_WORKBOOK', 'This version was sent as JSON (from the add-in), so there is no workbook to mark: its findings are in GET /api/submissions/:id.');
+    }
+    const bytes = await annotateWorkbook(file.bytes, found.result.findings, PLAN_SHEET);
+    res.status(200).type(XLSX_TYPE).attachment(fileNameOf(found.receipt, '-checked', 'xlsx')).send(bytes);
   }));
 
   // Evidence: the bytes exactly as they arrived, explicitly labelled as such.

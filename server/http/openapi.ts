@@ -100,6 +100,31 @@ export function openApiDocument(version: string): Record<string, unknown> {
           },
         },
       },
+      '/api/annotate': {
+        post: {
+          summary: 'The workbook sent, given back with its findings marked (a comment and highlight at each cell, a Findings sheet); stores nothing',
+          requestBody: { ...planBody, description: 'The workbook (raw .xlsx body, or multipart/form-data with a field "file").' },
+          responses: {
+            200: { description: 'The same workbook, named NAME-checked.xlsx: only comments, highlights and the Findings sheet added.', content: { [XLSX]: { schema: binary } } },
+            413: error('Too large.'),
+            415: error('Not a workbook (NOT_A_WORKBOOK for a JSON plan), or an unsupported Content-Type.'),
+            422: json(ref('ValidationResult'), 'The file could not be read as a plan (readable: false, one file finding).'),
+            429: error('Too many requests.'),
+          },
+        },
+      },
+      '/api/submissions/{id}/annotated.xlsx': {
+        get: {
+          summary: 'A workbook submission as uploaded, with the findings it was stored with marked (named ODS-vN-YYYYMMDD-checked.xlsx)',
+          security: secured, parameters: [idParam],
+          responses: {
+            200: { description: 'The original workbook with comments, highlights and a Findings sheet added.', content: { [XLSX]: { schema: binary } } },
+            404: error('No such submission of yours.'),
+            409: error('The version was sent as JSON: there is no workbook to mark (NOT_A_WORKBOOK).'),
+            ...keyErrors,
+          },
+        },
+      },
       '/api/submissions': {
         post: {
           summary: "Submit a plan with the organisation's key (idempotent)",

@@ -207,7 +207,7 @@ reviewForm.addEventListener('submit', async (e) => {
   const first = problems.find(([, , message]) => message);
   if (first) {
     announce(first[2]);
-    return first[0].focus();
+    return focusErrorSummary(first[0]);
   }
   const button = $('review-submit');
   button.disabled = true;

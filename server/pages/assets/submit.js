@@ -189,8 +189,29 @@ function showResult(result, fileName) {
     el('li', { class: `count ${errors ? 'error' : 'none'}` }, plural(errors, 'error')),
     el('li', { class: `count ${warnings ? 'warning' : 'none'}` }, plural(warnings, 'warning'))));
   findingsBox.replaceChildren(...findingsList(result.findings));
+  // Findings to mark in the workbook itself: a comment and a highlight at each cell, and a Findings sheet.
+  $('annotate-box').hidden = !(result.readable && result.findings.length > 0);
   focusHeading(resultHeading);
 }
+
+$('annotate-button').addEventListener('click', async () => {
+  if (!state.file) return;
+  const button = $('annotate-button');
+  button.disabled = true;
+  try {
+    const res = await call('/api/annotate', {
+      method: 'POST', body: state.file, contentType: XLSX_TYPE, as: 'blob', headers: { 'X-File-Name': encodeURIComponent(state.file.name) },
+    }).catch((e) => e);
+    const message = res instanceof Error ? res.message : res.ok ? null : messageFor(res, 'Marking the findings');
+    fieldError(button, $('annotate-error'), message);
+    if (message) return announce(message);
+    const name = filenameFrom(res.response, 'workbook-checked.xlsx');
+    saveBlob(res.data, name);
+    announce(`Downloaded ${name}: each finding is a comment on its cell, and the Findings sheet lists them.`);
+  } finally {
+    button.disabled = false;
+  }
+});
 
 // ---- 3. Submit and the receipt ----------------------------------------------------------------------------------
 
@@ -296,7 +317,7 @@ function keyForHistory() {
   if (!key || !code) {
     fieldError(keyInput, keyError, 'Enter your organisation key (in step 3) to see your versions.');
     announce('Enter your organisation key first.');
-    keyInput.focus();
+    focusErrorSummary(keyInput);
     return null;
   }
   return { key, code };
