@@ -9,7 +9,7 @@ import { readLocalFile } from '../../server/xlsx/readLocalFile';
 import { parse, UsageError, type Command } from '../command';
 import { print, printError, printLine } from '../terminal';
 
-const usage = `Usage: naome validate [--json] [--annotate DIR] [--today YYYY-MM-DD] [--orgs CSV] [--time-limit SECONDS] FILE...
+const usage = `Usage: naome validate [--json] [--today YYYY-MM-DD] [--orgs CSV] [--time-limit SECONDS] [--annotate DIR] FILE...
 
 Checks each returned action plan (.xlsx) against the national rules and lists every finding by file and cell.
 See docs/findings.md for what each finding code means and how to fix it.
