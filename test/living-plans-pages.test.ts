@@ -141,7 +141,7 @@ describe('plans that live on the pages (Chromium): versions, what changed, revie
       // Nothing chosen, then changes requested without a comment: each said at its field.
       await page.getByRole('button', { name: 'Record review' }).click();
       assert.match(await page.textContent('#review-state-error') ?? '', /Choose Accepted or Changes requested/);
-      await page.getByLabel('Changes requested').check();
+      await page.getByRole('radio', { name: 'Changes requested', exact: true }).check();
       await page.getByLabel('Your name').fill('Ann Lee');
       await page.getByRole('button', { name: 'Record review' }).click();
       assert.match(await page.textContent('#review-comment-error') ?? '', /which changes are needed/);
@@ -169,7 +169,7 @@ describe('plans that live on the pages (Chromium): versions, what changed, revie
         await trust.close();
       }
 
-      await page.getByLabel('Accepted').check();
+      await page.getByRole('radio', { name: 'Accepted', exact: true }).check();
       await page.getByLabel('Your name').fill('Bob Chan');
       await page.getByRole('button', { name: 'Record review' }).click();
       await liveText(page, /Review recorded: RGT version 2, accepted/);
