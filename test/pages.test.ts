@@ -161,6 +161,17 @@ describe('web pages in headless Chromium', function () {
       assert.equal(await page.$eval('header.nhsuk-header', (e) => getComputedStyle(e).backgroundColor), 'rgb(0, 94, 184)');
     }
     assert.match(await page.textContent('h1') ?? '', /Accessibility statement/);
+    // The statement in the GOV.UK model's parts, naming the axe-core these tests run and a date.
+    const sections = await page.locator('main h2').allTextContents();
+    for (const part of ['Compliance status', 'Non-accessible content and what we have not tested', 'How we tested this service', 'Feedback and contact information', 'Preparation of this accessibility statement']) {
+      assert.ok(sections.includes(part), `the statement has "${part}" (${sections.join(' | ')})`);
+    }
+    const statement = await page.textContent('main') ?? '';
+    const axeVersion = JSON.parse(await readFile(new URL('../node_modules/@axe-core/playwright/node_modules/axe-core/package.json', import.meta.url), 'utf8').catch(() =>
+      readFile(new URL('../node_modules/axe-core/package.json', import.meta.url), 'utf8'))).version as string;
+    assert.match(statement, new RegExp(`axe-core \\(version ${axeVersion.split('.').slice(0, 2).join('\\.')}\\)`), 'the axe-core version the tests run');
+    assert.match(statement, /320 by 256 pixels/);
+    assert.match(statement, /prepared on \d{1,2} [A-Z][a-z]+ \d{4}/);
     // The header and footer are written once (server/pages/parts/) and put into each page as it is served.
     for (const file of ['index.html', 'admin.html', 'accessibility.html']) {
       const source = await readFile(new URL(`../server/pages/${file}`, import.meta.url), 'utf8');
