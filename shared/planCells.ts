@@ -8,9 +8,9 @@ import type { Plan, PlanAction } from './plan';
 /** One value to type in: text as text, or a calendar day (a deadline that is a date). */
 export type PlanCellValue = { cell: string; text: string } | { cell: string; day: string };
 
-/** The row each of a recommendation's actions goes in: its own when in the block and free, else the next free one. */
-function actionRows(plan: Plan, rec: PlanLayout['recommendations'][number]): Array<[number, PlanAction]> {
-  const actions = plan.actions.filter((a) => a.recommendation === rec.number).sort((a, b) => a.row - b.row);
+/** The rows a recommendation's plan-sheet actions take in its block: their own when free, else the next free one. */
+export function blockRows(plan: Plan, rec: PlanLayout['recommendations'][number]) {
+  const actions = plan.actions.filter((a) => a.recommendation === rec.number && a.sheet === undefined).sort((a, b) => a.row - b.row);
   const taken = new Set<number>();
   const inBlock = (row: number) => row >= rec.firstActionRow && row <= rec.lastActionRow;
   const placed: Array<[number, PlanAction]> = [];
@@ -21,21 +21,24 @@ function actionRows(plan: Plan, rec: PlanLayout['recommendations'][number]): Arr
   for (let row = rec.firstActionRow; homeless.length > 0 && row <= rec.lastActionRow; row++) {
     if (!taken.has(row)) { taken.add(row); placed.push([row, homeless.shift()!]); }
   }
-  if (homeless.length > 0) {
-    throw new Error(`Recommendation ${rec.number} has ${actions.length} actions; its block holds ${rec.lastActionRow - rec.firstActionRow + 1}.`);
-  }
-  return placed;
+  return { placed, homeless };
 }
 
-/** Every value of the plan with its cell in the layout. Throws when a recommendation has more actions than its block. */
+/** Every value of the plan sheet's actions and header with its cell. Throws when a recommendation has more actions than its block. */
 export function planCellValues(plan: Plan, layout: PlanLayout): PlanCellValue[] {
+  if (plan.actions.some((a) => a.sheet !== undefined)) {
+    throw new Error('This plan has actions on its "More actions" sheet, which Load my latest plan cannot build yet: download your latest plan from the submission page instead.');
+  }
   const out: PlanCellValue[] = [];
   for (const h of layout.header) {
     const v = plan.header[h.id];
     if (v != null) out.push({ cell: h.cell, text: v });
   }
   for (const rec of layout.recommendations) {
-    for (const [row, action] of actionRows(plan, rec)) {
+    const { placed, homeless } = blockRows(plan, rec);
+    // The add-in builds the plan sheet only: actions past a block (and on the More actions sheet) are not placed.
+    if (homeless.length > 0) throw new Error(`Recommendation ${rec.number} has more actions than its ${rec.lastActionRow - rec.firstActionRow + 1} rows hold.`);
+    for (const [row, action] of placed) {
       for (const c of ACTION_COLUMNS) {
         const v = action[c.field];
         if (v === null) continue;

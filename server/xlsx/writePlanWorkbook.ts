@@ -6,6 +6,7 @@ import { isIsoDate } from '../../shared/cells';
 import { ACTION_COLUMNS, LISTS_SHEET, NUMBER_COLUMN, a1, definedNames, planLayout, type PlanLayout } from '../../shared/layout';
 import { organisationLabel, type Organisation } from '../../shared/organisations';
 import type { Plan, PlanAction } from '../../shared/plan';
+import { blockRows } from '../../shared/planCells';
 import { builtInTemplates, currentTemplate, findTemplate, type Template } from '../../shared/template';
 import { withoutXmlIllegal } from '../../shared/unsafeText';
 import {
@@ -208,21 +209,6 @@ export async function writeFilledPlan(plan: Plan, opts: WriteFilledOptions): Pro
   });
 }
 
-/** The rows a recommendation's plan-sheet actions take in its block: their own when free, else the next free one. */
-function blockRows(plan: Plan, rec: PlanLayout['recommendations'][number]) {
-  const actions = plan.actions.filter((a) => a.recommendation === rec.number && a.sheet === undefined).sort((a, b) => a.row - b.row);
-  const taken = new Set<number>();
-  const inBlock = (row: number) => row >= rec.firstActionRow && row <= rec.lastActionRow;
-  const placed: Array<[number, PlanAction]> = [];
-  const homeless: PlanAction[] = [];
-  for (const a of actions) {
-    if (inBlock(a.row) && !taken.has(a.row)) { taken.add(a.row); placed.push([a.row, a]); } else homeless.push(a);
-  }
-  for (let row = rec.firstActionRow; homeless.length > 0 && row <= rec.lastActionRow; row++) {
-    if (!taken.has(row)) { taken.add(row); placed.push([row, homeless.shift()!]); }
-  }
-  return { placed, homeless };
-}
 
 /**
  * The "More actions" rows: the plan's own rows there (and any row not on the plan sheet) keep their row when it is in
