@@ -1,7 +1,7 @@
 // The template as data holds the form's own words: every recommendation, suggested action, key entry and line of
 // the NAoMe form appears verbatim in the form's text (seeds/), and a broken template is refused with a readable reason.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { currentTemplate, type Template } from '../shared/template';
 import { parseTemplate } from '../shared/templateSchema';
 
@@ -16,9 +16,9 @@ const inForm = (text: string, what: string) => assert.ok(folded.includes(fold(te
 describe('template: the NAoMe 2025 form as data', function () {
   const t = currentTemplate;
 
-  it('is the form the project ships (seeds/ is a copy of the reference text)', function () {
-    const reference = new URL('../../shared/seeds/naome-local-action-plan-2025.txt', import.meta.url);
-    if (existsSync(reference)) assert.equal(seed, readFileSync(reference, 'utf8'));
+  it('is the form the project ships', function () {
+    // seeds/ holds the form's text; the tests below hold the template to it, reading nothing outside the repository.
+    assert.match(seed, /National Audit of Metastatic Breast Cancer/);
     assert.equal(t.id, 'naome-2025');
     assert.equal(t.version, 1);
   });
