@@ -334,17 +334,18 @@ export function createApp(opts: AppOptions) {
   });
 
   /** A submission the caller may see; another organisation's looks exactly like one that does not exist. */
-  const visible = (res: Response, id: string) => {
+  /** A submission the caller may see (its own organisation's, or any with the admin key); otherwise 404. */
+  const visibleSubmission = (res: Response, id: string) => {
     const me = principalOf(res);
-    const notFound = new HttpError(404, 'NOT_FOUND', 'No submission of yours has that id.');
-    if (id.length > 100) throw notFound;
-    return { me, notFound };
+    const found = id.length <= 100 ? store.submission(id) : undefined;
+    if (!found || (me.kind === 'organisation' && found.receipt.organisation.code !== me.code)) {
+      throw new HttpError(404, 'NOT_FOUND', 'No submission of yours has that id.');
+    }
+    return found;
   };
 
   app.get('/api/submissions/:id', ...keyed, (req, res) => {
-    const { me, notFound } = visible(res, req.params.id as string);
-    const found = store.submission(req.params.id as string);
-    if (!found || (me.kind === 'organisation' && found.receipt.organisation.code !== me.code)) throw notFound;
+    const found = visibleSubmission(res, req.params.id as string);
     reply(res, 200, submissionSchema, { receipt: found.receipt, result: found.result });
   });
 
@@ -355,9 +356,7 @@ export function createApp(opts: AppOptions) {
   // The file to work from: the plan rebuilt by our writer from what was checked, never the uploaded bytes (which can
   // carry formulas, external links and extra parts the check does not read).
   app.get('/api/submissions/:id/file', ...keyed, asyncRoute(async (req, res) => {
-    const { me, notFound } = visible(res, req.params.id as string);
-    const found = store.submission(req.params.id as string);
-    if (!found || (me.kind === 'organisation' && found.receipt.organisation.code !== me.code)) throw notFound;
+    const found = visibleSubmission(res, req.params.id as string);
     const { writeFilledPlan } = await planWriter();
     const bytes = await writeFilledPlan(found.plan, { organisations: store.organisations(), templates });
     res.status(200).type(XLSX_TYPE).attachment(fileNameOf(found.receipt, '', 'xlsx')).send(bytes);
@@ -365,10 +364,8 @@ export function createApp(opts: AppOptions) {
 
   // The workbook as uploaded with the findings it was stored with marked (a workbook submission only).
   app.get('/api/submissions/:id/annotated.xlsx', ...keyed, asyncRoute(async (req, res) => {
-    const { me, notFound } = visible(res, req.params.id as string);
-    const file = store.storedFile(req.params.id as string);
-    if (!file || (me.kind === 'organisation' && file.organisation !== me.code)) throw notFound;
-    const found = store.submission(req.params.id as string)!;
+    const found = visibleSubmission(res, req.params.id as string);
+    const file = store.storedFile(found.receipt.id)!;
     if (file.format !== 'xlsx') {
       throw new HttpError(409, 'NOT_A_WORKBOOK', 'This version was sent as JSON (from the add-in), so there is no workbook to mark: its findings are in GET /api/submissions/:id.');
     }
@@ -378,10 +375,8 @@ export function createApp(opts: AppOptions) {
 
   // Evidence: the bytes exactly as they arrived, explicitly labelled as such.
   app.get('/api/submissions/:id/original', ...keyed, (req, res) => {
-    const { me, notFound } = visible(res, req.params.id as string);
-    const file = store.storedFile(req.params.id as string);
-    if (!file || (me.kind === 'organisation' && file.organisation !== me.code)) throw notFound;
-    const receipt = store.submission(req.params.id as string)!.receipt;
+    const { receipt } = visibleSubmission(res, req.params.id as string);
+    const file = store.storedFile(receipt.id)!;
     res.status(200).type(file.format === 'xlsx' ? XLSX_TYPE : 'application/json')
       .attachment(fileNameOf(receipt, '-original', file.format)).send(file.bytes);
   });
@@ -420,8 +415,7 @@ export function createApp(opts: AppOptions) {
   // The latest version's plan model with its review: the add-in loads it into the open workbook.
   app.get('/api/organisations/:code/latest', ...keyed, (req, res) => {
     const org = ownOrganisation(res, req.params.code as string);
-    const latest = store.history(org.code)[0];
-    const found = latest && store.submission(latest.receipt.id);
+    const found = store.latestSubmission(org.code);
     if (!found) throw new HttpError(404, 'NO_PLAN', `${org.code} has not submitted a plan yet: start from the blank workbook.`);
     const reviews = store.reviews({ submission: found.receipt.id });
     const review = reviews[reviews.length - 1];
@@ -431,8 +425,7 @@ export function createApp(opts: AppOptions) {
   // The latest version to carry on from, as a workbook in the current template (values only, rebuilt from the plan).
   app.get('/api/organisations/:code/plan.xlsx', ...keyed, asyncRoute(async (req, res) => {
     const org = ownOrganisation(res, req.params.code as string);
-    const latest = store.history(org.code)[0];
-    const found = latest && store.submission(latest.receipt.id);
+    const found = store.latestSubmission(org.code);
     if (!found) throw new HttpError(404, 'NO_PLAN', `${org.code} has not submitted a plan yet: start from the blank workbook (/template.xlsx?org=${org.code}).`);
     // A plan made on an older template version is carried into the current one; what had no place is counted.
     const from = findTemplate(found.plan.template.id, found.plan.template.version, templates);
@@ -445,18 +438,12 @@ export function createApp(opts: AppOptions) {
 
   /** What changed from one version to another: by default from the version before. */
   app.get('/api/submissions/:id/diff', ...keyed, (req, res) => {
-    const { me, notFound } = visible(res, req.params.id as string);
-    const mine = (id: string) => {
-      const found = id.length <= 100 ? store.submission(id) : undefined;
-      if (!found || (me.kind === 'organisation' && found.receipt.organisation.code !== me.code)) throw notFound;
-      return found;
-    };
-    const to = mine(req.params.id as string);
+    const to = visibleSubmission(res, req.params.id as string);
     const against = req.query.against;
     if (against !== undefined && typeof against !== 'string') throw new HttpError(400, 'BAD_AGAINST', 'Give one version to compare with: ?against=SUBMISSION_ID.');
     let from;
     if (against) {
-      from = mine(against);
+      from = visibleSubmission(res, against);
       if (from.receipt.organisation.code !== to.receipt.organisation.code) {
         throw new HttpError(400, 'DIFFERENT_ORGANISATIONS', `These are versions of two organisations' plans (${from.receipt.organisation.code} and ${to.receipt.organisation.code}); compare versions of one organisation's plan.`);
       }
@@ -470,9 +457,7 @@ export function createApp(opts: AppOptions) {
   });
 
   app.get('/api/submissions/:id/reviews', ...keyed, (req, res) => {
-    const { me, notFound } = visible(res, req.params.id as string);
-    const found = store.submission(req.params.id as string);
-    if (!found || (me.kind === 'organisation' && found.receipt.organisation.code !== me.code)) throw notFound;
+    const found = visibleSubmission(res, req.params.id as string);
     reply(res, 200, reviewSchema.array(), store.reviews({ submission: found.receipt.id }));
   });
 

@@ -340,6 +340,12 @@ export class Store {
     return row && row.sha256 === sha256 ? receiptOf(row) : undefined;
   }
 
+  /** An organisation's latest version, with its plan and result. */
+  latestSubmission(code: string): StoredSubmission | undefined {
+    const row = this.sql(`SELECT ${RECEIPT_COLUMNS}, plan_json FROM submissions WHERE organisation = ? ORDER BY version DESC LIMIT 1`).get(code) as SubmissionRow | undefined;
+    return row && storedOf(row);
+  }
+
   /** One version of an organisation, with its plan and result. */
   submissionByVersion(code: string, version: number): StoredSubmission | undefined {
     const row = this.sql(`SELECT ${RECEIPT_COLUMNS}, plan_json FROM submissions WHERE organisation = ? AND version = ?`).get(code, version) as SubmissionRow | undefined;
