@@ -3,32 +3,9 @@
 // and every message sent or tried. Kept beside Store (same connection) so submissions' code stays apart from it.
 import type { Organisation } from '../../shared/organisations';
 import type { Store } from './store';
+import type { MessageOutcome, MessageRecord, RoundOrganisation, RoundSettings } from './types';
 
-export interface RoundSettings {
-  /** ISO day the returns are due, or null. */
-  deadline: string | null;
-  /** The schedule's reminder this many days before the deadline; null: none. */
-  remindDaysBefore: number | null;
-  /** A reminder every 7 days after the deadline. */
-  remindWeeklyAfter: boolean;
-}
-
-/** An organisation of the list with its round settings (expected defaults to yes, contacts to none). */
-export type RoundOrganisation = Organisation & { expected: boolean; contacts: string[] };
-
-export type MessageOutcome = 'sent' | 'failed';
-export type MessageTrigger = 'manual' | 'schedule' | 'command line';
-
-export interface MessageRecord {
-  at: string;
-  kind: string;
-  organisation: string;
-  recipients: string[];
-  subject: string;
-  trigger: MessageTrigger;
-  outcome: MessageOutcome;
-  error: string | null;
-}
+export type { MessageOutcome, MessageRecord, MessageTrigger, RoundOrganisation, RoundSettings } from './types';
 
 export class RoundStore {
   constructor(private readonly store: Store) {}

@@ -4,10 +4,19 @@ import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statfsSync } fro
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import type { Finding, ValidationResult } from '../../shared/findings';
+import type { ValidationResult } from '../../shared/findings';
 import type { Organisation } from '../../shared/organisations';
 import type { Plan } from '../../shared/plan';
 import { migrate } from './migrations';
+import {
+  IdempotencyConflict, type LatestPair, type NewSubmission, type Receipt, type Review, type ReviewState, type StoredFile,
+  type StoredSubmission, type SubmissionFormat, type SubmitOutcome,
+} from './types';
+
+export {
+  IdempotencyConflict, REVIEW_STATES, type LatestPair, type NewSubmission, type Receipt, type Review, type ReviewState,
+  type StoredFile, type StoredSubmission, type SubmissionFormat, type SubmitOutcome,
+} from './types';
 
 export const DATABASE_FILE = 'naome.sqlite';
 
@@ -25,61 +34,6 @@ export function storageErrorText(err: unknown): string | null {
   return null;
 }
 
-export type SubmissionFormat = 'xlsx' | 'json';
-
-/** What an organisation is given back for an accepted submission. */
-export interface Receipt {
-  id: string;
-  organisation: { code: string; name: string };
-  version: number;
-  receivedAt: string;
-  sha256: string;
-  format: SubmissionFormat;
-  warnings: Finding[];
-}
-
-export interface NewSubmission {
-  organisation: { code: string; name: string };
-  receivedAt: string;
-  sha256: string;
-  format: SubmissionFormat;
-  fileName: string | null;
-  bytes: Buffer;
-  plan: Plan;
-  result: ValidationResult;
-}
-
-export interface StoredSubmission {
-  receipt: Receipt;
-  plan: Plan;
-  result: ValidationResult;
-}
-
-/** A submission as stored once: its receipt, and whether it was already there (the same plan sent again). */
-export interface SubmitOutcome {
-  receipt: Receipt;
-  /** true: nothing new was stored; the receipt is the existing version's. */
-  replayed: boolean;
-}
-
-/** An Idempotency-Key sent again with a different body: the client reused a key for another request. */
-export class IdempotencyConflict extends Error {}
-
-export type ReviewState = 'accepted' | 'changes-requested';
-export const REVIEW_STATES: readonly ReviewState[] = ['accepted', 'changes-requested'];
-
-/** One review of one version by the national team; a later review of the same version supersedes it. */
-export interface Review {
-  id: number;
-  submission: string;
-  organisation: string;
-  version: number;
-  state: ReviewState;
-  comment: string;
-  reviewer: string;
-  reviewedAt: string;
-}
-
 interface ReviewRow {
   id: number; submission: string; organisation: string; version: number; state: ReviewState; comment: string; reviewer: string; created_at: string;
 }
@@ -89,20 +43,6 @@ const reviewOf = (r: ReviewRow): Review => ({
   id: r.id, submission: r.submission, organisation: r.organisation, version: r.version, state: r.state, comment: r.comment,
   reviewer: r.reviewer, reviewedAt: r.created_at,
 });
-
-/** An organisation's latest version and the one before it (null for a first version), read one at a time. */
-export interface LatestPair {
-  organisation: string;
-  latest: { receipt: Receipt; plan: Plan };
-  previous: { receipt: Receipt; plan: Plan } | null;
-}
-
-export interface StoredFile {
-  organisation: string;
-  format: SubmissionFormat;
-  fileName: string | null;
-  bytes: Buffer;
-}
 
 interface SubmissionRow {
   id: string;
