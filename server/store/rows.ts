@@ -1,0 +1,45 @@
+// Rows as both engines read them (the same columns in SQLite and PostgreSQL), turned into what the Store returns.
+import type { ValidationResult } from '../../shared/findings';
+import { warningsOf, type Receipt, type Review, type ReviewState, type StoredSubmission, type SubmissionFormat } from './types';
+
+export interface SubmissionRow {
+  id: string;
+  organisation: string;
+  version: number;
+  received_at: string;
+  sha256: string;
+  format: SubmissionFormat;
+  result_json: string;
+  plan_json?: string;
+}
+
+export const RECEIPT_COLUMNS = 'id, organisation, version, received_at, sha256, format, result_json';
+
+export function receiptOf(row: SubmissionRow, result: ValidationResult = JSON.parse(row.result_json)): Receipt {
+  return {
+    id: row.id,
+    organisation: { code: row.organisation, name: result.organisation?.name ?? row.organisation },
+    version: row.version,
+    receivedAt: row.received_at,
+    sha256: row.sha256,
+    format: row.format,
+    warnings: warningsOf(result),
+  };
+}
+
+export function storedOf(row: SubmissionRow): StoredSubmission {
+  const result = JSON.parse(row.result_json) as ValidationResult;
+  return { receipt: receiptOf(row, result), plan: JSON.parse(row.plan_json!), result };
+}
+
+export interface ReviewRow {
+  id: number; submission: string; organisation: string; version: number; state: ReviewState; comment: string; reviewer: string; created_at: string;
+}
+
+export const REVIEW_SELECT = `SELECT r.id, r.submission, s.organisation, s.version, r.state, r.comment, r.reviewer, r.created_at
+  FROM reviews r JOIN submissions s ON s.id = r.submission`;
+
+export const reviewOf = (r: ReviewRow): Review => ({
+  id: r.id, submission: r.submission, organisation: r.organisation, version: r.version, state: r.state, comment: r.comment,
+  reviewer: r.reviewer, reviewedAt: r.created_at,
+});
