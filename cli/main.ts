@@ -12,6 +12,7 @@ export const commands: Array<{ name: string; summary: string; load: () => Promis
   { name: 'serve', summary: 'run the service (submission page, admin page, API, add-in files)', load: async () => (await import('./commands/serve')).serve },
   { name: 'keys', summary: 'make the admin key, issue or revoke organisation keys', load: async () => (await import('./commands/keys')).keys },
   { name: 'remind', summary: 'send the reminder e-mails the round\'s schedule has due (for cron)', load: async () => (await import('./commands/remind')).remind },
+  { name: 'db', summary: 'copy the service\'s data between SQLite and PostgreSQL, checked', load: async () => (await import('./commands/db')).db },
   { name: 'manifest', summary: 'write the Excel add-in manifest for the service at a given address', load: async () => (await import('./commands/manifest')).manifest },
 ];
 
