@@ -44,13 +44,35 @@ const ANOTHER_NUMBER = /^(?:(?:or|and|to|then)\s+)?\d/;
 
 const beginsWith = (text: string, form: string) => text === form || text.startsWith(`${form} `);
 
+/**
+ * Remembers a reading per template and value: a national collation reads 100,000 statuses and priorities (each
+ * three times: rules, summary, export), nearly all of them the same few values. Bounded: only short values are
+ * kept (a key value is a few words), and the cache is emptied when full.
+ */
+function memo<T>(read: (template: Template, value: string) => T): (template: Template, value: string) => T {
+  const caches = new WeakMap<Template, Map<string, T>>();
+  return (template, value) => {
+    if (value.length > 200) return read(template, value);
+    let cache = caches.get(template);
+    if (!cache) caches.set(template, (cache = new Map()));
+    let answer = cache.get(value);
+    if (answer === undefined && !cache.has(value)) {
+      if (cache.size >= 10_000) cache.clear();
+      cache.set(value, (answer = read(template, value)));
+    }
+    return answer as T;
+  };
+}
+
 /** The Key 1 code a status value means, or null when it means none, or could mean two. */
 export function statusCode(template: Template, value: string | null): number | null {
-  if (value === null) return null;
+  return value === null ? null : statusCodeOf(template, value);
+}
+const statusCodeOf = memo((template, value): number | null => {
   const code = singleStatus(template, value);
   // "2. Action in progress\n3. Action fully implemented" begins with a code, but names two.
   return code !== null && STATUS_PARTS.test(value) && statusCodesIn(template, value).length > 1 ? null : code;
-}
+});
 
 /** The code of a value that holds one status. */
 function singleStatus(template: Template, value: string): number | null {
@@ -100,7 +122,9 @@ function priorityForms(template: Template): PriorityForm[] {
 
 /** The Key 2 label a priority value means ("high", "Med", "H", "High - urgent attention"), or null. */
 export function priorityLabel(template: Template, value: string | null): string | null {
-  if (value === null) return null;
+  return value === null ? null : priorityLabelOf(template, value);
+}
+const priorityLabelOf = memo((template, value): string | null => {
   const v = fold(value);
   if (v === '') return null;
   const forms = priorityForms(template);
@@ -112,7 +136,7 @@ export function priorityLabel(template: Template, value: string | null): string 
   // Refused when the explanation names another priority, or a start of one ("Medium/High", "Med-Low").
   if (rest.some((w) => w.length >= 3 && forms.some((o) => o !== chosen && o.folded.startsWith(w)))) return null;
   return chosen.label;
-}
+});
 
 /** The distinct Key 2 labels named in a cell that holds several priorities, one per line ("High\nLow"). */
 export function priorityLabelsIn(template: Template, value: string | null): string[] {

@@ -1,10 +1,11 @@
 // The national workbook's own streaming writer (server/collate/xlsxStream.ts over zipStream.ts), read back cell for
 // cell by openpyxl (an application other than ours): values and their types, number formats, the heading, frozen
-// pane, autofilter and widths, sheets listed in the order asked for whatever order they were written in; and an
-// output that closes early stops the writer with an error instead of leaving it waiting.
+// pane, autofilter and widths, sheets listed in the order asked for whatever order they were written in, a side sheet
+// filled while another is written; and an output that closes early stops the writer with an error instead of leaving
+// it waiting.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -98,6 +99,47 @@ describe('the streaming .xlsx writer of the national workbook, read back by open
     assert.deepEqual(body[0]!.map((c) => c.t), ['s', 'n', 'n', 'd', 'd']);
     assert.deepEqual(body[0]!.map((c) => c.f), ['General', '0', '0.0%', 'dd/mm/yyyy', 'dd/mm/yyyy hh:mm']);
     assert.equal(body[2]![3]!.t, 's', 'text in a date column stays text');
+  });
+
+  it('writes a side sheet whose rows come while another sheet is written, and leaves no temporary file', async () => {
+    // As the service writes the Changes sheet during the Actions pass: rows pushed in between, many deflate chunks.
+    const spillDir = mkdtempSync(join(dir, 'tmp-'));
+    const before = process.env.TMPDIR;
+    process.env.TMPDIR = spillDir;
+    const path = join(dir, 'side.xlsx');
+    const edges = [' leading space', 'trailing line break\n', '\tstarts with a tab', 'tab\tinside', 'plain'];
+    try {
+      const { stream } = await openOutput(path);
+      const xlsx = new XlsxStream(stream);
+      const side = await xlsx.sideSheet('Side', [{ header: 'Text', width: 20, format: 'text' }, { header: 'n', width: 6, format: 'integer' }]);
+      assert.equal(readdirSync(spillDir).length, 1, 'the side sheet is kept in a temporary folder meanwhile');
+      await xlsx.sheet('Main', [{ header: 'n', width: 6, format: 'integer' }], (async function* () {
+        for (let i = 0; i < 5000; i++) {
+          await side.row([`${edges[i % edges.length]} ${i}${' filler'.repeat(i % 7)}`, i]);
+          yield [i];
+        }
+      })());
+      await xlsx.finish(['Main', 'Side']);
+      await xlsx.dispose();
+      assert.deepEqual(readdirSync(spillDir), [], 'the temporary folder is removed');
+    } finally {
+      if (before === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = before;
+    }
+    const { stdout } = await run('/usr/bin/python3', ['-c', READ, path], { maxBuffer: 64 * 1024 * 1024 });
+    const [main, side] = JSON.parse(stdout) as Seen[];
+    assert.deepEqual([main!.name, side!.name], ['Main', 'Side']);
+    assert.equal(side!.filter, 'A1:B5001');
+    assert.deepEqual(side!.bold, [true, true]);
+    assert.deepEqual(side!.cells[0]!.map((c) => c.v), ['Text', 'n']);
+    assert.equal(side!.cells.length, 5001);
+    assert.equal(main!.cells.length, 5001);
+    for (let i = 0; i < 5000; i++) {
+      const text = `${edges[i % edges.length]} ${i}${' filler'.repeat(i % 7)}`;
+      // A text starting with a tab would start a formula in some readers: it goes out behind an apostrophe.
+      assert.deepEqual(side!.cells[i + 1]!.map((c) => c.v), [text.startsWith('\t') ? `'${text}` : text, i], `side row ${i + 2}`);
+      assert.equal(main!.cells[i + 1]![0]!.v, i);
+    }
   });
 
   it('stops with an error when the output closes before the workbook is complete', async () => {

@@ -72,9 +72,18 @@ export interface CountedPlan {
 export type CollationSource = Collator | {
   collator: Collator;
   plans: Iterable<CountedPlan> | AsyncIterable<CountedPlan>;
-  /** Each organisation's latest version against the one before (the service's store): the "Changes" sheet. */
-  changes?: () => Iterable<VersionPair> | AsyncIterable<VersionPair>;
+  /**
+   * The same plans read in one pass with, for the "Changes" sheet, each organisation's latest version against the one
+   * before it (the service's store). The workbook reads this instead of `plans` when it is given.
+   */
+  versions?: () => AsyncIterable<LatestVersion>;
 };
+
+/** One organisation's latest version: its plan when it counts, and its change from the version before, if any. */
+export interface LatestVersion {
+  plan: CountedPlan | null;
+  change: VersionPair | null;
+}
 
 /** An organisation's latest plan and the one before it, for the Changes sheet. */
 export interface VersionPair {
@@ -92,7 +101,7 @@ export interface ReviewNote {
 }
 
 export const sourceParts = (source: CollationSource) =>
-  source instanceof Collator ? { collator: source, plans: source.counted(), changes: undefined } : source;
+  source instanceof Collator ? { collator: source, plans: source.counted(), versions: undefined } : source;
 
 export class Collator {
   readonly organisations: Organisation[];

@@ -99,3 +99,8 @@ export function collatedAction(template: Template, today: string, a: PlanAction,
     errors: [...new Set(onRow.map((e) => e.code))],
   };
 }
+
+/** What the national data says about each action of a counted plan, in the plan's order (the Summary and the Actions rows read the same). */
+export function collatedActions(c: { template: Template; today: string }, plan: { actions: readonly PlanAction[]; errors: RowErrors }): CollatedAction[] {
+  return plan.actions.map((a) => collatedAction(c.template, c.today, a, plan.errors));
+}

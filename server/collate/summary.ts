@@ -5,7 +5,7 @@
 import { isExpected, type Organisation } from '../../shared/organisations';
 import type { Template } from '../../shared/template';
 import type { Collator, CountedPlan } from './collator';
-import { collatedAction } from './rows';
+import { collatedActions } from './rows';
 
 export interface Tally {
   /** Counted plans with at least one action here (for the "all recommendations" line: every counted plan). */
@@ -63,8 +63,6 @@ function emptyTally(template: Template): Tally {
  * same for all nations together (which also holds plans of organisations whose nation is not known).
  */
 export class SummaryTally {
-  private readonly template: Template;
-  private readonly today: string;
   private readonly nations: string[];
   private readonly recs: Array<number | null>;
   private readonly tallies: Map<string, Map<number | null, Tally>>;
@@ -74,10 +72,8 @@ export class SummaryTally {
   readonly overdueByOrganisation = new Map<string, number>();
 
   constructor(collator: Collator) {
-    const { template, today } = collator;
+    const { template } = collator;
     this.collator = collator;
-    this.template = template;
-    this.today = today;
     // Nations, then each nation's regions, then Total.
     const regions = [...new Set(collator.organisations.filter((o) => o.nation && o.region).map(regionArea))].sort();
     this.nations = [...collator.nations(), ...regions, ALL_NATIONS];
@@ -93,8 +89,10 @@ export class SummaryTally {
     }
   }
 
-  add({ organisation, actions, errors, entry }: CountedPlan): void {
-    const { template, today, tallies } = this;
+  /** `collated`: the plan's actions as collatedActions() reads them, when the caller has them already. */
+  add(plan: CountedPlan, collated = collatedActions(this.collator, plan)): void {
+    const { organisation, actions, entry } = plan;
+    const { tallies } = this;
     const areas = [...areasOf(organisation), ALL_NATIONS];
     for (const area of areas) {
       const c = this.counts.get(area);
@@ -109,9 +107,9 @@ export class SummaryTally {
       bucket.get(null)!.plans++;
       for (const r of recsWithActions) if (bucket.has(r)) bucket.get(r)!.plans++;
     }
-    for (const action of actions) {
+    for (const [i, action] of actions.entries()) {
       // The same values the Actions sheet exports: a refused status, priority or deadline counts as outside the key.
-      const { statusCode: code, priorityLabel: priority, overdue } = collatedAction(template, today, action, errors);
+      const { statusCode: code, priorityLabel: priority, overdue } = collated[i]!;
       for (const bucket of buckets) {
         for (const tally of [bucket.get(action.recommendation), bucket.get(null)!]) {
           if (!tally) continue;

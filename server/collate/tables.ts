@@ -3,7 +3,7 @@
 import { ACTION_COLUMNS, statusOption, type ActionField } from '../../shared/layout';
 import { diffPlans } from '../../shared/planDiff';
 import type { Collator, CountedPlan, EntryRecord, VersionPair } from './collator';
-import { collatedAction, safeText, sheetOf } from './rows';
+import { collatedActions, safeText, sheetOf, type CollatedAction } from './rows';
 import type { SummaryTally } from './summary';
 
 /** A cell value: text (made inert when written), a whole number, a share (0..1), a calendar date or a time. */
@@ -26,7 +26,8 @@ export interface Table {
 export interface ActionsTable {
   sheet: string;
   columns: Column[];
-  rowsOf: (plan: CountedPlan) => Value[][];
+  /** `collated`: the plan's actions as collatedActions() reads them, when the caller has them already. */
+  rowsOf: (plan: CountedPlan, collated?: CollatedAction[]) => Value[][];
 }
 
 const col = (header: string, width: number, format: Format = 'text'): Column => ({ header, width, format });
@@ -111,14 +112,18 @@ export function actionsTable(c: Collator): ActionsTable {
       col('Source', 36),
       col('Submitted (UTC)', 17, 'datetime'),
     ],
-    rowsOf(plan) {
+    rowsOf(plan, collated = collatedActions(c, plan)) {
       const { organisation: o, entry, actions } = plan;
       const leads = leadValues(c, plan);
       // By recommendation, its plan-sheet rows before its "More actions" rows, then by row.
-      const sorted = [...actions].sort((a, b) => a.recommendation - b.recommendation || Number(a.sheet !== undefined) - Number(b.sheet !== undefined) || a.row - b.row);
-      return sorted.map((a) => {
+      const order = actions.map((_, i) => i).sort((i, j) => {
+        const a = actions[i]!, b = actions[j]!;
+        return a.recommendation - b.recommendation || Number(a.sheet !== undefined) - Number(b.sheet !== undefined) || a.row - b.row;
+      });
+      return order.map((i) => {
+        const a = actions[i]!;
         // Key values and dates only where the rules accepted them; otherwise the text typed (rows.ts).
-        const v = collatedAction(t, c.today, a, plan.errors);
+        const v = collated[i]!;
         return [
           o.code, o.name, o.nation, o.region, ...leads, a.recommendation,
           v.action, v.responsible,
@@ -173,7 +178,7 @@ export function organisationsTable(c: Collator, summary: SummaryTally): Table {
 }
 
 /** The Changes sheet: each organisation's latest version against the one before it, a line per change. */
-export function changesTable(c: Collator, pairs: () => Iterable<VersionPair> | AsyncIterable<VersionPair>) {
+export function changesTable(c: Collator) {
   return {
     sheet: 'Changes',
     columns: [
@@ -190,13 +195,9 @@ export function changesTable(c: Collator, pairs: () => Iterable<VersionPair> | A
       col('Now', 30),
       col('Deadline moved later', 10),
     ],
-    async *rows(): AsyncGenerator<Value[]> {
-      for await (const { organisation: o, previous, latest } of pairs()) {
-        for (const ch of diffPlans(c.template, previous.plan, latest.plan)) {
-          yield [o.code, o.name, previous.version, latest.version, ch.kind, ch.recommendation, ch.row, ch.action, ch.fieldLabel,
-            ch.from, ch.to, ch.field === 'deadline' ? yesNo(ch.deadlineLater) : null];
-        }
-      }
+    rowsOf({ organisation: o, previous, latest }: VersionPair): Value[][] {
+      return diffPlans(c.template, previous.plan, latest.plan).map((ch) => [o.code, o.name, previous.version, latest.version, ch.kind,
+        ch.recommendation, ch.row, ch.action, ch.fieldLabel, ch.from, ch.to, ch.field === 'deadline' ? yesNo(ch.deadlineLater) : null]);
     },
   };
 }

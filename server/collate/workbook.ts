@@ -4,7 +4,8 @@
 // the writer gives the event loop a turn, so the service's other requests never wait for a collation.
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { Writable } from 'node:stream';
-import { sourceParts, type CollationSource } from './collator';
+import { sourceParts, type CollationSource, type LatestVersion } from './collator';
+import { collatedActions } from './rows';
 import { openOutput } from './output';
 import { SummaryTally } from './summary';
 import { actionsTable, changesTable, notReturnedTable, organisationsTable, problemsTable, summaryTable, type Value } from './tables';
@@ -13,41 +14,42 @@ import { XlsxStream } from './xlsxStream';
 /** The sheets in the order the workbook lists them ("Changes" only when the source has versions to compare). */
 export const SHEET_ORDER = ['Summary', 'Actions', 'Changes', 'Organisations', 'Not returned', 'Problems'];
 
-/** The rows, giving the event loop a turn every `every` rows. */
-async function* yieldingEach<T>(rows: AsyncIterable<T>, every: number): AsyncGenerator<T> {
-  let n = 0;
-  for await (const row of rows) {
-    yield row;
-    if (++n % every === 0) await yieldToLoop();
-  }
-}
-
 /** Writes the national workbook to a file path or a stream; resolves when the last byte is written. */
 export async function writeCollationWorkbook(source: CollationSource, target: string | Writable): Promise<void> {
-  const { collator, plans, changes } = sourceParts(source);
+  const { collator, plans, versions } = sourceParts(source);
   const { stream, failed } = await openOutput(target);
   const xlsx = new XlsxStream(stream);
   const summary = new SummaryTally(collator);
   const actions = actionsTable(collator);
-  async function* actionRows(): AsyncGenerator<Value[]> {
-    for await (const plan of plans) {
-      summary.add(plan);
-      yield* actions.rowsOf(plan);
-      await yieldToLoop();
-    }
+  const changes = changesTable(collator);
+  async function* latest(): AsyncGenerator<LatestVersion> {
+    if (versions) yield* versions();
+    else for await (const plan of plans) yield { plan, change: null };
   }
   const write = async () => {
+    // The Changes rows come in the same pass as the Actions rows (one read of the store), kept aside until the end.
+    const changesSheet = versions ? await xlsx.sideSheet(changes.sheet, changes.columns) : null;
+    async function* actionRows(): AsyncGenerator<Value[]> {
+      for await (const { plan, change } of latest()) {
+        if (change) for (const row of changes.rowsOf(change)) await changesSheet!.row(row);
+        if (plan) {
+          const collated = collatedActions(collator, plan);
+          summary.add(plan, collated);
+          yield* actions.rowsOf(plan, collated);
+        }
+        await yieldToLoop();
+      }
+    }
     await xlsx.sheet(actions.sheet, actions.columns, actionRows());
     // The other sheets need every plan read (who returned, what was superseded, the tallies): written after.
     for (const table of [organisationsTable(collator, summary), notReturnedTable(collator), problemsTable(collator), summaryTable(collator, summary)]) {
       await xlsx.sheet(table.sheet, table.columns, table.rows());
     }
-    // A second pass over the store, one organisation's two versions at a time, so memory stays bounded here too.
-    if (changes) {
-      const table = changesTable(collator, changes);
-      await xlsx.sheet(table.sheet, table.columns, yieldingEach(table.rows(), 200));
-    }
-    await xlsx.finish(SHEET_ORDER.filter((name) => name !== 'Changes' || changes));
+    await xlsx.finish(SHEET_ORDER.filter((name) => name !== 'Changes' || versions));
   };
-  await Promise.race([write(), failed]);
+  try {
+    await Promise.race([write(), failed]);
+  } finally {
+    await xlsx.dispose();
+  }
 }

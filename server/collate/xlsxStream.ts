@@ -3,13 +3,14 @@
 // for whole numbers, shares, dates and times) and nothing more. One shared style per column format, inline strings
 // (no shared-string table growing with the data), so memory does not depend on the number of rows and 100,000
 // actions write in well under a second. Sheets may be written in any order (the Summary, which needs every plan, goes
-// last); the workbook lists them in the order asked for. test/collate.test.ts reads the output with openpyxl and
+// last), and one sheet's rows may come while another's are written (sideSheet: kept in a temporary file meanwhile);
+// the workbook lists them in the order asked for. test/collate.test.ts reads the output with openpyxl and
 // exceljs, cell by cell.
 import type { Writable } from 'node:stream';
 import { colName } from '../../shared/a1';
 import { inert } from './inert';
 import type { Column, Format, Value } from './tables';
-import { ZipStream } from './zipStream';
+import { SpilledEntry, ZipStream } from './zipStream';
 
 /** Style index (cellXfs) of each column format; 1 is the heading. */
 const STYLE: Record<Format, number> = { text: 0, integer: 2, share: 3, date: 4, datetime: 5 };
@@ -38,6 +39,7 @@ const MAIN_NS = 'http://schemas.openxmlformats.org/spreadsheetml/2006/main';
 const REL_NS = 'http://schemas.openxmlformats.org/officeDocument/2006/relationships';
 
 const escapeXml = (s: string) => (!/[&<>"]/.test(s) ? s : s.replace(/[&<>"]/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : '&quot;')));
+const SPACE = /\s/;
 /** An Excel date serial (days since 1899-12-30, the fraction the time of day), from a UTC instant. */
 const serial = (d: Date) => d.getTime() / 86_400_000 + 25_569;
 
@@ -49,15 +51,60 @@ function cellXml(ref: string, v: Value, style: number): string {
   if (v instanceof Date) return Number.isNaN(v.getTime()) ? '' : `<c r="${ref}"${s}><v>${serial(v)}</v></c>`;
   const text = inert(v);
   if (text === '') return '';
-  const space = /^\s|\s$/.test(text) ? ' xml:space="preserve"' : '';
+  // The first and last characters only: /^\s|\s$/ would try every position of the text for its second half.
+  const space = SPACE.test(text[0]!) || SPACE.test(text[text.length - 1]!) ? ' xml:space="preserve"' : '';
   return `<c r="${ref}"${s} t="inlineStr"><is><t${space}>${escapeXml(text)}</t></is></c>`;
 }
 
 interface SheetDone { name: string; part: string; columns: number; rows: number }
 
+/** One sheet's XML, piece by piece: its start (settings and heading row), each row, its end. */
+class SheetXml {
+  private readonly letters: string[];
+  private readonly styles: number[];
+  /** The last row written. */
+  r = 1;
+
+  constructor(private readonly columns: Column[]) {
+    this.letters = columns.map((_, i) => colName(i));
+    this.styles = columns.map((c) => STYLE[c.format]);
+  }
+
+  start(): string {
+    const { columns, letters, styles } = this;
+    // Tall enough for the longest wrapped heading (Key 1 labels are long), since not every reader fits rows itself.
+    const headHeight = 15 * Math.max(1, ...columns.map((c) => Math.ceil((c.header.length * 1.1) / c.width)));
+    return `${XML_HEAD}<worksheet xmlns="${MAIN_NS}" xmlns:r="${REL_NS}">` +
+      '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>' +
+      '<selection pane="bottomLeft" activeCell="A2" sqref="A2"/></sheetView></sheetViews>' +
+      '<sheetFormatPr defaultRowHeight="15"/><cols>' +
+      columns.map((c, i) => `<col min="${i + 1}" max="${i + 1}" width="${c.width}" customWidth="1"${styles[i] ? ` style="${styles[i]}"` : ''}/>`).join('') +
+      `</cols><sheetData><row r="1" ht="${headHeight}" customHeight="1">` +
+      columns.map((c, i) => cellXml(`${letters[i]}1`, c.header, HEADING_STYLE)).join('') + '</row>';
+  }
+
+  row(values: Value[]): string {
+    const { letters, styles } = this;
+    const r = ++this.r;
+    let xml = `<row r="${r}">`;
+    for (let i = 0; i < values.length; i++) xml += cellXml(letters[i] + r, values[i]!, styles[i]!);
+    return `${xml}</row>`;
+  }
+
+  end(): string {
+    return `</sheetData><autoFilter ref="A1:${this.letters[this.letters.length - 1]}${this.r}"/></worksheet>`;
+  }
+}
+
+/** A sheet whose rows are pushed while another sheet is being written (see XlsxStream.sideSheet). */
+export interface SideSheet {
+  row(values: Value[]): Promise<void>;
+}
+
 export class XlsxStream {
   private readonly zip: ZipStream;
   private readonly sheets: SheetDone[] = [];
+  private readonly sides: Array<{ done: SheetDone; xml: SheetXml; entry: SpilledEntry }> = [];
 
   constructor(out: Writable) {
     this.zip = new ZipStream(out);
@@ -65,30 +112,39 @@ export class XlsxStream {
 
   /** Writes one sheet: its heading row from `columns`, then `rows` as they come (with backpressure). */
   async sheet(name: string, columns: Column[], rows: Iterable<Value[]> | AsyncIterable<Value[]>): Promise<void> {
-    const part = `xl/worksheets/sheet${this.sheets.length + 1}.xml`;
-    const letters = columns.map((_, i) => colName(i));
-    const styles = columns.map((c) => STYLE[c.format]);
+    const done = this.newSheet(name, columns);
+    const xml = new SheetXml(columns);
     const zip = this.zip;
-    await zip.begin(part);
-    // Tall enough for the longest wrapped heading (Key 1 labels are long), since not every reader fits rows itself.
-    const headHeight = 15 * Math.max(1, ...columns.map((c) => Math.ceil((c.header.length * 1.1) / c.width)));
-    await zip.text(`${XML_HEAD}<worksheet xmlns="${MAIN_NS}" xmlns:r="${REL_NS}">` +
-      '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>' +
-      '<selection pane="bottomLeft" activeCell="A2" sqref="A2"/></sheetView></sheetViews>' +
-      '<sheetFormatPr defaultRowHeight="15"/><cols>' +
-      columns.map((c, i) => `<col min="${i + 1}" max="${i + 1}" width="${c.width}" customWidth="1"${styles[i] ? ` style="${styles[i]}"` : ''}/>`).join('') +
-      `</cols><sheetData><row r="1" ht="${headHeight}" customHeight="1">` +
-      columns.map((c, i) => cellXml(`${letters[i]}1`, c.header, HEADING_STYLE)).join('') + '</row>');
-    let r = 1;
-    for await (const values of rows) {
-      r++;
-      let xml = `<row r="${r}">`;
-      for (let i = 0; i < values.length; i++) xml += cellXml(letters[i] + r, values[i]!, styles[i]!);
-      await zip.text(`${xml}</row>`);
-    }
-    await zip.text(`</sheetData><autoFilter ref="A1:${letters[letters.length - 1]}${r}"/></worksheet>`);
+    await zip.begin(done.part);
+    await zip.text(xml.start());
+    for await (const values of rows) await zip.text(xml.row(values));
+    await zip.text(xml.end());
     await zip.end();
-    this.sheets.push({ name, part, columns: columns.length, rows: r });
+    done.rows = xml.r;
+  }
+
+  /**
+   * Starts a sheet whose rows are pushed one by one, in between the rows of the sheet being written: they are kept in
+   * a temporary file, so memory does not grow with them, and go into the workbook at finish(). Call dispose() after.
+   */
+  async sideSheet(name: string, columns: Column[]): Promise<SideSheet> {
+    const done = this.newSheet(name, columns);
+    const xml = new SheetXml(columns);
+    const entry = await SpilledEntry.open(done.part);
+    this.sides.push({ done, xml, entry });
+    await entry.text(xml.start());
+    return { row: (values) => entry.text(xml.row(values)) };
+  }
+
+  /** Removes the side sheets' temporary files (whether or not the workbook was finished). */
+  async dispose(): Promise<void> {
+    await Promise.all(this.sides.map((s) => s.entry.remove()));
+  }
+
+  private newSheet(name: string, columns: Column[]): SheetDone {
+    const done = { name, part: `xl/worksheets/sheet${this.sheets.length + 1}.xml`, columns: columns.length, rows: 1 };
+    this.sheets.push(done);
+    return done;
   }
 
   /** Writes the workbook's parts, listing the sheets in `order` (names of sheets already written), and ends the output. */
@@ -99,6 +155,11 @@ export class XlsxStream {
       return s;
     });
     const zip = this.zip;
+    for (const side of this.sides) {
+      await side.entry.text(side.xml.end());
+      await zip.add(side.entry);
+      side.done.rows = side.xml.r;
+    }
     const quoted = (name: string) => `'${name.replace(/'/g, "''")}'`;
     await zip.file('xl/workbook.xml', `${XML_HEAD}<workbook xmlns="${MAIN_NS}" xmlns:r="${REL_NS}">` +
       '<bookViews><workbookView activeTab="0"/></bookViews><sheets>' +

@@ -2,6 +2,10 @@
 // goes out while it is being made, never held whole in memory. Only what .xlsx needs: deflated entries with a data
 // descriptor (sizes and CRC after the data), no ZIP64 (an entry or the archive past 4 GB is refused).
 import { once } from 'node:events';
+import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { constants, crc32, createDeflateRaw, type DeflateRaw } from 'node:zlib';
 
@@ -15,10 +19,117 @@ const DOS_DATE = (0 << 9) | (1 << 5) | 1;
 
 interface Written { name: Buffer; offset: number; crc: number; compressed: number; size: number }
 
+/**
+ * Waits for `event`, but gives up when `stream` fails or closes first (an HTTP client that went away): a write to a
+ * closed response never drains, and the collation must stop rather than wait for ever.
+ */
+async function settle(stream: Writable, event: Promise<unknown>): Promise<void> {
+  if (stream.destroyed) throw new Error('the output was closed before the workbook was complete');
+  let onClose!: () => void;
+  const closed = new Promise<never>((_, reject) => {
+    // A stream that finished closes next: that close is no failure (the finish is still on its way to us).
+    onClose = () => { if (!stream.writableFinished) reject(new Error('the output was closed before the workbook was complete')); };
+    stream.once('close', onClose);
+  });
+  closed.catch(() => {});
+  try {
+    await Promise.race([event, closed]);
+  } finally {
+    stream.off('close', onClose);
+  }
+}
+
+/** An entry's data: its text deflated as it comes into `sink` (the archive itself, or a spill file), with its CRC and sizes. */
+class Deflated {
+  crc = 0;
+  size = 0;
+  compressed = 0;
+  private readonly deflate: DeflateRaw;
+  private text: string[] = [];
+  private textLength = 0;
+
+  constructor(private readonly sink: Writable, onBytes: (n: number) => void = () => {}) {
+    const deflate = (this.deflate = createDeflateRaw({ level: LEVEL, strategy: constants.Z_DEFAULT_STRATEGY }));
+    deflate.on('data', (chunk: Buffer) => {
+      this.compressed += chunk.length;
+      onBytes(chunk.length);
+      // Backpressure: the deflater waits while the sink is full, and text() waits for the deflater.
+      if (!sink.write(chunk)) {
+        deflate.pause();
+        sink.once('drain', () => deflate.resume());
+      }
+    });
+  }
+
+  /** Adds text; resolves at once unless the sink is full. */
+  async add(s: string): Promise<void> {
+    this.text.push(s);
+    this.textLength += s.length;
+    if (this.textLength >= CHUNK) await this.flush();
+  }
+
+  private async flush(): Promise<void> {
+    if (this.text.length === 0) return;
+    const bytes = Buffer.from(this.text.join(''), 'utf8');
+    this.text = [];
+    this.textLength = 0;
+    this.crc = crc32(bytes, this.crc);
+    this.size += bytes.length;
+    if (this.size > MAX_32) throw new Error('zip: an entry larger than 4 GB cannot be written');
+    if (!this.deflate.write(bytes)) await settle(this.sink, once(this.deflate, 'drain'));
+  }
+
+  /** The rest of the text, deflated and handed to the sink. */
+  async end(): Promise<void> {
+    await this.flush();
+    const ended = once(this.deflate, 'end');
+    this.deflate.end();
+    await settle(this.sink, ended);
+  }
+}
+
+/**
+ * An entry written beside the one being streamed (a sheet whose rows come while another sheet's do), deflated into
+ * a temporary file of its own; ZipStream.add() copies it into the archive afterwards. Memory does not grow with it.
+ */
+export class SpilledEntry {
+  private constructor(readonly name: string, private readonly dir: string, private readonly file: WriteStream, private readonly data: Deflated) {}
+
+  static async open(name: string): Promise<SpilledEntry> {
+    const dir = await mkdtemp(join(tmpdir(), 'naome-zip-'));
+    const file = createWriteStream(join(dir, 'entry'));
+    const failed = new Promise<never>((_, reject) => file.once('error', reject));
+    failed.catch(() => {});
+    await Promise.race([once(file, 'open'), failed]);
+    return new SpilledEntry(name, dir, file, new Deflated(file));
+  }
+
+  /** Adds text to the entry. */
+  text(s: string): Promise<void> {
+    return this.data.add(s);
+  }
+
+  /** Ends the entry's data: its deflated bytes (a file), CRC and sizes. */
+  async close(): Promise<{ path: string; crc: number; size: number; compressed: number }> {
+    await this.data.end();
+    const finished = once(this.file, 'finish');
+    this.file.end();
+    await settle(this.file, finished);
+    const { crc, size, compressed } = this.data;
+    return { path: this.file.path as string, crc, size, compressed };
+  }
+
+  /** Removes the temporary file (whether or not the entry was copied). */
+  async remove(): Promise<void> {
+    this.file.destroy();
+    await rm(this.dir, { recursive: true, force: true });
+  }
+}
+
 export class ZipStream {
   private offset = 0;
   private readonly done: Written[] = [];
-  private entry: { name: Buffer; offset: number; crc: number; size: number; compressed: number; deflate: DeflateRaw; text: string[]; textLength: number } | undefined;
+  private entry: { name: Buffer; offset: number; data: Deflated } | undefined;
 
   /** `out` is written with backpressure; a failure of `out` (or its closing early) rejects the write that meets it. */
   constructor(private readonly out: Writable) {}
@@ -27,66 +138,22 @@ export class ZipStream {
   async begin(name: string): Promise<void> {
     if (this.entry) throw new Error('zip: the previous entry is not ended');
     const nameBytes = Buffer.from(name, 'utf8');
-    const header = Buffer.alloc(30);
-    header.writeUInt32LE(0x04034b50, 0);
-    header.writeUInt16LE(20, 4); // version needed: 2.0 (deflate)
-    header.writeUInt16LE(0x0808, 6); // flags: sizes in a data descriptor (bit 3), UTF-8 name (bit 11)
-    header.writeUInt16LE(8, 8); // deflate
-    header.writeUInt16LE(0, 10);
-    header.writeUInt16LE(DOS_DATE, 12);
-    // CRC and sizes (14..25) stay zero: they follow the data.
-    header.writeUInt16LE(nameBytes.length, 26);
     const offset = this.offset;
-    await this.put(Buffer.concat([header, nameBytes]));
-    const deflate = createDeflateRaw({ level: LEVEL, strategy: constants.Z_DEFAULT_STRATEGY });
-    const entry = { name: nameBytes, offset, crc: 0, size: 0, compressed: 0, deflate, text: [] as string[], textLength: 0 };
-    deflate.on('data', (chunk: Buffer) => {
-      entry.compressed += chunk.length;
-      this.offset += chunk.length;
-      // Backpressure: the deflater waits while the output is full, and text() waits for the deflater.
-      if (!this.out.write(chunk)) {
-        deflate.pause();
-        this.out.once('drain', () => deflate.resume());
-      }
-    });
-    this.entry = entry;
+    await this.put(localHeader(nameBytes));
+    this.entry = { name: nameBytes, offset, data: new Deflated(this.out, (n) => { this.offset += n; }) };
   }
 
   /** Adds text to the entry being written; resolves at once unless the output is full. */
-  async text(s: string): Promise<void> {
-    const e = this.entry!;
-    e.text.push(s);
-    e.textLength += s.length;
-    if (e.textLength >= CHUNK) await this.flush();
-  }
-
-  private async flush(): Promise<void> {
-    const e = this.entry!;
-    if (e.text.length === 0) return;
-    const bytes = Buffer.from(e.text.join(''), 'utf8');
-    e.text = [];
-    e.textLength = 0;
-    e.crc = crc32(bytes, e.crc);
-    e.size += bytes.length;
-    if (e.size > MAX_32) throw new Error('zip: an entry larger than 4 GB cannot be written');
-    if (!e.deflate.write(bytes)) await this.settle(once(e.deflate, 'drain'));
+  text(s: string): Promise<void> {
+    return this.entry!.data.add(s);
   }
 
   /** Ends the entry: the rest of its text, then its data descriptor. */
   async end(): Promise<void> {
-    await this.flush();
-    const e = this.entry!;
-    const ended = once(e.deflate, 'end');
-    e.deflate.end();
-    await this.settle(ended);
+    const { name, offset, data } = this.entry!;
+    await data.end();
     this.entry = undefined;
-    const descriptor = Buffer.alloc(16);
-    descriptor.writeUInt32LE(0x08074b50, 0);
-    descriptor.writeUInt32LE(e.crc >>> 0, 4);
-    descriptor.writeUInt32LE(e.compressed, 8);
-    descriptor.writeUInt32LE(e.size, 12);
-    await this.put(descriptor);
-    this.done.push({ name: e.name, offset: e.offset, crc: e.crc >>> 0, compressed: e.compressed, size: e.size });
+    await this.ended(name, offset, data);
   }
 
   /** One whole entry from a string. */
@@ -94,6 +161,27 @@ export class ZipStream {
     await this.begin(name);
     await this.text(text);
     await this.end();
+  }
+
+  /** Copies a spilled entry, closed, into the archive (between entries, like file()); the caller removes it after. */
+  async add(spilled: SpilledEntry): Promise<void> {
+    if (this.entry) throw new Error('zip: the previous entry is not ended');
+    const data = await spilled.close();
+    const name = Buffer.from(spilled.name, 'utf8');
+    const offset = this.offset;
+    await this.put(localHeader(name));
+    for await (const chunk of createReadStream(data.path)) await this.put(chunk as Buffer);
+    await this.ended(name, offset, data);
+  }
+
+  private async ended(name: Buffer, offset: number, data: { crc: number; size: number; compressed: number }): Promise<void> {
+    const descriptor = Buffer.alloc(16);
+    descriptor.writeUInt32LE(0x08074b50, 0);
+    descriptor.writeUInt32LE(data.crc >>> 0, 4);
+    descriptor.writeUInt32LE(data.compressed, 8);
+    descriptor.writeUInt32LE(data.size, 12);
+    await this.put(descriptor);
+    this.done.push({ name, offset, crc: data.crc >>> 0, compressed: data.compressed, size: data.size });
   }
 
   /** Writes the central directory and ends the output. */
@@ -127,32 +215,25 @@ export class ZipStream {
     await this.put(eocd);
     const finished = once(this.out, 'finish');
     this.out.end();
-    await this.settle(finished);
+    await settle(this.out, finished);
   }
 
   private async put(bytes: Buffer): Promise<void> {
     this.offset += bytes.length;
-    if (!this.out.write(bytes)) await this.settle(once(this.out, 'drain'));
+    if (!this.out.write(bytes)) await settle(this.out, once(this.out, 'drain'));
   }
+}
 
-  /**
-   * Waits for `event`, but gives up when the output fails or closes first (an HTTP client that went away): a write
-   * to a closed response never drains, and the collation must stop rather than wait for ever.
-   */
-  private async settle(event: Promise<unknown>): Promise<void> {
-    const out = this.out;
-    if (out.destroyed) throw new Error('the output was closed before the workbook was complete');
-    let onClose!: () => void;
-    const closed = new Promise<never>((_, reject) => {
-      // A stream that finished closes next: that close is no failure (the finish is still on its way to us).
-      onClose = () => { if (!out.writableFinished) reject(new Error('the output was closed before the workbook was complete')); };
-      out.once('close', onClose);
-    });
-    closed.catch(() => {});
-    try {
-      await Promise.race([event, closed]);
-    } finally {
-      out.off('close', onClose);
-    }
-  }
+/** A local file header: deflated, sizes and CRC in the data descriptor that follows the data. */
+function localHeader(name: Buffer): Buffer {
+  const header = Buffer.alloc(30);
+  header.writeUInt32LE(0x04034b50, 0);
+  header.writeUInt16LE(20, 4); // version needed: 2.0 (deflate)
+  header.writeUInt16LE(0x0808, 6); // flags: sizes in a data descriptor (bit 3), UTF-8 name (bit 11)
+  header.writeUInt16LE(8, 8); // deflate
+  header.writeUInt16LE(0, 10);
+  header.writeUInt16LE(DOS_DATE, 12);
+  // CRC and sizes (14..25) stay zero: they follow the data.
+  header.writeUInt16LE(name.length, 26);
+  return Buffer.concat([header, name]);
 }

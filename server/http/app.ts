@@ -13,7 +13,7 @@ import { builtInTemplates, currentTemplate, findTemplate, type Template } from '
 import { carryPlan } from '../../shared/carryPlan';
 import { PLAN_SHEET } from '../../shared/layout';
 import { diffPlans, diffSummary } from '../../shared/planDiff';
-import { Collator, type CollationSource } from '../collate/collator';
+import { Collator, type CollationSource, type LatestVersion } from '../collate/collator';
 import { writeActionsCsv } from '../collate/csv';
 import { writeCollationWorkbook } from '../collate/workbook';
 import { ADMIN, issueKey } from '../keys';
@@ -542,24 +542,19 @@ export function createApp(opts: AppOptions) {
         return r ? { state: r.state, comment: r.comment, reviewer: r.reviewer, reviewedAt: new Date(r.reviewedAt) } : null;
       },
     });
-    function* plans() {
-      for (const s of store.eachLatestSubmission()) {
-        const counted = collator.add({ source: `submission ${s.receipt.id} (v${s.receipt.version})`, submittedAt: new Date(s.receipt.receivedAt), result: s.result, plan: s.plan });
-        if (counted) yield counted;
+    // One pass over the store; with changes (the workbook's Changes sheet), each latest version with the one before it.
+    async function* versions(changes: boolean): AsyncGenerator<LatestVersion> {
+      for await (const s of store.eachLatestSubmission()) {
+        const { id, version, organisation, receivedAt } = s.receipt;
+        const plan = collator.add({ source: `submission ${id} (v${version})`, submittedAt: new Date(receivedAt), result: s.result, plan: s.plan });
+        const before = changes && version > 1 ? await store.submissionByVersion(organisation.code, version - 1) : undefined;
+        yield { plan, change: before ? { organisation, previous: { version: version - 1, plan: before.plan }, latest: { version, plan: s.plan } } : null };
       }
     }
-    function* changes() {
-      for (const { latest, previous } of store.eachLatestPair()) {
-        if (previous) {
-          yield {
-            organisation: latest.receipt.organisation,
-            previous: { version: previous.receipt.version, plan: previous.plan },
-            latest: { version: latest.receipt.version, plan: latest.plan },
-          };
-        }
-      }
+    async function* plans() {
+      for await (const { plan } of versions(false)) if (plan) yield plan;
     }
-    return { collator, plans: plans(), changes };
+    return { collator, plans: plans(), versions: () => versions(true) };
   };
 
   app.get('/api/collation.xlsx', ...admin, asyncRoute(async (_req, res) => {
