@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { issueKey } from '../server/keys';
 import { loadOrganisations } from '../server/organisations';
-import { Store } from '../server/store/store';
+import { SqliteStore } from '../server/store/sqlite/store';
 import { checkWorkbook } from '../server/xlsx/checkWorkbook';
 import { writePlanWorkbook } from '../server/xlsx/writePlanWorkbook';
 import { planLayout } from '../shared/layout';
@@ -164,26 +164,30 @@ export async function nationalStore(plans: number): Promise<{ dir: string; admin
   const xlsx = await fillWorkbook(await writePlanWorkbook({ organisations }), fullPlanContent('RGT'));
   const { plan, result } = await checkWorkbook(xlsx, { organisations, limits: { timeoutMs: 30_000 } });
   if (!plan || plan.actions.length !== 75) throw new Error(`the bench plan has ${plan?.actions.length} actions, not 75`);
-  const store = new Store(dir);
+  const store = new SqliteStore(dir);
   try {
     const list = Array.from({ length: plans }, (_, i) => ({
       code: `Z${String(i).padStart(4, '0')}`, name: `Bench trust ${i}`, nation: i % 8 === 0 ? 'Wales' : 'England', region: `Region ${i % 7}`,
     }));
-    store.replaceOrganisations(list);
+    await store.replaceOrganisations(list);
     const bytes = Buffer.from(JSON.stringify(plan));
     const sha256 = createHash('sha256').update(bytes).digest('hex');
+    // One outer transaction (one fsync, not one per plan): the SQLite engine's methods do their work synchronously, so
+    // every insert runs inside it; their promises are awaited after, to surface any failure.
+    const added: Array<Promise<unknown>> = [];
     store.db.transaction(() => {
       for (const [i, o] of list.entries()) {
         const organisation = { code: o.code, name: o.name };
-        store.addSubmission({
+        added.push(store.addSubmission({
           organisation, receivedAt: new Date(Date.UTC(2026, 0, 1, 0, i)).toISOString(), sha256, format: 'json', fileName: null, bytes,
           plan: { ...plan, header: { ...plan.header, organisation: o.code } }, result: { ...result, organisation },
-        });
+        }));
       }
     })();
-    return { dir, adminKey: issueKey(store, 'admin'), actions: plans * 75 };
+    await Promise.all(added);
+    return { dir, adminKey: await issueKey(store, 'admin'), actions: plans * 75 };
   } finally {
-    store.close();
+    await store.close();
   }
 }
 

@@ -1,14 +1,15 @@
 // Several server processes on one port (node:cluster), for machines with cores to spare: HTTP parsing, routing and the
 // JSON rules all run on a process's main thread, so one process tops out at one core. The primary prepares what must
-// exist once (database schema, organisations, certificate), then forks the workers; each opens the same SQLite file
-// (WAL: versions still come from one transaction each) and runs the ordinary server. Rate limits count per process.
+// exist once (database schema, organisations, certificate), then forks the workers; each opens the same database (the
+// SQLite file in WAL mode, or PostgreSQL: versions still come from one transaction each) and runs the ordinary server.
+// Rate limits count per process, unless the store shares them (PostgreSQL).
 import cluster, { type Worker } from 'node:cluster';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { certificateFromFiles, developmentCertificate, type TlsFiles } from './certs';
 import { loadOrganisations } from './organisations';
 import { startServer, type ServerOptions } from './serve';
-import { Store } from './store/store';
+import { openStore } from './store/open';
 
 const CONFIG_ENV = 'NAOME_CLUSTER_OPTIONS';
 
@@ -23,11 +24,11 @@ export interface RunningCluster {
 
 export async function startCluster(opts: WorkerOptions, processes: number): Promise<RunningCluster> {
   const dataDir = resolve(opts.dataDir ?? 'data');
-  const store = new Store(dataDir);
+  const store = await openStore({ data: dataDir, database: opts.database });
   try {
-    store.seedOrganisations(() => loadOrganisations());
+    await store.seedOrganisations(() => loadOrganisations());
   } finally {
-    store.close();
+    await store.close();
   }
   let tls: TlsFiles | undefined;
   if (!opts.http) {

@@ -1,5 +1,5 @@
-// Starts the service: opens (or creates) the database under the data directory, loads the organisations list on first
-// start, and listens over HTTPS (development certificate by default) or plain HTTP. close() stops accepting, lets
+// Starts the service: opens (or creates) the database (SQLite under the data directory, or PostgreSQL at --database),
+// loads the organisations list on first start, and listens over HTTPS (development certificate by default) or plain HTTP. close() stops accepting, lets
 // requests in flight finish, then closes the database.
 import http from 'node:http';
 import https from 'node:https';
@@ -11,16 +11,18 @@ import { clientGone, queuedCheck } from './http/check';
 import { CheckPool, WORKER_NICE, defaultPoolSize } from './xlsx/checkPool';
 import { certificateFromFiles, developmentCertificate, type TlsFiles } from './certs';
 import { loadOrganisations } from './organisations';
-import { Store } from './store/store';
-import { RoundStore } from './store/round';
+import { openStore } from './store/open';
+import type { Store } from './store/types';
 import { checkSmtpUrl, mailSettingsFrom, smtpMailer, type Mailer } from './desk/mailer';
 import { startScheduler } from './desk/scheduler';
 import { todayIso } from '../shared/cells';
 import { currentTemplate } from '../shared/template';
 
 export interface ServerOptions {
-  /** Where the database and the development certificate live (default ./data). */
+  /** Where the SQLite database (unless `database`) and the development certificate live (default ./data). */
   dataDir?: string;
+  /** A PostgreSQL URL: every table there instead of SQLite (the caller resolves NAOME_DATABASE_URL). */
+  database?: string;
   port?: number;
   host?: string;
   /** Plain HTTP (tests; behind a TLS proxy). */
@@ -63,10 +65,10 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   // under load (a tenth of its time in the attack bench). While a write is in flight the next lines wait and go out
   // together; on a quiet server each line still goes at once, and pino flushes what is left when the process exits.
   const logger = opts.logger ?? pino({ level: 'info' }, pino.destination({ dest: 1, sync: false }));
-  const store = new Store(dataDir);
+  const store = await openStore({ data: dataDir, database: opts.database });
   let pool: CheckPool | undefined;
   try {
-    store.seedOrganisations(() => loadOrganisations());
+    await store.seedOrganisations(() => loadOrganisations());
     let tls: TlsFiles | undefined;
     if (!opts.http) {
       const certPath = opts.cert ?? process.env.NAOME_TLS_CERT;
@@ -131,11 +133,10 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
       server.listen(opts.port ?? 3000, host, () => { server.off('error', fail); ok(); });
     });
     if (workers > 0) pool = new CheckPool(workers, undefined, WORKER_NICE);
-    // Every process runs the schedule: the claims in SQLite make each reminder go once (server/desk/scheduler.ts).
-    const round = new RoundStore(store);
+    // Every process runs the schedule: the claims in the database make each reminder go once (server/desk/scheduler.ts).
     const scheduler = mailer && opts.reminderEveryMs !== 0
       ? startScheduler({
-          context: () => ({ store, round, template: currentTemplate, today: opts.today?.() ?? todayIso(), publicUrl }),
+          context: () => ({ store, template: currentTemplate, today: opts.today?.() ?? todayIso(), publicUrl }),
           mailer: { send: async (m) => (await mailer()).send(m), close: () => undefined },
           everyMs: opts.reminderEveryMs,
           onRun: (run) => { if (run.outcomes.length) logger.info({ occasion: run.occasion?.day, sent: run.outcomes.filter((o) => o.outcome === 'sent').length, failed: run.outcomes.filter((o) => o.outcome === 'failed').length }, 'scheduled reminders'); },
@@ -154,7 +155,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
         clearTimeout(grace);
         await scheduler?.stop();
         if (mailerMade) (await mailerMade.catch(() => undefined))?.close();
-        store.close();
+        await store.close();
         void (pool?.close() ?? Promise.resolve()).then(done);
       });
       // Idle keep-alive connections would hold close() open; busy ones are closed once their response is sent.
@@ -163,7 +164,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     return { url, port, dataDir, store, logger, tls, close };
   } catch (err) {
     await pool?.close();
-    store.close();
+    await store.close();
     throw err;
   }
 }

@@ -12,7 +12,7 @@ import Database from 'better-sqlite3';
 import type { Plan } from '../shared/plan';
 import { TABLES } from '../server/store/copy';
 import { PostgresStore } from '../server/store/postgres/store';
-import { DATABASE_FILE } from '../server/store/store';
+import { DATABASE_FILE } from '../server/store/sqlite/store';
 import { freshDatabase, postgresAvailable, POSTGRES_SKIP_MESSAGE } from './helpers/postgres';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');

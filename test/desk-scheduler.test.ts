@@ -13,8 +13,7 @@ import { currentTemplate } from '../shared/template';
 import { currentOccasion, runSchedule } from '../server/desk/scheduler';
 import { smtpMailer, type Mailer } from '../server/desk/mailer';
 import { startServer } from '../server/serve';
-import { RoundStore } from '../server/store/round';
-import { Store } from '../server/store/store';
+import { SqliteStore } from '../server/store/sqlite/store';
 import { call, startTestServer } from './helpers/server';
 import { submitPlan } from './helpers/deskPlans';
 import { startTestSmtp, type TestSmtp } from './helpers/smtp';
@@ -75,11 +74,11 @@ describe('the reminder schedule', function () {
 
     /** One tick of the schedule on a given day, through a fresh connection to the database (as a restarted service). */
     async function tick(today: string) {
-      const store = new Store(dataDir);
+      const store = new SqliteStore(dataDir);
       try {
-        return await runSchedule({ store, round: new RoundStore(store), template: currentTemplate, today }, mailer, 'schedule');
+        return await runSchedule({ store, template: currentTemplate, today }, mailer, 'schedule');
       } finally {
-        store.close();
+        await store.close();
       }
     }
     const receivedSince = (n: number) => smtp.received.slice(n).map((m) => m.to.join(',')).sort();
@@ -102,13 +101,13 @@ describe('the reminder schedule', function () {
       const digest = smtp.received.at(-1)!.to[0] === 'lead@cuh.nhs.net' ? smtp.received.at(-1)! : smtp.received.find((m) => m.to[0] === 'lead@cuh.nhs.net')!;
       assert.match(digest.subject, /2 overdue actions/);
       // Each went once, and each is recorded with its trigger.
-      const store = new Store(dataDir);
+      const store = new SqliteStore(dataDir);
       try {
-        const log = new RoundStore(store).messages();
+        const log = await store.round.messages();
         assert.equal(log.length, 2 + 3 + 3);
         assert.ok(log.every((m) => m.trigger === 'schedule' && m.outcome === 'sent'));
       } finally {
-        store.close();
+        await store.close();
       }
     });
 

@@ -269,11 +269,11 @@ describe('every API route is documented', () => {
     const { mkdtempSync, rmSync, readFileSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');
     const { join } = await import('node:path');
-    const { Store } = await import('../server/store/store');
+    const { SqliteStore } = await import('../server/store/sqlite/store');
     const { createApp } = await import('../server/http/app');
     const { openApiDocument } = await import('../server/http/openapi');
     const dir = mkdtempSync(join(tmpdir(), 'naome-routes-'));
-    const store = new Store(dir);
+    const store = new SqliteStore(dir);
     try {
       const app = createApp({ store }) as unknown as { router: { stack: Array<{ route?: { path: string; methods: Record<string, boolean> } }> } };
       const routes = app.router.stack.filter((l) => l.route && l.route.path.startsWith('/api/'))
@@ -288,7 +288,7 @@ describe('every API route is documented', () => {
           `docs/api.md documents ${method.toUpperCase()} ${path}`);
       }
     } finally {
-      store.close();
+      await store.close();
       rmSync(dir, { recursive: true, force: true });
     }
   });

@@ -16,7 +16,7 @@ import { createApp } from '../server/http/app';
 import { checkUpload, queuedCheck, type Checked } from '../server/http/check';
 import { JsonDepthScan, jsonDepthWithin } from '../server/http/jsonDepth';
 import { loadOrganisations } from '../server/organisations';
-import { DATABASE_FILE, Store } from '../server/store/store';
+import { DATABASE_FILE, SqliteStore } from '../server/store/sqlite/store';
 import { CheckPool } from '../server/xlsx/checkPool';
 import { writePlanWorkbook } from '../server/xlsx/writePlanWorkbook';
 import { zip } from './helpers/hostile';
@@ -147,8 +147,8 @@ describe('availability: abandoned checks, a fair bounded queue, a memory budget'
   });
   it('an abandoned multipart upload (part sent, then the socket destroyed) gives its budget back and never reaches the check', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'naome-abandon-'));
-    const store = new Store(dataDir);
-    store.seedOrganisations(() => organisations);
+    const store = new SqliteStore(dataDir);
+    await store.seedOrganisations(() => organisations);
     let checked = 0;
     // The app as the server builds it, with a check that counts the workbooks that reach it.
     const app = createApp({ store, logger: pino({ level: 'silent' }), limits: { maxUploadBytes: 4 * MB, uploadMemoryBytes: 3 * MB, perClient: 100_000 },
@@ -202,7 +202,7 @@ describe('availability: abandoned checks, a fair bounded queue, a memory budget'
       assert.equal(checked, 1);
     } finally {
       await new Promise((r) => server.close(r));
-      store.close();
+      await store.close();
       rmSync(dataDir, { recursive: true, force: true });
     }
   });
@@ -299,7 +299,8 @@ describe('availability: health tells the truth about storage; failed writes are 
       const key = await s.issueKey('RGT');
       const good = await fillWorkbook(await writePlanWorkbook({ organisations }), goodPlanContent('RGT'));
       assert.deepEqual((await call(s.url, 'GET', '/api/health')).json.ok, true);
-      const db = s.server.store.db;
+      // SQLite's own page limit stands in for a full disk.
+      const { db } = s.server.store as SqliteStore;
       const pages = db.pragma('page_count', { simple: true }) as number;
       db.pragma(`max_page_count = ${pages}`);
       const health = await call(s.url, 'GET', '/api/health');

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { authenticate } from '../server/keys';
 import { startServer } from '../server/serve';
-import { Store } from '../server/store/store';
+import { SqliteStore } from '../server/store/sqlite/store';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const naome = (...args: string[]) => spawnSync(process.execPath, ['bin/naome.js', ...args], { cwd: ROOT, encoding: 'utf8' });
@@ -32,7 +32,7 @@ describe('naome keys and naome serve', function () {
   before(() => { dataDir = mkdtempSync(join(tmpdir(), 'naome-cli-')); });
   after(() => rmSync(dataDir, { recursive: true, force: true }));
 
-  it('makes an admin key and organisation keys shown once, stored only as hashes; a new key replaces the old', () => {
+  it('makes an admin key and organisation keys shown once, stored only as hashes; a new key replaces the old', async () => {
     const admin1 = naome('keys', 'admin', '--data', dataDir);
     assert.equal(admin1.status, 0, admin1.stderr);
     const adminKey = admin1.stdout.trim();
@@ -41,25 +41,25 @@ describe('naome keys and naome serve', function () {
     const rgt2 = naome('keys', 'issue', 'RGT', '--data', dataDir);
     assert.equal(rgt2.status, 0);
     assert.match(rgt2.stderr, /Cambridge University Hospitals/);
-    const store = new Store(dataDir);
+    const store = new SqliteStore(dataDir);
     try {
-      assert.deepEqual(authenticate(store, adminKey), { kind: 'admin' });
-      assert.equal(authenticate(store, rgt1), null, 'the first RGT key was replaced');
-      assert.deepEqual(authenticate(store, rgt2.stdout.trim()), { kind: 'organisation', code: 'RGT' });
+      assert.deepEqual(await authenticate(store, adminKey), { kind: 'admin' });
+      assert.equal(await authenticate(store, rgt1), null, 'the first RGT key was replaced');
+      assert.deepEqual(await authenticate(store, rgt2.stdout.trim()), { kind: 'organisation', code: 'RGT' });
       const stored = JSON.stringify(store.db.prepare('SELECT * FROM keys').all());
       for (const key of [adminKey, rgt1, rgt2.stdout.trim()]) {
         assert.ok(!stored.includes(key) && !stored.includes(key.slice(-43)), 'no key is stored, only its hash');
       }
     } finally {
-      store.close();
+      await store.close();
     }
     const revoke = naome('keys', 'revoke', 'RGT', '--data', dataDir);
     assert.equal(revoke.status, 0);
-    const store2 = new Store(dataDir);
+    const store2 = new SqliteStore(dataDir);
     try {
-      assert.equal(authenticate(store2, rgt2.stdout.trim()), null);
+      assert.equal(await authenticate(store2, rgt2.stdout.trim()), null);
     } finally {
-      store2.close();
+      await store2.close();
     }
   });
 
@@ -183,6 +183,28 @@ describe('naome: the rough edges a first user meets', function () {
       }
     } finally {
       rmSync(parent, { recursive: true, force: true });
+    }
+  });
+
+  it('--database (or NAOME_DATABASE_URL) takes only a PostgreSQL URL: anything else is refused, exit 2, its password never echoed', () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'naome-database-'));
+    try {
+      const runs: Array<[string[], Record<string, string>]> = [
+        [['keys', 'admin', '--data', dataDir, '--database', 'mysql://naome:s3cret@db.example/naome'], {}],
+        [['remind', '--dry-run', '--data', dataDir, '--database', 'sqlite:naome.db'], {}],
+        [['keys', 'issue', 'RGT', '--data', dataDir], { NAOME_DATABASE_URL: 'mysql://naome:s3cret@db.example/naome' }],
+        [['serve', '--http', '--port', '0', '--data', dataDir, '--database', 'mysql://naome:s3cret@db.example/naome'], {}],
+      ];
+      for (const [args, env] of runs) {
+        const r = spawnSync(process.execPath, ['bin/naome.js', ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, ...env }, timeout: 60_000 });
+        assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
+        assert.equal(r.stdout, '', 'no key is printed');
+        assert.match(r.stderr, /takes a PostgreSQL URL \(postgres:\/\/user:password@host:5432\/name\), not a (mysql|sqlite): one/);
+        assert.doesNotMatch(r.stderr, /s3cret/);
+      }
+      assert.equal(existsSync(join(dataDir, 'naome.sqlite')), false, 'no SQLite database was made instead');
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
     }
   });
 

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { loadOrganisations } from '../server/organisations';
-import { DATABASE_FILE } from '../server/store/store';
+import { DATABASE_FILE } from '../server/store/sqlite/store';
 import { checkWorkbook } from '../server/xlsx/checkWorkbook';
 import { writePlanWorkbook } from '../server/xlsx/writePlanWorkbook';
 import { call, startTestServer, XLSX_TYPE, type TestServer } from './helpers/server';

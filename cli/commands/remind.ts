@@ -6,15 +6,15 @@ import { currentTemplate } from '../../shared/template';
 import { mailSettingsFrom, smtpMailer } from '../../server/desk/mailer';
 import { runSchedule } from '../../server/desk/scheduler';
 import { loadOrganisations } from '../../server/organisations';
-import { RoundStore } from '../../server/store/round';
-import { Store } from '../../server/store/store';
+import { DATABASE_ENV, databaseUrlOf, openStore } from '../../server/store/open';
 
-const usage = `Usage: naome remind [--dry-run] [--data DIR] [--smtp URL] [--mail-from ADDR] [--public-url URL] [--date YYYY-MM-DD]
+const usage = `Usage: naome remind [--dry-run] [--data DIR | --database URL] [--smtp URL] [--mail-from ADDR] [--public-url URL] [--date YYYY-MM-DD]
 
 Sends the reminders the round's schedule has due today (set on the admin page: N days before the deadline, weekly
 after it), each once: one already sent by the service or an earlier run is not sent again. For running from cron.
   --dry-run         list what is due, send nothing
   --data DIR        the service's data directory (default ./data)
+  --database URL    the service's PostgreSQL database instead (postgres://…; default ${DATABASE_ENV})
   --smtp URL        the SMTP server (smtp://user:pass@host:587 or smtps://…:465; default NAOME_SMTP_URL)
   --mail-from ADDR  the From address (default NAOME_MAIL_FROM)
   --public-url URL  the service's address, for the link in the e-mail (default NAOME_PUBLIC_URL)
@@ -28,6 +28,7 @@ export const remind: Command = {
     const { values } = parse(args, {
       'dry-run': { type: 'boolean' },
       data: { type: 'string' },
+      database: { type: 'string' },
       smtp: { type: 'string' },
       'mail-from': { type: 'string' },
       'public-url': { type: 'string' },
@@ -37,14 +38,14 @@ export const remind: Command = {
     const today = values.date ?? todayIso();
     const mail = mailSettingsFrom(values.smtp, values['mail-from']);
     if (!mail && !values['dry-run']) throw new UsageError('give the SMTP server (--smtp URL or NAOME_SMTP_URL), or --dry-run to list what is due.');
-    const store = new Store(resolve(values.data ?? 'data'));
-    const mailer = mail && !values['dry-run'] ? await smtpMailer(mail) : null;
+    const store = await openStore({ data: resolve(values.data ?? 'data'), database: databaseUrlOf(values.database) });
+    let mailer = null;
     try {
-      store.seedOrganisations(() => loadOrganisations());
-      const round = new RoundStore(store);
-      const run = await runSchedule({ store, round, template: currentTemplate, today, publicUrl: values['public-url'] ?? process.env.NAOME_PUBLIC_URL },
+      mailer = mail && !values['dry-run'] ? await smtpMailer(mail) : null;
+      await store.seedOrganisations(() => loadOrganisations());
+      const run = await runSchedule({ store, template: currentTemplate, today, publicUrl: values['public-url'] ?? process.env.NAOME_PUBLIC_URL },
         mailer, 'command line');
-      const settings = round.settings();
+      const settings = await store.round.settings();
       if (!run.occasion) {
         console.error(settings.deadline
           ? `No reminder is due on ${ukDate(today)} (deadline ${ukDate(settings.deadline)}; ${settings.remindDaysBefore === null ? 'no reminder before it' : `reminder ${settings.remindDaysBefore} days before`}; ${settings.remindWeeklyAfter ? 'weekly after it' : 'none after it'}).`
@@ -63,7 +64,7 @@ export const remind: Command = {
       return count('failed') ? 1 : 0;
     } finally {
       mailer?.close();
-      store.close();
+      await store.close();
     }
   },
 };

@@ -8,7 +8,7 @@ import { trustInstructions } from '../../server/certs';
 import { isClusterWorker, runClusterWorker, startCluster } from '../../server/cluster';
 import { startServer, type ServerOptions } from '../../server/serve';
 import { projectFile, projectUrl } from '../../server/projectFiles';
-import { Store } from '../../server/store/store';
+import { DATABASE_ENV, databaseUrlOf, openStore, shownDatabase } from '../../server/store/open';
 
 /**
  * Why the port cannot be listened on, in words with what to do, or null when it is free. Asked before starting (so
@@ -44,12 +44,14 @@ async function ensureAddinBuilt(): Promise<void> {
   }
 }
 
-const usage = `Usage: naome serve [--port N] [--host H] [--data DIR] [--http] [--cert FILE --key FILE]
+const usage = `Usage: naome serve [--port N] [--host H] [--data DIR | --database URL] [--http] [--cert FILE --key FILE]
 
 Starts the service: the submission page, the admin page, the HTTP API and the add-in's files.
   --port N       port to listen on (default 3000)
   --host H       address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)
-  --data DIR     where the database and the development certificate are kept (default ./data)
+  --data DIR     where the database (SQLite) and the development certificate are kept (default ./data)
+  --database URL keep every table in PostgreSQL instead (postgres://user:password@host:5432/name;
+                 default ${DATABASE_ENV}); --data still holds the development certificate
   --http         plain HTTP, for running behind a TLS proxy (Office needs HTTPS for the add-in)
   --cert FILE    a real TLS certificate (PEM) and, with --key FILE, its private key;
                  or set NAOME_TLS_CERT and NAOME_TLS_KEY. Without them a development certificate is made.
@@ -71,6 +73,7 @@ export const serve: Command = {
       port: { type: 'string' },
       host: { type: 'string' },
       data: { type: 'string' },
+      database: { type: 'string' },
       http: { type: 'boolean' },
       cert: { type: 'string' },
       key: { type: 'string' },
@@ -98,6 +101,7 @@ export const serve: Command = {
     if (Boolean(values.cert) !== Boolean(values.key)) throw new UsageError('--cert and --key go together.');
     if (values.http && values.cert) throw new UsageError('--http serves plain HTTP; leave out --cert and --key, or leave out --http.');
     const dataDir = resolve(values.data ?? 'data');
+    const database = databaseUrlOf(values.database);
 
     const processes = values.processes === undefined ? 1 : Number(values.processes);
     if (!Number.isInteger(processes) || processes < 1 || processes > 64) throw new UsageError(`--processes must be a whole number from 1 to 64, not "${values.processes}".`);
@@ -108,21 +112,22 @@ export const serve: Command = {
     }
     await ensureAddinBuilt();
     const options: ServerOptions = {
-      dataDir, port, host: values.host, http: values.http, cert: values.cert, key: values.key, trustProxy: values['trust-proxy'] ? 1 : false,
+      dataDir, database, port, host: values.host, http: values.http, cert: values.cert, key: values.key, trustProxy: values['trust-proxy'] ? 1 : false,
       limits: Object.fromEntries(Object.entries(limits).filter(([, v]) => v !== undefined)),
       smtp: values.smtp, mailFrom: values['mail-from'], publicUrl: values['public-url'],
     };
     const single = processes === 1 ? await startServer(options) : undefined;
     const server = single ?? (await startCluster(options, processes));
-    const store = single?.store ?? new Store(dataDir);
-    const hasAdmin = store.activeKeyHash('admin') !== undefined;
-    const organisationCount = store.organisations().length;
-    if (!single) store.close();
-    const dataFlag = values.data ? ` --data ${values.data}` : '';
+    const store = single?.store ?? await openStore({ data: dataDir, database });
+    const hasAdmin = await store.activeKeyHash('admin') !== undefined;
+    const organisationCount = (await store.organisations()).length;
+    if (!single) await store.close();
+    // The database flag is given again only when it was on the command line (an environment variable stays set).
+    const dataFlag = values.database ? ' --database URL' : values.data ? ` --data ${values.data}` : '';
     const lines = [
       '',
       `NAoMe action plan service: ${server.url}`,
-      `  data:            ${dataDir} (${organisationCount} organisations${processes > 1 ? `; ${processes} server processes` : ''})`,
+      `  data:            ${database ? `PostgreSQL ${shownDatabase(database)}` : dataDir} (${organisationCount} organisations${processes > 1 ? `; ${processes} server processes` : ''})`,
       `  submission page: ${server.url}/`,
       `  admin page:      ${server.url}/admin`,
       `  blank workbook:  ${server.url}/template.xlsx  (pre-filled: ${server.url}/template.xlsx?org=ODS_CODE)`,

@@ -43,23 +43,17 @@ const SPACE = /\s/;
 /** An Excel date serial (days since 1899-12-30, the fraction the time of day), from a UTC instant. */
 const serial = (d: Date) => d.getTime() / 86_400_000 + 25_569;
 
-/** A cell's XML after its reference ('' for an empty cell). Every text goes through inert(), in this one place. */
-function cellBody(v: Value, style: number): string {
+/** One cell's XML; '' for an empty cell. Every text goes through inert(), in this one place. */
+function cellXml(ref: string, v: Value, style: number): string {
   if (v === null) return '';
   const s = style ? ` s="${style}"` : '';
-  if (typeof v === 'number') return Number.isFinite(v) ? `${s}><v>${v}</v></c>` : '';
-  if (v instanceof Date) return Number.isNaN(v.getTime()) ? '' : `${s}><v>${serial(v)}</v></c>`;
+  if (typeof v === 'number') return Number.isFinite(v) ? `<c r="${ref}"${s}><v>${v}</v></c>` : '';
+  if (v instanceof Date) return Number.isNaN(v.getTime()) ? '' : `<c r="${ref}"${s}><v>${serial(v)}</v></c>`;
   const text = inert(v);
   if (text === '') return '';
   // The first and last characters only: /^\s|\s$/ would try every position of the text for its second half.
   const space = SPACE.test(text[0]!) || SPACE.test(text[text.length - 1]!) ? ' xml:space="preserve"' : '';
-  return `${s} t="inlineStr"><is><t${space}>${escapeXml(text)}</t></is></c>`;
-}
-
-/** One cell's XML; '' for an empty cell. */
-function cellXml(ref: string, v: Value, style: number): string {
-  const body = cellBody(v, style);
-  return body && `<c r="${ref}"${body}`;
+  return `<c r="${ref}"${s} t="inlineStr"><is><t${space}>${escapeXml(text)}</t></is></c>`;
 }
 
 interface SheetDone { name: string; part: string; columns: number; rows: number }
@@ -68,15 +62,12 @@ interface SheetDone { name: string; part: string; columns: number; rows: number 
 class SheetXml {
   private readonly letters: string[];
   private readonly styles: number[];
-  /** Each column's last value and its cell's XML after the reference. */
-  private readonly last: Array<{ value: Value | undefined; body: string }>;
   /** The last row written. */
   r = 1;
 
   constructor(private readonly columns: Column[]) {
     this.letters = columns.map((_, i) => colName(i));
     this.styles = columns.map((c) => STYLE[c.format]);
-    this.last = columns.map(() => ({ value: undefined, body: '' }));
   }
 
   start(): string {
@@ -93,19 +84,10 @@ class SheetXml {
   }
 
   row(values: Value[]): string {
-    const { letters, styles, last } = this;
+    const { letters, styles } = this;
     const r = ++this.r;
     let xml = `<row r="${r}">`;
-    for (let i = 0; i < values.length; i++) {
-      const v = values[i]!;
-      const seen = last[i]!;
-      // A plan's rows repeat its organisation, leads, source and time: a column's value repeated is made once.
-      if (v !== seen.value) {
-        seen.value = v;
-        seen.body = cellBody(v, styles[i]!);
-      }
-      if (seen.body) xml += `<c r="${letters[i]}${r}"${seen.body}`;
-    }
+    for (let i = 0; i < values.length; i++) xml += cellXml(letters[i] + r, values[i]!, styles[i]!);
     return `${xml}</row>`;
   }
 

@@ -6,8 +6,7 @@ import { isExpected } from '../../shared/organisations';
 import type { Template } from '../../shared/template';
 import { BOM, csvField } from '../collate/csv';
 import { collatedAction, rowErrors, safeText } from '../collate/rows';
-import type { MessageTrigger, RoundOrganisation, RoundStore } from '../store/round';
-import type { Review, Store } from '../store/store';
+import type { MessageTrigger, Review, RoundOrganisation, RoundStore, Store } from '../store/types';
 import type { Mailer } from './mailer';
 
 /** The kinds of reminder: a new kind is one more entry here and one more case in dueReminders(). */
@@ -32,7 +31,6 @@ export interface Reminder {
 
 export interface ReminderContext {
   store: Store;
-  round: RoundStore;
   template: Template;
   today: string;
   /** The service's address people open (links in the message); none: the message names no link. */
@@ -104,24 +102,24 @@ function overdueDigest(o: RoundOrganisation, titles: Array<{ recommendation: num
 }
 
 /** Everyone due a reminder of this kind today, in ODS code order. */
-export function dueReminders(kind: ReminderKind, ctx: ReminderContext): Reminder[] {
-  const organisations = ctx.round.organisations();
-  const { deadline } = ctx.round.settings();
+export async function dueReminders(kind: ReminderKind, ctx: ReminderContext): Promise<Reminder[]> {
+  const organisations = await ctx.store.round.organisations();
+  const { deadline } = await ctx.store.round.settings();
   if (kind === 'not-returned') {
-    const returned = ctx.store.latestReceipts();
+    const returned = await ctx.store.latestReceipts();
     return organisations.filter((o) => isExpected(o) && !returned.has(o.code)).sort(byCode).map((o) => notReturned(o, ctx, deadline));
   }
   const byCodeMap = new Map(organisations.map((o) => [o.code, o]));
   if (kind === 'changes-requested') {
     const out: Reminder[] = [];
-    for (const [code, review] of ctx.store.latestReviews()) {
+    for (const [code, review] of await ctx.store.latestReviews()) {
       const o = byCodeMap.get(code);
       if (o && review.state === 'changes-requested') out.push(changesRequested(o, review, ctx));
     }
     return out.sort(byCode);
   }
   const out: Reminder[] = [];
-  for (const s of ctx.store.eachLatestSubmission()) {
+  for await (const s of ctx.store.eachLatestSubmission()) {
     const o = byCodeMap.get(s.receipt.organisation.code);
     if (!o) continue; // no longer on the list: nobody to write to
     const errors = rowErrors(s.result.findings);
@@ -171,7 +169,7 @@ export async function sendReminders(reminders: Reminder[], mailer: Mailer, round
       continue;
     }
     const key = opts.claimKey?.(r);
-    if (key !== undefined && !round.claim(key, now())) {
+    if (key !== undefined && !await round.claim(key, now())) {
       out.push({ ...base, outcome: 'skipped', error: 'already sent' });
       continue;
     }
@@ -182,8 +180,8 @@ export async function sendReminders(reminders: Reminder[], mailer: Mailer, round
       error = (err instanceof Error ? err.message : String(err)).slice(0, 300);
     }
     const outcome = error === null ? 'sent' : 'failed';
-    round.record({ at: now(), kind: r.kind, organisation: r.code, recipients: r.to, subject: r.subject, trigger: opts.trigger, outcome, error });
-    if (key !== undefined) round.finishClaim(key, outcome, now());
+    await round.record({ at: now(), kind: r.kind, organisation: r.code, recipients: r.to, subject: r.subject, trigger: opts.trigger, outcome, error });
+    if (key !== undefined) await round.finishClaim(key, outcome, now());
     out.push({ ...base, outcome, ...(error === null ? {} : { error }) });
   }
   return out;

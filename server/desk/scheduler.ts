@@ -1,13 +1,12 @@
 // The reminder schedule of the round: N days before the deadline, the expected organisations that have not returned
 // are reminded; from the day after the deadline, once a week, they are reminded again, so is every organisation whose
-// latest version was sent back with changes requested, and every organisation with overdue actions gets its digest. Each reminder has a unique key (occasion day, kind, organisation) claimed in SQLite
-// before it is sent (server/store/round.ts), so however many server processes tick, and however often the service
-// restarts, each goes once. The service ticks every hour; `naome remind` ticks once, for cron.
+// latest version was sent back with changes requested, and every organisation with overdue actions gets its digest.
+// Each reminder has a unique key (occasion day, kind, organisation) claimed in the database before it is sent
+// (RoundStore.claim), so however many server processes tick, and however often the service restarts, each goes once. The service ticks every hour; `naome remind` ticks once, for cron.
 import { addDays } from '../../shared/cells';
-import type { RoundSettings } from '../store/round';
+import type { MessageTrigger, RoundSettings } from '../store/types';
 import type { Mailer } from './mailer';
 import { dueReminders, sendReminders, type Reminder, type ReminderContext, type ReminderKind, type SendOutcome } from './reminders';
-import type { MessageTrigger } from '../store/round';
 
 export interface Occasion {
   /** The day the occasion falls on (ISO). */
@@ -49,12 +48,16 @@ export interface ScheduleRun {
  * to organisations with no contact are listed but never claimed, so they go once a contact is added.
  */
 export async function runSchedule(ctx: ReminderContext, mailer: Mailer | null, trigger: MessageTrigger, now: () => Date = () => new Date()): Promise<ScheduleRun> {
-  const occasion = currentOccasion(ctx.round.settings(), ctx.today);
+  const { round } = ctx.store;
+  const occasion = currentOccasion(await round.settings(), ctx.today);
   if (!occasion) return { occasion, due: [], outcomes: [] };
   const key = claimKeyOf(occasion);
-  const due = occasion.kinds.flatMap((kind) => dueReminders(kind, ctx)).filter((r) => !ctx.round.isClaimed(key(r)));
+  const due: Reminder[] = [];
+  for (const kind of occasion.kinds) {
+    for (const r of await dueReminders(kind, ctx)) if (!await round.isClaimed(key(r))) due.push(r);
+  }
   if (!mailer) return { occasion, due, outcomes: [] };
-  const outcomes = await sendReminders(due, mailer, ctx.round, { trigger, claimKey: key, now });
+  const outcomes = await sendReminders(due, mailer, round, { trigger, claimKey: key, now });
   return { occasion, due, outcomes };
 }
 

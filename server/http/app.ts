@@ -18,9 +18,8 @@ import { writeActionsCsv } from '../collate/csv';
 import { writeCollationWorkbook } from '../collate/workbook';
 import { ADMIN, issueKey } from '../keys';
 import { projectFile } from '../projectFiles';
-import { IdempotencyConflict, type Receipt, type Review, type Store, type SubmitOutcome } from '../store/store';
+import { isIdempotencyConflict, type Receipt, type Review, type Store, type SubmitOutcome } from '../store/types';
 import type { Mailer } from '../desk/mailer';
-import { RoundStore } from '../store/round';
 import { nhsukFrontend } from '../pages/nhsukFrontend';
 import { sharedParts } from '../pages/sharedParts';
 import { adminOnly, organisationOnly, ownerOf, principalOf, requireKey } from './auth';
@@ -108,7 +107,7 @@ export function redactKeys(path: string): string {
 
 export function createApp(opts: AppOptions) {
   const { store } = opts;
-  const round = new RoundStore(store);
+  const { round } = store;
   const logger = opts.logger ?? pino({ level: 'info' });
   const limits: Limits = { ...DEFAULT_LIMITS, ...opts.limits };
   const today = opts.today ?? todayEachSecond();
@@ -118,8 +117,8 @@ export function createApp(opts: AppOptions) {
   const pagesDir = opts.pagesDir ?? projectFile('server/pages');
   const addinDir = opts.addinDir ?? projectFile('dist/addin');
   const officeJsDir = opts.officeJsDir ?? projectFile('node_modules/@microsoft/office-js/dist');
-  const checkOptions = (): CheckOptions => ({
-    organisations: store.organisations(), today: today(), templates, readLimits: { maxBytes: limits.maxUploadBytes, timeoutMs: limits.readTimeoutMs },
+  const checkOptions = async (): Promise<CheckOptions> => ({
+    organisations: await store.organisations(), today: today(), templates, readLimits: { maxBytes: limits.maxUploadBytes, timeoutMs: limits.readTimeoutMs },
   });
 
   const app = express();
@@ -176,14 +175,15 @@ export function createApp(opts: AppOptions) {
   // by keyless traffic: health per address, keyless requests per address, working keys per key, wrong keys per address.
   const tooMany = (req: Request, res: Response) =>
     sendError(res, 429, 'TOO_MANY_REQUESTS', 'Too many requests: wait a minute and try again.');
-  const bucket = (limit: number, keyGenerator?: (req: Request, res: Response) => string) => rateLimit({
-    windowMs: limits.windowMs, limit, standardHeaders: 'draft-7', legacyHeaders: false, handler: tooMany,
+  // The store may share the counts between server processes (PostgreSQL); else each process counts its own.
+  const bucket = (name: string, limit: number, keyGenerator?: (req: Request, res: Response) => string) => rateLimit({
+    windowMs: limits.windowMs, limit, standardHeaders: 'draft-7', legacyHeaders: false, handler: tooMany, store: store.rateLimitStore(name),
     ...(keyGenerator ? { keyGenerator, validate: { keyGeneratorIpFallback: false } } : {}),
   });
-  const healthLimit = bucket(limits.healthPerClient);
-  const perClient = bucket(limits.perClient);
-  const perKey = bucket(limits.perKey, (_req, res) => `key:${ownerOf(res)}`);
-  const badKeys = bucket(limits.badKeysPerClient);
+  const healthLimit = bucket('health', limits.healthPerClient);
+  const perClient = bucket('client', limits.perClient);
+  const perKey = bucket('key', limits.perKey, (_req, res) => `key:${ownerOf(res)}`);
+  const badKeys = bucket('bad-key', limits.badKeysPerClient);
   app.use(['/api', '/template.xlsx'], (req, res, next) => {
     if (req.path === '/health' && req.baseUrl === '/api') return healthLimit(req, res, next);
     if (req.headers.authorization) return next(); // counted below, by key or (when it does not work) by address
@@ -207,16 +207,16 @@ export function createApp(opts: AppOptions) {
   // ── public ───────────────────────────────────────────────────────────────────────────────────────────────────────
   // Storage checked as it is (a read and a write), at most once per healthCacheMs.
   let health: { at: number; problem: string | null } = { at: -Infinity, problem: null };
-  app.get('/api/health', (_req, res) => {
-    if (Date.now() - health.at >= limits.healthCacheMs) health = { at: Date.now(), problem: store.storageProblem(limits.maxUploadBytes) };
+  app.get('/api/health', asyncRoute(async (_req, res) => {
+    if (Date.now() - health.at >= limits.healthCacheMs) health = { at: Date.now(), problem: await store.storageProblem(limits.maxUploadBytes) };
     if (health.problem) {
       res.set('Retry-After', '30');
       return reply(res, 503, healthSchema, { ok: false, version: VERSION, problem: health.problem });
     }
     reply(res, 200, healthSchema, { ok: true, version: VERSION });
-  });
+  }));
 
-  app.get('/api/organisations', (_req, res) => reply(res, 200, organisationSchema.array(), store.organisations()));
+  app.get('/api/organisations', asyncRoute(async (_req, res) => reply(res, 200, organisationSchema.array(), await store.organisations())));
 
   app.get('/api/openapi.json', (_req, res) => { res.json(openApiDocument(VERSION)); });
 
@@ -226,7 +226,7 @@ export function createApp(opts: AppOptions) {
     const raw = req.query.org;
     if (raw !== undefined && typeof raw !== 'string') throw new HttpError(400, 'BAD_ORGANISATION', 'Give one organisation: ?org=ODS_CODE.');
     const code = raw ? raw.trim().toUpperCase() : '';
-    const organisations = store.organisations();
+    const organisations = await store.organisations();
     if (code && !organisations.some((o) => o.code === code)) {
       throw new HttpError(400, 'UNKNOWN_ORGANISATION', `"${raw!.slice(0, 20)}" is not an organisation on the list. Pick your organisation's ODS code from /api/organisations, or leave org out for a blank workbook.`);
     }
@@ -246,7 +246,7 @@ export function createApp(opts: AppOptions) {
   app.post('/api/validate', asyncRoute(async (req, res) => {
     const request = checkRequest(req, res);
     const upload = await uploadOf(req, res);
-    const { result } = await check(upload, checkOptions(), request);
+    const { result } = await check(upload, await checkOptions(), request);
     reply(res, result.readable ? 200 : 422, validationResultSchema, result);
   }));
 
@@ -259,11 +259,11 @@ export function createApp(opts: AppOptions) {
     }
     return raw;
   };
-  const idempotent = <T>(fn: () => T): T => {
+  const idempotent = async <T>(fn: () => Promise<T>): Promise<T> => {
     try {
-      return fn();
+      return await fn();
     } catch (err) {
-      if (!(err instanceof IdempotencyConflict)) throw err;
+      if (!isIdempotencyConflict(err)) throw err;
       throw new HttpError(422, 'IDEMPOTENCY_KEY_REUSED',
         'This Idempotency-Key was already used with a different plan. Make a new key for each new submission; send the same key only to retry the same submission.');
     }
@@ -276,7 +276,7 @@ export function createApp(opts: AppOptions) {
     if (upload.format !== 'xlsx') {
       throw new HttpError(415, 'NOT_A_WORKBOOK', 'Send the workbook itself (.xlsx): the findings are marked in it. A plan sent as JSON has no cells to mark.');
     }
-    const { result } = await check(upload, checkOptions(), request);
+    const { result } = await check(upload, await checkOptions(), request);
     if (!result.readable) return reply(res, 422, validationResultSchema, result);
     const bytes = await annotateWorkbook(upload.bytes, result.findings, PLAN_SHEET);
     const base = (upload.fileName ?? 'workbook.xlsx').replace(/\.xlsx$/i, '').replace(/[^\w.-]+/g, '-').slice(0, 80) || 'workbook';
@@ -284,8 +284,8 @@ export function createApp(opts: AppOptions) {
   }));
 
   /** An organisation's quota over the last 24 hours: versions stored, and bytes (with this upload). */
-  const refuseOverQuota = (code: string, bytes: number) => {
-    const used = store.usageSince(code, new Date(Date.now() - 24 * 3600_000).toISOString());
+  const refuseOverQuota = async (code: string, bytes: number) => {
+    const used = await store.usageSince(code, new Date(Date.now() - 24 * 3600_000).toISOString());
     if (used.versions >= limits.quotaVersionsPerDay || used.bytes + bytes > limits.quotaBytesPerDay) {
       throw new HttpError(429, 'QUOTA_EXCEEDED',
         `${code} has stored ${used.versions} versions (${formatBytes(used.bytes)}) in the last 24 hours; the quota is ${limits.quotaVersionsPerDay} versions and ${formatBytes(limits.quotaBytesPerDay)} a day per organisation. Your latest version is kept: try again tomorrow, or ask the national team to raise the quota.`,
@@ -299,15 +299,15 @@ export function createApp(opts: AppOptions) {
     const code = me.kind === 'organisation' ? me.code : '';
     const idempotencyKey = idempotencyKeyOf(req);
     const request = checkRequest(req, res);
-    refuseOverQuota(code, Number(req.headers['content-length']) || 0);
+    await refuseOverQuota(code, Number(req.headers['content-length']) || 0);
     const upload = await uploadOf(req, res);
     const receivedAt = new Date().toISOString();
     const sha256 = createHash('sha256').update(upload.bytes).digest('hex');
     // A resend (the same key, or the same bytes as the latest version) is answered from the store, unchecked.
-    const earlier = idempotent(() => (idempotencyKey ? store.replayOf(code, idempotencyKey, sha256) : undefined) ?? store.latestWithSha(code, sha256));
+    const earlier = await idempotent(async () => (idempotencyKey ? await store.replayOf(code, idempotencyKey, sha256) : undefined) ?? await store.latestWithSha(code, sha256));
     if (earlier) return sendReceipt(res, { receipt: earlier, replayed: true });
-    refuseOverQuota(code, upload.bytes.length);
-    const { result, plan } = await check(upload, checkOptions(), request);
+    await refuseOverQuota(code, upload.bytes.length);
+    const { result, plan } = await check(upload, await checkOptions(), request);
     if (result.organisation && result.organisation.code !== code) {
       throw new HttpError(403, 'WRONG_ORGANISATION',
         `This plan is for ${result.organisation.code} but the key is ${code}'s. Submit it with ${result.organisation.code}'s own key, or correct the organisation in the plan.`);
@@ -315,7 +315,7 @@ export function createApp(opts: AppOptions) {
     if (!result.readable || !result.valid || !plan || !result.organisation) {
       return reply(res, 422, rejectedSubmissionSchema, { result });
     }
-    const outcome = idempotent(() => store.submitOnce({
+    const outcome = await idempotent(() => store.submitOnce({
       organisation: result.organisation!, receivedAt, sha256, format: upload.format, fileName: upload.fileName, bytes: upload.bytes, plan, result,
     }, idempotencyKey ? { key: idempotencyKey, sha256 } : undefined));
     sendReceipt(res, outcome);
@@ -328,26 +328,28 @@ export function createApp(opts: AppOptions) {
     reply(res, outcome.replayed ? 200 : 201, receiptSchema, outcome.receipt);
   };
 
-  app.get('/api/submissions', ...keyed, (_req, res) => {
+  app.get('/api/submissions', ...keyed, asyncRoute(async (_req, res) => {
     const me = principalOf(res);
-    reply(res, 200, receiptSchema.array(), store.receipts(me.kind === 'admin' ? undefined : me.code));
-  });
+    reply(res, 200, receiptSchema.array(), await store.receipts(me.kind === 'admin' ? undefined : me.code));
+  }));
 
-  /** A submission the caller may see; another organisation's looks exactly like one that does not exist. */
-  /** A submission the caller may see (its own organisation's, or any with the admin key); otherwise 404. */
-  const visibleSubmission = (res: Response, id: string) => {
+  /**
+   * A submission the caller may see (its own organisation's, or any with the admin key); otherwise 404: another
+   * organisation's looks exactly like one that does not exist.
+   */
+  const visibleSubmission = async (res: Response, id: string) => {
     const me = principalOf(res);
-    const found = id.length <= 100 ? store.submission(id) : undefined;
+    const found = id.length <= 100 ? await store.submission(id) : undefined;
     if (!found || (me.kind === 'organisation' && found.receipt.organisation.code !== me.code)) {
       throw new HttpError(404, 'NOT_FOUND', 'No submission of yours has that id.');
     }
     return found;
   };
 
-  app.get('/api/submissions/:id', ...keyed, (req, res) => {
-    const found = visibleSubmission(res, req.params.id as string);
+  app.get('/api/submissions/:id', ...keyed, asyncRoute(async (req, res) => {
+    const found = await visibleSubmission(res, req.params.id as string);
     reply(res, 200, submissionSchema, { receipt: found.receipt, result: found.result });
-  });
+  }));
 
   /** Our name for a submission's file, never the uploader's: ODS-vN-YYYYMMDD (the UK day it was received). */
   const fileNameOf = (receipt: Receipt, suffix: string, ext: string) =>
@@ -356,16 +358,16 @@ export function createApp(opts: AppOptions) {
   // The file to work from: the plan rebuilt by our writer from what was checked, never the uploaded bytes (which can
   // carry formulas, external links and extra parts the check does not read).
   app.get('/api/submissions/:id/file', ...keyed, asyncRoute(async (req, res) => {
-    const found = visibleSubmission(res, req.params.id as string);
+    const found = await visibleSubmission(res, req.params.id as string);
     const { writeFilledPlan } = await planWriter();
-    const bytes = await writeFilledPlan(found.plan, { organisations: store.organisations(), templates });
+    const bytes = await writeFilledPlan(found.plan, { organisations: await store.organisations(), templates });
     res.status(200).type(XLSX_TYPE).attachment(fileNameOf(found.receipt, '', 'xlsx')).send(bytes);
   }));
 
   // The workbook as uploaded with the findings it was stored with marked (a workbook submission only).
   app.get('/api/submissions/:id/annotated.xlsx', ...keyed, asyncRoute(async (req, res) => {
-    const found = visibleSubmission(res, req.params.id as string);
-    const file = store.storedFile(found.receipt.id)!;
+    const found = await visibleSubmission(res, req.params.id as string);
+    const file = (await store.storedFile(found.receipt.id))!;
     if (file.format !== 'xlsx') {
       throw new HttpError(409, 'NOT_A_WORKBOOK', 'This version was sent as JSON (from the add-in), so there is no workbook to mark: its findings are in GET /api/submissions/:id.');
     }
@@ -374,31 +376,31 @@ export function createApp(opts: AppOptions) {
   }));
 
   // Evidence: the bytes exactly as they arrived, explicitly labelled as such.
-  app.get('/api/submissions/:id/original', ...keyed, (req, res) => {
-    const { receipt } = visibleSubmission(res, req.params.id as string);
-    const file = store.storedFile(receipt.id)!;
+  app.get('/api/submissions/:id/original', ...keyed, asyncRoute(async (req, res) => {
+    const { receipt } = await visibleSubmission(res, req.params.id as string);
+    const file = (await store.storedFile(receipt.id))!;
     res.status(200).type(file.format === 'xlsx' ? XLSX_TYPE : 'application/json')
       .attachment(fileNameOf(receipt, '-original', file.format)).send(file.bytes);
-  });
+  }));
 
   /** An organisation the caller may see: its own (organisation key) or any (admin key). */
-  const ownOrganisation = (res: Response, raw: string) => {
-    const code = knownOrganisation(raw);
+  const ownOrganisation = async (res: Response, raw: string) => {
+    const { code, organisation } = await knownOrganisation(raw);
     const me = principalOf(res);
     if (me.kind === 'organisation' && me.code !== code) {
       throw new HttpError(403, 'OTHER_ORGANISATION', `This key is ${me.code}'s: it shows ${me.code}'s own plans only, not ${code}'s.`);
     }
-    return store.organisation(code)!;
+    return organisation;
   };
 
   /** Where an organisation's plan stands: its latest version's latest review. */
   const reviewStateOf = (latest: Receipt | undefined, review: Review | undefined) =>
     !latest ? 'not-returned' as const : review && review.submission === latest.id ? review.state : 'awaiting-review' as const;
 
-  app.get('/api/organisations/:code/history', ...keyed, (req, res) => {
-    const org = ownOrganisation(res, req.params.code as string);
-    const reviews = store.reviews({ organisation: org.code });
-    const versions = store.history(org.code).map(({ receipt, result }) => {
+  app.get('/api/organisations/:code/history', ...keyed, asyncRoute(async (req, res) => {
+    const org = await ownOrganisation(res, req.params.code as string);
+    const reviews = await store.reviews({ organisation: org.code });
+    const versions = (await store.history(org.code)).map(({ receipt, result }) => {
       const mine = reviews.filter((r) => r.submission === receipt.id);
       return {
         receipt, valid: result.valid, errors: result.findings.filter((f) => f.severity === 'error').length,
@@ -410,59 +412,59 @@ export function createApp(opts: AppOptions) {
       reviewState: reviewStateOf(versions[0]?.receipt, versions[0]?.review ?? undefined),
       versions,
     });
-  });
+  }));
 
   // The latest version's plan model with its review: the add-in loads it into the open workbook.
-  app.get('/api/organisations/:code/latest', ...keyed, (req, res) => {
-    const org = ownOrganisation(res, req.params.code as string);
-    const found = store.latestSubmission(org.code);
+  app.get('/api/organisations/:code/latest', ...keyed, asyncRoute(async (req, res) => {
+    const org = await ownOrganisation(res, req.params.code as string);
+    const found = await store.latestSubmission(org.code);
     if (!found) throw new HttpError(404, 'NO_PLAN', `${org.code} has not submitted a plan yet: start from the blank workbook.`);
-    const reviews = store.reviews({ submission: found.receipt.id });
+    const reviews = await store.reviews({ submission: found.receipt.id });
     const review = reviews[reviews.length - 1];
     reply(res, 200, latestPlanSchema, { receipt: found.receipt, plan: found.plan, reviewState: reviewStateOf(found.receipt, review), review: review ?? null });
-  });
+  }));
 
   // The latest version to carry on from, as a workbook in the current template (values only, rebuilt from the plan).
   app.get('/api/organisations/:code/plan.xlsx', ...keyed, asyncRoute(async (req, res) => {
-    const org = ownOrganisation(res, req.params.code as string);
-    const found = store.latestSubmission(org.code);
+    const org = await ownOrganisation(res, req.params.code as string);
+    const found = await store.latestSubmission(org.code);
     if (!found) throw new HttpError(404, 'NO_PLAN', `${org.code} has not submitted a plan yet: start from the blank workbook (/template.xlsx?org=${org.code}).`);
     // A plan made on an older template version is carried into the current one; what had no place is counted.
     const from = findTemplate(found.plan.template.id, found.plan.template.version, templates);
     const carried = from && from !== currentTemplate ? carryPlan(found.plan, from, currentTemplate) : { plan: found.plan, findings: [] };
     const { writeFilledPlan } = await planWriter();
-    const bytes = await writeFilledPlan(carried.plan, { organisations: store.organisations(), templates });
+    const bytes = await writeFilledPlan(carried.plan, { organisations: await store.organisations(), templates });
     res.set('Naome-Not-Carried', String(carried.findings.length));
     res.status(200).type(XLSX_TYPE).attachment(fileNameOf(found.receipt, '-latest', 'xlsx')).send(bytes);
   }));
 
   /** What changed from one version to another: by default from the version before. */
-  app.get('/api/submissions/:id/diff', ...keyed, (req, res) => {
-    const to = visibleSubmission(res, req.params.id as string);
+  app.get('/api/submissions/:id/diff', ...keyed, asyncRoute(async (req, res) => {
+    const to = await visibleSubmission(res, req.params.id as string);
     const against = req.query.against;
     if (against !== undefined && typeof against !== 'string') throw new HttpError(400, 'BAD_AGAINST', 'Give one version to compare with: ?against=SUBMISSION_ID.');
     let from;
     if (against) {
-      from = visibleSubmission(res, against);
+      from = await visibleSubmission(res, against);
       if (from.receipt.organisation.code !== to.receipt.organisation.code) {
         throw new HttpError(400, 'DIFFERENT_ORGANISATIONS', `These are versions of two organisations' plans (${from.receipt.organisation.code} and ${to.receipt.organisation.code}); compare versions of one organisation's plan.`);
       }
     } else {
-      from = store.submissionByVersion(to.receipt.organisation.code, to.receipt.version - 1);
+      from = await store.submissionByVersion(to.receipt.organisation.code, to.receipt.version - 1);
       if (!from) throw new HttpError(404, 'NO_EARLIER_VERSION', `Version ${to.receipt.version} is ${to.receipt.organisation.code}'s first: there is no earlier version to compare it with.`);
     }
     const template = findTemplate(to.plan.template.id, to.plan.template.version, templates) ?? currentTemplate;
     const changes = diffPlans(template, from.plan, to.plan);
     reply(res, 200, diffSchema, { from: from.receipt, to: to.receipt, summary: diffSummary(changes), changes });
-  });
+  }));
 
-  app.get('/api/submissions/:id/reviews', ...keyed, (req, res) => {
-    const found = visibleSubmission(res, req.params.id as string);
-    reply(res, 200, reviewSchema.array(), store.reviews({ submission: found.receipt.id }));
-  });
+  app.get('/api/submissions/:id/reviews', ...keyed, asyncRoute(async (req, res) => {
+    const found = await visibleSubmission(res, req.params.id as string);
+    reply(res, 200, reviewSchema.array(), await store.reviews({ submission: found.receipt.id }));
+  }));
 
-  app.post('/api/submissions/:id/reviews', ...admin, express.json({ limit: '20kb' }), (req, res) => {
-    const found = (req.params.id as string).length <= 100 ? store.submission(req.params.id as string) : undefined;
+  app.post('/api/submissions/:id/reviews', ...admin, express.json({ limit: '20kb' }), asyncRoute(async (req, res) => {
+    const found = (req.params.id as string).length <= 100 ? await store.submission(req.params.id as string) : undefined;
     if (!found) throw new HttpError(404, 'NOT_FOUND', 'No submission has that id.');
     const parsed = newReviewSchema.safeParse(req.body);
     if (!parsed.success) {
@@ -470,30 +472,28 @@ export function createApp(opts: AppOptions) {
       throw new HttpError(400, 'BAD_REVIEW',
         `The review's ${issue.path.join('.') || 'body'} is not right: ${issue.message}. Send JSON {"state": "accepted" or "changes-requested", "comment": "…", "reviewer": "your name"}.`);
     }
-    const review = store.addReview(found.receipt.id, parsed.data.state, parsed.data.comment, parsed.data.reviewer);
+    const review = await store.addReview(found.receipt.id, parsed.data.state, parsed.data.comment, parsed.data.reviewer);
     logger.info({ org: found.receipt.organisation.code, version: found.receipt.version, state: review.state }, 'review recorded');
     reply(res, 201, reviewSchema, review);
-  });
+  }));
 
   // ── admin key ─────────────────────────────────────────────────────────────────────────────────────────────────────
-  app.get('/api/admin/organisations', ...admin, (req, res) => {
+  app.get('/api/admin/organisations', ...admin, asyncRoute(async (req, res) => {
     const filter = req.query.review;
     const states = organisationReviewStateSchema.options as readonly string[];
     if (filter !== undefined && (typeof filter !== 'string' || !states.includes(filter))) {
       throw new HttpError(400, 'BAD_REVIEW_FILTER', `Filter by one review state: ?review= one of ${states.join(', ')}.`);
     }
-    const owners = store.keyOwners();
-    const latest = store.latestReceipts();
-    const reviews = store.latestReviews();
-    const rows = round.organisations().map((o) => {
+    const [owners, latest, reviews, organisations] = await Promise.all([store.keyOwners(), store.latestReceipts(), store.latestReviews(), round.organisations()]);
+    const rows = organisations.map((o) => {
       const receipt = latest.get(o.code);
       const review = reviews.get(o.code);
       return { ...o, hasKey: owners.has(o.code), latest: receipt ?? null, reviewState: reviewStateOf(receipt, review), review: review ?? null };
     });
     reply(res, 200, adminOrganisationSchema.array(), filter ? rows.filter((r) => r.reviewState === filter) : rows);
-  });
+  }));
 
-  app.put('/api/admin/organisations', ...admin, express.text({ type: ['text/csv', 'text/plain'], limit: '5mb' }), (req, res) => {
+  app.put('/api/admin/organisations', ...admin, express.text({ type: ['text/csv', 'text/plain'], limit: '5mb' }), asyncRoute(async (req, res) => {
     if (typeof req.body !== 'string') throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', 'Send the organisations list as text/csv with the columns ods_code,name,nation,nhs_england_region.');
     let list;
     try {
@@ -502,41 +502,43 @@ export function createApp(opts: AppOptions) {
       throw new HttpError(400, 'BAD_CSV', (err as Error).message);
     }
     if (list.length === 0) throw new HttpError(400, 'BAD_CSV', 'The organisations CSV has a header but no organisations; the list was not changed.');
-    store.replaceOrganisations(list);
+    await store.replaceOrganisations(list);
     templateCache.clear();
     logger.info({ count: list.length }, 'organisations replaced');
     reply(res, 200, countSchema, { count: list.length });
-  });
+  }));
 
-  const knownOrganisation = (raw: string) => {
+  /** An organisation on the list, from a code in a URL; otherwise 404. */
+  const knownOrganisation = async (raw: string) => {
     const parsed = odsCodeSchema.safeParse(raw);
     const code = parsed.success ? parsed.data.toUpperCase() : '';
-    if (!code || !store.organisation(code)) {
+    const organisation = code ? await store.organisation(code) : undefined;
+    if (!organisation) {
       throw new HttpError(404, 'UNKNOWN_ORGANISATION', `"${raw.slice(0, 20)}" is not an organisation on the list.`);
     }
-    return code;
+    return { code, organisation };
   };
 
-  app.post('/api/admin/organisations/:code/key', ...admin, (req, res) => {
-    const code = knownOrganisation(req.params.code as string);
-    const key = issueKey(store, code);
+  app.post('/api/admin/organisations/:code/key', ...admin, asyncRoute(async (req, res) => {
+    const { code } = await knownOrganisation(req.params.code as string);
+    const key = await issueKey(store, code);
     logger.info({ org: code }, 'organisation key issued');
     reply(res, 201, issuedKeySchema, { code, key });
-  });
+  }));
 
-  app.delete('/api/admin/organisations/:code/key', ...admin, (req, res) => {
-    const code = knownOrganisation(req.params.code as string);
-    store.revokeKey(code);
+  app.delete('/api/admin/organisations/:code/key', ...admin, asyncRoute(async (req, res) => {
+    const { code } = await knownOrganisation(req.params.code as string);
+    await store.revokeKey(code);
     logger.info({ org: code }, 'organisation key revoked');
     res.status(204).end();
-  });
+  }));
 
   /** The collation streamed from the store: each latest plan is read, written out and dropped in turn. */
-  const collation = (): CollationSource => {
-    const reviews = store.latestReviews();
+  const collation = async (): Promise<CollationSource> => {
+    const [reviews, organisations] = await Promise.all([store.latestReviews(), round.organisations()]);
     const collator = new Collator({
       // With each organisation's expected flag: only expected organisations are "not returned".
-      organisations: round.organisations(), today: today(), template: currentTemplate, keepActions: false,
+      organisations, today: today(), template: currentTemplate, keepActions: false,
       reviews: (code) => {
         const r = reviews.get(code);
         return r ? { state: r.state, comment: r.comment, reviewer: r.reviewer, reviewedAt: new Date(r.reviewedAt) } : null;
@@ -559,16 +561,16 @@ export function createApp(opts: AppOptions) {
 
   app.get('/api/collation.xlsx', ...admin, asyncRoute(async (_req, res) => {
     res.status(200).type(XLSX_TYPE).attachment(`naome-collation-${today()}.xlsx`);
-    await writeCollationWorkbook(collation(), res);
+    await writeCollationWorkbook(await collation(), res);
   }));
 
   app.get('/api/collation.csv', ...admin, asyncRoute(async (_req, res) => {
     res.status(200).type('text/csv; charset=utf-8').attachment(`naome-actions-${today()}.csv`);
-    await writeActionsCsv(collation(), res);
+    await writeActionsCsv(await collation(), res);
   }));
 
   // ── the national team's desk: round, dashboard, reminders (server/http/desk.ts) ──────────────────────────────────
-  app.use(deskRouter({ store, round, admin, today, template: currentTemplate, logger, mailer: opts.mailer, publicUrl: opts.publicUrl }));
+  app.use(deskRouter({ store, admin, today, template: currentTemplate, logger, mailer: opts.mailer, publicUrl: opts.publicUrl }));
 
   // ── pages and the add-in ─────────────────────────────────────────────────────────────────────────────────────────
   // Compressed once, revalidated with ETag / Last-Modified (server/http/staticFiles.ts).
@@ -586,7 +588,7 @@ export function createApp(opts: AppOptions) {
 
   app.use('/api', (_req, _res, next) => next(new HttpError(404, 'NOT_FOUND', 'There is no such API endpoint: see /api/openapi.json.')));
   app.use((_req, res) => sendError(res, 404, 'NOT_FOUND', 'Nothing here. The submission page is at /.'));
-  app.use(errorHandler(logger));
+  app.use(errorHandler(logger, (err) => store.storageErrorText(err)));
   return app;
 }
 

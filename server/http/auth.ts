@@ -2,7 +2,7 @@
 // learnt by guessing); 403 when the key works but is the wrong kind for the endpoint.
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { authenticate, type Principal } from '../keys';
-import type { Store } from '../store/store';
+import type { Store } from '../store/types';
 import { HttpError } from './errors';
 
 declare module 'express-serve-static-core' {
@@ -31,10 +31,11 @@ export function ownerOf(res: Response): string | undefined {
  * client address) before its 401, so guessing keys is slow, while working keys are limited per key elsewhere.
  */
 export function requireKey(store: Store, failures?: RequestHandler): RequestHandler {
-  return (req: Request, res: Response, next: NextFunction) => {
+  // Express 5 passes a rejected promise (a storage failure) to the error handler.
+  return async (req: Request, res: Response, next: NextFunction) => {
     const header = req.headers.authorization ?? '';
     const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    const principal = authenticate(store, m ? m[1]! : '');
+    const principal = await authenticate(store, m ? m[1]! : '');
     if (!principal) return failures ? failures(req, res, () => next(unauthorised())) : next(unauthorised());
     res.locals.principal = principal;
     next();

@@ -10,8 +10,7 @@ import { Collator } from '../collate/collator';
 import { roundFigures } from '../collate/figures';
 import type { Mailer } from '../desk/mailer';
 import { dueReminders, remindersCsv, sendReminders, type ReminderContext } from '../desk/reminders';
-import type { RoundStore } from '../store/round';
-import type { Store } from '../store/store';
+import type { Store } from '../store/types';
 import { HttpError } from './errors';
 import {
   dashboardSchema, messageSchema, organisationRoundSchema, organisationSettingsSchema, reminderKindSchema, reminderPreviewSchema,
@@ -21,7 +20,6 @@ import { odsCodeSchema } from './schemas';
 
 export interface DeskOptions {
   store: Store;
-  round: RoundStore;
   admin: RequestHandler[];
   today: () => string;
   template: Template;
@@ -46,31 +44,32 @@ function bodyOf<T>(schema: z.ZodType<T>, body: unknown, what: string): T {
 }
 
 export function deskRouter(opts: DeskOptions): express.Router {
-  const { store, round, admin, logger } = opts;
+  const { store, admin, logger } = opts;
+  const { round } = store;
   const router = express.Router();
   const json = express.json({ limit: '200kb' });
-  const context = (): ReminderContext => ({ store, round, template: opts.template, today: opts.today(), publicUrl: opts.publicUrl });
+  const context = (): ReminderContext => ({ store, template: opts.template, today: opts.today(), publicUrl: opts.publicUrl });
   const kindOf = (raw: unknown) => {
     const parsed = reminderKindSchema.safeParse(raw);
     if (!parsed.success) throw new HttpError(400, 'BAD_KIND', `Say which reminders: ?kind=${reminderKindSchema.options.join(' or ?kind=')}.`);
     return parsed.data;
   };
 
-  router.get('/api/admin/round', ...admin, (_req, res) => {
-    reply(res, 200, roundSchema, { ...round.settings(), remindersOn: opts.mailer !== undefined });
-  });
+  router.get('/api/admin/round', ...admin, asyncRoute(async (_req, res) => {
+    reply(res, 200, roundSchema, { ...await round.settings(), remindersOn: opts.mailer !== undefined });
+  }));
 
-  router.put('/api/admin/round', ...admin, json, (req, res) => {
+  router.put('/api/admin/round', ...admin, json, asyncRoute(async (req, res) => {
     const settings = bodyOf(roundSettingsSchema, req.body, 'The round');
-    round.setSettings(settings);
+    await round.setSettings(settings);
     logger.info({ deadline: settings.deadline }, 'round settings changed');
-    reply(res, 200, roundSchema, { ...round.settings(), remindersOn: opts.mailer !== undefined });
-  });
+    reply(res, 200, roundSchema, { ...await round.settings(), remindersOn: opts.mailer !== undefined });
+  }));
 
-  router.patch('/api/admin/organisations/:code', ...admin, json, (req, res) => {
+  router.patch('/api/admin/organisations/:code', ...admin, json, asyncRoute(async (req, res) => {
     const parsedCode = odsCodeSchema.safeParse(req.params.code);
     const code = parsedCode.success ? parsedCode.data.toUpperCase() : '';
-    if (!code || !store.organisation(code)) throw new HttpError(404, 'UNKNOWN_ORGANISATION', `"${String(req.params.code).slice(0, 20)}" is not an organisation on the list.`);
+    if (!code || !await store.organisation(code)) throw new HttpError(404, 'UNKNOWN_ORGANISATION', `"${String(req.params.code).slice(0, 20)}" is not an organisation on the list.`);
     const body = bodyOf(organisationSettingsSchema, req.body, `The settings of ${code}`);
     let contacts: string[] | undefined;
     if (body.contacts !== undefined) {
@@ -80,35 +79,33 @@ export function deskRouter(opts: DeskOptions): express.Router {
         throw new HttpError(400, 'BAD_CONTACTS', `The contacts of ${code}: ${(err as Error).message}`);
       }
     }
-    store.db.transaction(() => {
-      if (body.expected !== undefined) round.setExpected(code, body.expected);
-      if (contacts !== undefined) round.setContacts(code, contacts);
-    })();
-    const o = round.organisations().find((x) => x.code === code)!;
+    await round.setSettingsOf(code, { expected: body.expected, contacts });
+    const o = (await round.organisations()).find((x) => x.code === code)!;
     reply(res, 200, organisationRoundSchema, { code, expected: o.expected, contacts: o.contacts });
-  });
+  }));
 
   router.get('/api/dashboard', ...admin, asyncRoute(async (_req, res) => {
-    const collator = new Collator({ organisations: round.organisations(), today: opts.today(), template: opts.template, keepActions: false });
-    function* plans() {
-      for (const s of store.eachLatestSubmission()) {
+    const collator = new Collator({ organisations: await round.organisations(), today: opts.today(), template: opts.template, keepActions: false });
+    async function* plans() {
+      for await (const s of store.eachLatestSubmission()) {
         const counted = collator.add({ source: `submission ${s.receipt.id} (v${s.receipt.version})`, submittedAt: new Date(s.receipt.receivedAt), result: s.result, plan: s.plan });
         if (counted) yield counted;
       }
     }
-    const figures = await roundFigures({ collator, plans: plans() }, round.firstReturns(), round.settings().deadline);
+    const figures = await roundFigures({ collator, plans: plans() }, await round.firstReturns(), (await round.settings()).deadline);
     reply(res, 200, dashboardSchema, figures);
   }));
 
-  router.get('/api/admin/reminders', ...admin, (req, res) => {
+  router.get('/api/admin/reminders', ...admin, asyncRoute(async (req, res) => {
     const kind = kindOf(req.query.kind);
-    reply(res, 200, reminderPreviewSchema, { kind, remindersOn: opts.mailer !== undefined, reminders: dueReminders(kind, context()) });
-  });
+    reply(res, 200, reminderPreviewSchema, { kind, remindersOn: opts.mailer !== undefined, reminders: await dueReminders(kind, context()) });
+  }));
 
-  router.get('/api/admin/reminders.csv', ...admin, (req, res) => {
+  router.get('/api/admin/reminders.csv', ...admin, asyncRoute(async (req, res) => {
     const kind = kindOf(req.query.kind);
-    res.status(200).type('text/csv; charset=utf-8').attachment(`naome-reminders-${kind}-${opts.today()}.csv`).send(remindersCsv(dueReminders(kind, context())));
-  });
+    const csv = remindersCsv(await dueReminders(kind, context()));
+    res.status(200).type('text/csv; charset=utf-8').attachment(`naome-reminders-${kind}-${opts.today()}.csv`).send(csv);
+  }));
 
   // One send at a time per process: a second click while the first batch goes out is refused, not sent twice.
   let sending = false;
@@ -120,7 +117,7 @@ export function deskRouter(opts: DeskOptions): express.Router {
     if (sending) throw new HttpError(409, 'ALREADY_SENDING', 'Reminders are being sent already: wait for that to finish, then look at the record of messages.');
     sending = true;
     try {
-      let due = dueReminders(body.kind, context());
+      let due = await dueReminders(body.kind, context());
       if (body.codes) {
         const wanted = new Set(body.codes.map((c) => c.toUpperCase()));
         due = due.filter((r) => wanted.has(r.code));
@@ -135,9 +132,9 @@ export function deskRouter(opts: DeskOptions): express.Router {
     }
   }));
 
-  router.get('/api/admin/messages', ...admin, (_req, res) => {
-    reply(res, 200, messageSchema.array(), round.messages());
-  });
+  router.get('/api/admin/messages', ...admin, asyncRoute(async (_req, res) => {
+    reply(res, 200, messageSchema.array(), await round.messages());
+  }));
 
   return router;
 }

@@ -1,7 +1,6 @@
 // One shape for every error the API returns: { error: { code, message } }, the message saying what to do.
 import type { ErrorRequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
-import { storageErrorText } from '../store/store';
 
 export class HttpError extends Error {
   constructor(
@@ -18,8 +17,11 @@ export function sendError(res: Response, status: number, code: string, message: 
   res.status(status).json({ error: { code, message } });
 }
 
-/** Last handler: known errors keep their status; body-parser style errors keep theirs; anything else is a 500. */
-export function errorHandler(logger: Logger): ErrorRequestHandler {
+/**
+ * Last handler: known errors keep their status; body-parser style errors keep theirs; the store's failures (as its
+ * engine's `storageErrorText` reads them) are 503; anything else is a 500.
+ */
+export function errorHandler(logger: Logger, storageErrorText: (err: unknown) => string | null): ErrorRequestHandler {
   return (err, _req, res, next) => {
     if (res.headersSent) return next(err);
     if (err instanceof HttpError) {

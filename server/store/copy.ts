@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { PostgresStore } from './postgres/store';
-import { DATABASE_FILE, Store } from './store';
+import { DATABASE_FILE, SqliteStore } from './sqlite/store';
 
 /** Where data lives: a data folder holding SQLite's file, or a PostgreSQL database. */
 export type Endpoint = { engine: 'sqlite'; dir: string } | { engine: 'postgres'; url: string };
@@ -80,7 +80,7 @@ const USED = `SELECT (${TABLES.filter((t) => t.name !== 'round').map((t) => `(SE
 async function openSqlite(dir: string, role: 'source' | 'target'): Promise<Side> {
   const path = join(dir, DATABASE_FILE);
   if (role === 'source' && !existsSync(path)) throw new Error(`there is no database in ${dir} (no ${DATABASE_FILE}): give the folder naome serve --data uses.`);
-  new Store(dir).close(); // made, or migrated from an older release, as naome serve would (its file readable by us only)
+  await new SqliteStore(dir).close(); // made, or migrated from an older release, as naome serve would (its file readable by us only)
   const db = new Database(path);
   db.pragma('busy_timeout = 5000');
   db.exec(role === 'source' ? 'BEGIN' : 'BEGIN IMMEDIATE');

@@ -49,7 +49,15 @@ export interface SubmitOutcome {
 }
 
 /** An Idempotency-Key sent again with a different body: the client reused a key for another request. */
-export class IdempotencyConflict extends Error {}
+export class IdempotencyConflict extends Error {
+  override readonly name = 'IdempotencyConflict';
+}
+
+/**
+ * Recognised by name, not instanceof: an engine loaded through import() may hold another copy of this class when its
+ * caller was loaded by the CommonJS loader (as mocha does with tsx).
+ */
+export const isIdempotencyConflict = (err: unknown): err is IdempotencyConflict => err instanceof Error && err.name === 'IdempotencyConflict';
 
 export type ReviewState = 'accepted' | 'changes-requested';
 export const REVIEW_STATES: readonly ReviewState[] = ['accepted', 'changes-requested'];
@@ -152,7 +160,7 @@ export interface Store {
   readonly engine: 'sqlite' | 'postgres';
   /** The round's settings, claims and messages (same database). */
   readonly round: RoundStore;
-  /** Closes the engine's connections; pending iterations are ended. Idempotent. */
+  /** Closes the engine's connections (end any eachLatest* loop first). Idempotent. */
   close(): Promise<void>;
 
   // ── health ─────────────────────────────────────────────────────────────────────────────────────────────────────
@@ -175,7 +183,10 @@ export interface Store {
   usageSince(code: string, sinceIso: string): Promise<{ versions: number; bytes: number }>;
 
   // ── organisations ──────────────────────────────────────────────────────────────────────────────────────────────
-  /** The list in its order; may be cached, but a change committed by any process is seen on the next call. */
+  /**
+   * The list in its order; may be cached, but a change committed by any process is seen on the next call. While the
+   * list is unchanged the same array may come back (callers key caches on it), so never modify it.
+   */
   organisations(): Promise<Organisation[]>;
   organisation(code: string): Promise<Organisation | undefined>;
   /**

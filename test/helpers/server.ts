@@ -51,7 +51,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     ...opts.serve,
   });
   const url = server.url.replace('localhost', '127.0.0.1');
-  const adminKey = issueKey(server.store, 'admin');
+  const adminKey = await issueKey(server.store, 'admin');
   return {
     url,
     dataDir,

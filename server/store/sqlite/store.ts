@@ -1,22 +1,19 @@
-// The service's database: one SQLite file (WAL) holding organisations, key hashes and every submission ever
-// accepted. Submissions are append-only; each is written in one transaction, so a crash leaves it whole or absent.
+// The SQLite engine of the Store (server/store/types.ts): one file (WAL) under the data folder holding organisations,
+// key hashes, every submission ever accepted, reviews and the round. better-sqlite3 is synchronous, so each method
+// does its work at once and returns a settled promise: a transaction never spans an await, and never interleaves.
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statfsSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import type { ValidationResult } from '../../shared/findings';
-import type { Organisation } from '../../shared/organisations';
-import type { Plan } from '../../shared/plan';
-import { migrate } from './migrations';
+import type { ValidationResult } from '../../../shared/findings';
+import type { Organisation } from '../../../shared/organisations';
+import { RECEIPT_COLUMNS, REVIEW_SELECT, receiptOf, reviewOf, storedOf, type ReviewRow, type SubmissionRow } from '../rows';
 import {
-  IdempotencyConflict, type LatestPair, type NewSubmission, type Receipt, type Review, type ReviewState, type StoredFile,
-  type StoredSubmission, type SubmissionFormat, type SubmitOutcome,
-} from './types';
-
-export {
-  IdempotencyConflict, REVIEW_STATES, type LatestPair, type NewSubmission, type Receipt, type Review, type ReviewState,
-  type StoredFile, type StoredSubmission, type SubmissionFormat, type SubmitOutcome,
-} from './types';
+  IdempotencyConflict, warningsOf, type LatestPair, type NewSubmission, type Receipt, type Review, type ReviewState,
+  type Store, type StoredFile, type StoredSubmission, type SubmissionFormat, type SubmitOutcome,
+} from '../types';
+import { migrate } from './migrations';
+import { SqliteRoundStore } from './round';
 
 export const DATABASE_FILE = 'naome.sqlite';
 
@@ -24,7 +21,7 @@ export const DATABASE_FILE = 'naome.sqlite';
  * What a storage failure means, for the client and for /api/health (null when the error is not the storage's): these
  * are answered 503 (try later), never 500, because the request was fine and nothing of it was kept.
  */
-export function storageErrorText(err: unknown): string | null {
+export function sqliteErrorText(err: unknown): string | null {
   const code = String((err as { code?: unknown })?.code ?? '');
   if (code.startsWith('SQLITE_FULL')) return 'the database or its disk is full';
   if (code.startsWith('SQLITE_CORRUPT') || code.startsWith('SQLITE_NOTADB')) return 'the database file is damaged';
@@ -34,53 +31,16 @@ export function storageErrorText(err: unknown): string | null {
   return null;
 }
 
-interface ReviewRow {
-  id: number; submission: string; organisation: string; version: number; state: ReviewState; comment: string; reviewer: string; created_at: string;
-}
-const REVIEW_SELECT = `SELECT r.id, r.submission, s.organisation, s.version, r.state, r.comment, r.reviewer, r.created_at
-  FROM reviews r JOIN submissions s ON s.id = r.submission`;
-const reviewOf = (r: ReviewRow): Review => ({
-  id: r.id, submission: r.submission, organisation: r.organisation, version: r.version, state: r.state, comment: r.comment,
-  reviewer: r.reviewer, reviewedAt: r.created_at,
-});
-
-interface SubmissionRow {
-  id: string;
-  organisation: string;
-  version: number;
-  received_at: string;
-  sha256: string;
-  format: SubmissionFormat;
-  result_json: string;
-  plan_json?: string;
-}
-
-const RECEIPT_COLUMNS = 'id, organisation, version, received_at, sha256, format, result_json';
-
-function receiptOf(row: SubmissionRow, result: ValidationResult = JSON.parse(row.result_json)): Receipt {
-  return {
-    id: row.id,
-    organisation: { code: row.organisation, name: result.organisation?.name ?? row.organisation },
-    version: row.version,
-    receivedAt: row.received_at,
-    sha256: row.sha256,
-    format: row.format,
-    warnings: result.findings.filter((f) => f.severity === 'warning'),
-  };
-}
-
 const LATEST_SUBMISSIONS = `SELECT ${RECEIPT_COLUMNS}, plan_json FROM submissions s
   WHERE version = (SELECT MAX(version) FROM submissions WHERE organisation = s.organisation)
   ORDER BY organisation`;
 
-function storedOf(row: SubmissionRow): StoredSubmission {
-  const result = JSON.parse(row.result_json) as ValidationResult;
-  return { receipt: receiptOf(row, result), plan: JSON.parse(row.plan_json!), result };
-}
-
-export class Store {
+export class SqliteStore implements Store {
+  readonly engine = 'sqlite' as const;
+  /** The connection; only this engine's code and its tests use it. */
   readonly db: Database.Database;
   readonly path: string;
+  readonly round: SqliteRoundStore;
   private readonly statements = new Map<string, Database.Statement>();
   /** The list is read on every check and changes only when the admin replaces it. */
   private organisationsCache: Organisation[] | undefined;
@@ -98,17 +58,27 @@ export class Store {
     this.db.pragma('synchronous = FULL');
     this.db.pragma('busy_timeout = 5000');
     migrate(this.db);
+    this.round = new SqliteRoundStore(this);
   }
 
-  /** A prepared statement, prepared once per SQL text. */
-  private sql(text: string): Database.Statement {
+  /** A prepared statement, prepared once per SQL text (the round's statements too). */
+  sql(text: string): Database.Statement {
     let stmt = this.statements.get(text);
     if (!stmt) this.statements.set(text, (stmt = this.db.prepare(text)));
     return stmt;
   }
 
-  close(): void {
+  async close(): Promise<void> {
     if (this.db.open) this.db.close();
+  }
+
+  storageErrorText(err: unknown): string | null {
+    return sqliteErrorText(err);
+  }
+
+  /** Rate limits stay in each process's memory: SQLite offers no cheap shared counter worth a write per request. */
+  rateLimitStore(): undefined {
+    return undefined;
   }
 
   // ── health ───────────────────────────────────────────────────────────────────────────────────────────────────────
@@ -116,7 +86,7 @@ export class Store {
    * Why storage cannot take a submission now, or null when it can: a read (the newest submission), a write (one small
    * row, committed like a submission), and room for `margin` more bytes (free disk, and the database's page limit).
    */
-  storageProblem(margin: number): string | null {
+  async storageProblem(margin: number): Promise<string | null> {
     try {
       this.sql('SELECT id, organisation, version FROM submissions ORDER BY rowid DESC LIMIT 1').get();
       this.sql('INSERT INTO health_checks (id, checked_at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at').run(new Date().toISOString());
@@ -128,19 +98,19 @@ export class Store {
       if (disk.bavail * disk.bsize < 2 * margin) return 'the disk holding the database is full';
       return null;
     } catch (err) {
-      return storageErrorText(err) ?? `the database cannot be used (${(err as Error).message.slice(0, 100)})`;
+      return sqliteErrorText(err) ?? `the database cannot be used (${(err as Error).message.slice(0, 100)})`;
     }
   }
 
   /** The versions an organisation stored since `sinceIso`, and their bytes (for its daily quota). */
-  usageSince(code: string, sinceIso: string): { versions: number; bytes: number } {
+  async usageSince(code: string, sinceIso: string): Promise<{ versions: number; bytes: number }> {
     return this.sql('SELECT count(*) AS versions, COALESCE(SUM(length(bytes)), 0) AS bytes FROM submissions WHERE organisation = ? AND received_at >= ?')
       .get(code, sinceIso) as { versions: number; bytes: number };
   }
 
   // ── organisations ──────────────────────────────────────────────────────────────────────────────────────────────
   /** The list, cached until any connection (another server process too) commits a change to the database. */
-  organisations(): Organisation[] {
+  async organisations(): Promise<Organisation[]> {
     const version = this.sql('PRAGMA data_version').pluck().get() as number;
     if (version !== this.dataVersion) {
       this.dataVersion = version;
@@ -150,7 +120,7 @@ export class Store {
     return this.organisationsCache;
   }
 
-  organisation(code: string): Organisation | undefined {
+  async organisation(code: string): Promise<Organisation | undefined> {
     return this.sql('SELECT code, name, nation, region FROM organisations WHERE code = ?').get(code) as Organisation | undefined;
   }
 
@@ -158,7 +128,11 @@ export class Store {
    * Replaces the whole list at once. Submissions and keys of organisations no longer listed are kept, and so are the
    * round's settings of each organisation (expected, contacts) unless the list says them (its CSV had the column).
    */
-  replaceOrganisations(list: Organisation[]): void {
+  async replaceOrganisations(list: Organisation[]): Promise<void> {
+    this.replaceNow(list);
+  }
+
+  private replaceNow(list: Organisation[]): void {
     const insert = this.sql('INSERT INTO organisations (code, name, nation, region, position) VALUES (?, ?, ?, ?, ?)');
     const expected = this.sql(`INSERT INTO organisation_settings (code, expected) VALUES (?, ?)
       ON CONFLICT (code) DO UPDATE SET expected = excluded.expected`);
@@ -176,14 +150,17 @@ export class Store {
   }
 
   /** Loads the list only into an empty database (first start); a list replaced later by the admin is kept. */
-  seedOrganisations(list: () => Organisation[]): void {
-    const { n } = this.sql('SELECT count(*) AS n FROM organisations').get() as { n: number };
-    if (n === 0) this.replaceOrganisations(list());
+  async seedOrganisations(list: () => Organisation[]): Promise<void> {
+    // IMMEDIATE: two processes starting at once seed the list once.
+    this.db.transaction(() => {
+      const { n } = this.sql('SELECT count(*) AS n FROM organisations').get() as { n: number };
+      if (n === 0) this.replaceNow(list());
+    }).immediate();
   }
 
   // ── keys (hashes only) ─────────────────────────────────────────────────────────────────────────────────────────
   /** The hash of the owner's current key ('admin' or an ODS code), or undefined when it has none. */
-  activeKeyHash(owner: string): string | undefined {
+  async activeKeyHash(owner: string): Promise<string | undefined> {
     const row = this.sql('SELECT sha256 FROM keys WHERE owner = ? AND revoked_at IS NULL ORDER BY id DESC LIMIT 1').get(owner) as
       | { sha256: string }
       | undefined;
@@ -191,7 +168,7 @@ export class Store {
   }
 
   /** Records a new key for the owner and revokes any older one, atomically. */
-  replaceKey(owner: string, sha256: string, now = new Date().toISOString()): void {
+  async replaceKey(owner: string, sha256: string, now = new Date().toISOString()): Promise<void> {
     this.db.transaction(() => {
       this.sql('UPDATE keys SET revoked_at = ? WHERE owner = ? AND revoked_at IS NULL').run(now, owner);
       this.sql('INSERT INTO keys (owner, sha256, created_at) VALUES (?, ?, ?)').run(owner, sha256, now);
@@ -199,19 +176,23 @@ export class Store {
   }
 
   /** Revokes the owner's key; false when it had none. */
-  revokeKey(owner: string, now = new Date().toISOString()): boolean {
+  async revokeKey(owner: string, now = new Date().toISOString()): Promise<boolean> {
     return this.sql('UPDATE keys SET revoked_at = ? WHERE owner = ? AND revoked_at IS NULL').run(now, owner).changes > 0;
   }
 
   /** The owners that hold a working key. */
-  keyOwners(): Set<string> {
+  async keyOwners(): Promise<Set<string>> {
     const rows = this.sql('SELECT DISTINCT owner FROM keys WHERE revoked_at IS NULL').all() as Array<{ owner: string }>;
     return new Set(rows.map((r) => r.owner));
   }
 
   // ── submissions (append-only) ──────────────────────────────────────────────────────────────────────────────────
   /** Stores an accepted submission as the organisation's next version, in one transaction. */
-  addSubmission(s: NewSubmission): Receipt {
+  async addSubmission(s: NewSubmission): Promise<Receipt> {
+    return this.insertSubmission(s);
+  }
+
+  private insertSubmission(s: NewSubmission): Receipt {
     const id = randomUUID();
     const version = this.db.transaction(() => {
       const { v } = this.sql('SELECT COALESCE(MAX(version), 0) + 1 AS v FROM submissions WHERE organisation = ?').get(s.organisation.code) as { v: number };
@@ -229,7 +210,7 @@ export class Store {
       receivedAt: s.receivedAt,
       sha256: s.sha256,
       format: s.format,
-      warnings: s.result.findings.filter((f) => f.severity === 'warning'),
+      warnings: warningsOf(s.result),
     };
   }
 
@@ -239,10 +220,10 @@ export class Store {
    * stored. Decided inside one IMMEDIATE transaction, so simultaneous identical submissions (from any server
    * process) make one version. A key reused with other bytes throws IdempotencyConflict.
    */
-  submitOnce(s: NewSubmission, idempotency?: { key: string; sha256: string }): SubmitOutcome {
+  async submitOnce(s: NewSubmission, idempotency?: { key: string; sha256: string }): Promise<SubmitOutcome> {
     return this.db.transaction((): SubmitOutcome => {
       if (idempotency) {
-        const earlier = this.replayOf(s.organisation.code, idempotency.key, idempotency.sha256);
+        const earlier = this.replayNow(s.organisation.code, idempotency.key, idempotency.sha256);
         if (earlier) return { receipt: earlier, replayed: true };
       }
       const latest = this.sql(`SELECT ${RECEIPT_COLUMNS}, plan_json FROM submissions WHERE organisation = ? ORDER BY version DESC LIMIT 1`)
@@ -251,7 +232,7 @@ export class Store {
       if (latest && (latest.sha256 === s.sha256 || latest.plan_json === JSON.stringify(s.plan))) {
         outcome = { receipt: receiptOf(latest), replayed: true };
       } else {
-        outcome = { receipt: this.addSubmission(s), replayed: false };
+        outcome = { receipt: this.insertSubmission(s), replayed: false };
       }
       if (idempotency) {
         this.sql('INSERT INTO idempotency_keys (organisation, key, sha256, submission, created_at) VALUES (?, ?, ?, ?, ?)')
@@ -265,35 +246,39 @@ export class Store {
    * The receipt an Idempotency-Key already produced for this organisation, or undefined when the key is new; throws
    * IdempotencyConflict when the key came with other bytes.
    */
-  replayOf(code: string, key: string, sha256: string): Receipt | undefined {
+  async replayOf(code: string, key: string, sha256: string): Promise<Receipt | undefined> {
+    return this.replayNow(code, key, sha256);
+  }
+
+  private replayNow(code: string, key: string, sha256: string): Receipt | undefined {
     const row = this.sql('SELECT sha256, submission FROM idempotency_keys WHERE organisation = ? AND key = ?').get(code, key) as
       | { sha256: string; submission: string }
       | undefined;
     if (!row) return undefined;
     if (row.sha256 !== sha256) throw new IdempotencyConflict(key);
-    return this.submission(row.submission)!.receipt;
+    return receiptOf(this.sql(`SELECT ${RECEIPT_COLUMNS} FROM submissions WHERE id = ?`).get(row.submission) as SubmissionRow);
   }
 
   /** The organisation's latest receipt when its bytes had this SHA-256 (a resend, answered before any check). */
-  latestWithSha(code: string, sha256: string): Receipt | undefined {
+  async latestWithSha(code: string, sha256: string): Promise<Receipt | undefined> {
     const row = this.sql(`SELECT ${RECEIPT_COLUMNS} FROM submissions WHERE organisation = ? ORDER BY version DESC LIMIT 1`).get(code) as SubmissionRow | undefined;
     return row && row.sha256 === sha256 ? receiptOf(row) : undefined;
   }
 
   /** An organisation's latest version, with its plan and result. */
-  latestSubmission(code: string): StoredSubmission | undefined {
+  async latestSubmission(code: string): Promise<StoredSubmission | undefined> {
     const row = this.sql(`SELECT ${RECEIPT_COLUMNS}, plan_json FROM submissions WHERE organisation = ? ORDER BY version DESC LIMIT 1`).get(code) as SubmissionRow | undefined;
     return row && storedOf(row);
   }
 
   /** One version of an organisation, with its plan and result. */
-  submissionByVersion(code: string, version: number): StoredSubmission | undefined {
+  async submissionByVersion(code: string, version: number): Promise<StoredSubmission | undefined> {
     const row = this.sql(`SELECT ${RECEIPT_COLUMNS}, plan_json FROM submissions WHERE organisation = ? AND version = ?`).get(code, version) as SubmissionRow | undefined;
     return row && storedOf(row);
   }
 
   /** Each organisation's latest version with the one before it, one organisation at a time (its own connection). */
-  *eachLatestPair(): Generator<LatestPair> {
+  async *eachLatestPair(): AsyncGenerator<LatestPair> {
     const db = new Database(this.path, { readonly: true, fileMustExist: true });
     try {
       const previous = db.prepare(`SELECT ${RECEIPT_COLUMNS}, plan_json FROM submissions WHERE organisation = ? AND version = ?`);
@@ -312,14 +297,14 @@ export class Store {
   }
 
   // ── reviews (append-only) ──────────────────────────────────────────────────────────────────────────────────────
-  addReview(submission: string, state: ReviewState, comment: string, reviewer: string, now = new Date().toISOString()): Review {
+  async addReview(submission: string, state: ReviewState, comment: string, reviewer: string, now = new Date().toISOString()): Promise<Review> {
     const id = Number(this.sql('INSERT INTO reviews (submission, state, comment, reviewer, created_at) VALUES (?, ?, ?, ?, ?)')
       .run(submission, state, comment, reviewer, now).lastInsertRowid);
     return reviewOf(this.sql(`${REVIEW_SELECT} WHERE r.id = ?`).get(id) as ReviewRow);
   }
 
   /** Every review of one organisation's versions (or of one version), oldest first. */
-  reviews(where: { organisation: string } | { submission: string }): Review[] {
+  async reviews(where: { organisation: string } | { submission: string }): Promise<Review[]> {
     const rows = 'submission' in where
       ? this.sql(`${REVIEW_SELECT} WHERE r.submission = ? ORDER BY r.id`).all(where.submission)
       : this.sql(`${REVIEW_SELECT} WHERE s.organisation = ? ORDER BY r.id`).all(where.organisation);
@@ -327,7 +312,7 @@ export class Store {
   }
 
   /** Each organisation's latest review of its latest version (organisations whose latest is unreviewed are absent). */
-  latestReviews(): Map<string, Review> {
+  async latestReviews(): Promise<Map<string, Review>> {
     const rows = this.sql(`${REVIEW_SELECT}
       WHERE s.version = (SELECT MAX(version) FROM submissions WHERE organisation = s.organisation)
       ORDER BY r.id`).all() as ReviewRow[];
@@ -335,7 +320,7 @@ export class Store {
   }
 
   /** Receipts, newest first: one organisation's, or everyone's when code is undefined. */
-  receipts(code?: string): Receipt[] {
+  async receipts(code?: string): Promise<Receipt[]> {
     const rows = (code === undefined
       ? this.sql(`SELECT ${RECEIPT_COLUMNS} FROM submissions ORDER BY rowid DESC`).all()
       : this.sql(`SELECT ${RECEIPT_COLUMNS} FROM submissions WHERE organisation = ? ORDER BY rowid DESC`).all(code)) as SubmissionRow[];
@@ -343,7 +328,7 @@ export class Store {
   }
 
   /** One organisation's versions with their results, newest first. */
-  history(code: string): Array<{ receipt: Receipt; result: ValidationResult }> {
+  async history(code: string): Promise<Array<{ receipt: Receipt; result: ValidationResult }>> {
     const rows = this.sql(`SELECT ${RECEIPT_COLUMNS} FROM submissions WHERE organisation = ? ORDER BY version DESC`).all(code) as SubmissionRow[];
     return rows.map((r) => {
       const result = JSON.parse(r.result_json) as ValidationResult;
@@ -351,14 +336,12 @@ export class Store {
     });
   }
 
-  submission(id: string): StoredSubmission | undefined {
+  async submission(id: string): Promise<StoredSubmission | undefined> {
     const row = this.sql(`SELECT ${RECEIPT_COLUMNS}, plan_json FROM submissions WHERE id = ?`).get(id) as SubmissionRow | undefined;
-    if (!row) return undefined;
-    const result = JSON.parse(row.result_json) as ValidationResult;
-    return { receipt: receiptOf(row, result), plan: JSON.parse(row.plan_json!), result };
+    return row && storedOf(row);
   }
 
-  storedFile(id: string): StoredFile | undefined {
+  async storedFile(id: string): Promise<StoredFile | undefined> {
     const row = this.sql('SELECT organisation, format, file_name, bytes FROM submissions WHERE id = ?').get(id) as
       | { organisation: string; format: SubmissionFormat; file_name: string | null; bytes: Buffer }
       | undefined;
@@ -366,7 +349,7 @@ export class Store {
   }
 
   /** Each organisation's latest submission, with its stored plan and result (for collation and the admin list). */
-  latestSubmissions(): StoredSubmission[] {
+  async latestSubmissions(): Promise<StoredSubmission[]> {
     return (this.sql(LATEST_SUBMISSIONS).all() as SubmissionRow[]).map(storedOf);
   }
 
@@ -375,7 +358,7 @@ export class Store {
    * the caller may give the event loop a turn between submissions while this store's connection serves other
    * requests, and only one plan is in memory at a time. The connection closes when the iteration ends or is stopped.
    */
-  *eachLatestSubmission(): Generator<StoredSubmission> {
+  async *eachLatestSubmission(): AsyncGenerator<StoredSubmission> {
     const db = new Database(this.path, { readonly: true, fileMustExist: true });
     try {
       for (const row of db.prepare(LATEST_SUBMISSIONS).iterate() as IterableIterator<SubmissionRow>) yield storedOf(row);
@@ -385,7 +368,7 @@ export class Store {
   }
 
   /** Each organisation's latest receipt, without loading plans. */
-  latestReceipts(): Map<string, Receipt> {
+  async latestReceipts(): Promise<Map<string, Receipt>> {
     const rows = this.sql(
         `SELECT ${RECEIPT_COLUMNS} FROM submissions s
          WHERE version = (SELECT MAX(version) FROM submissions WHERE organisation = s.organisation)`,
