@@ -60,7 +60,7 @@ describe('shared core: cell values', () => {
         assert.equal(isIsoDate(t), viaDate(t), t);
       }
     }
-    for (const t of ['', '2026-1-01', '2026-01-01T00:00', ' 2026-01-01', '20260101', 'abcd-ef-gh']) assert.equal(isIsoDate(t), false, t);
+    for (const t of ['', '2026-1-01', '2026-01-01T00:00', ' 2026-01-01', '20260101', 'abcd-ef-gh', '2026-01-01\n', '2026-01-1 ', '2026-0-101', '٢٠٢٦-01-01', '2026-01-0a', '2026/01/01', '2026-00-10', '2026-13-01', '2026-01-00']) assert.equal(isIsoDate(t), false, t);
   });
   it('tidies text exactly as the three rewrites it skips when text is tidy already', () => {
     const rewrite = (s: string) => s.replace(/\r\n?/g, '\n').replace(/[ \t\u00a0]+/g, ' ').replace(/ ?\n ?/g, '\n').trim() || null;

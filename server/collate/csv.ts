@@ -8,6 +8,7 @@ import type { Writable } from 'node:stream';
 import { isoDate } from '../../shared/cells';
 import { sourceParts, type CollationSource } from './collator';
 import { inert } from './inert';
+import { LastValues } from './lastValues';
 import { openOutput } from './output';
 import { actionsTable, type Format, type Value } from './tables';
 
@@ -27,7 +28,12 @@ export function csvField(v: Value, format: Format): string {
 async function* csvChunks(source: CollationSource): AsyncGenerator<string> {
   const { collator, plans } = sourceParts(source);
   const table = actionsTable(collator);
-  const line = (values: Value[]) => values.map((v, i) => csvField(v, table.columns[i]!.format)).join(',') + '\r\n';
+  const fields = new LastValues(table.columns.length, (v, i) => csvField(v, table.columns[i]!.format));
+  const line = (values: Value[]) => {
+    let s = fields.get(0, values[0]!);
+    for (let i = 1; i < values.length; i++) s += `,${fields.get(i, values[i]!)}`;
+    return `${s}\r\n`;
+  };
   yield BOM + table.columns.map((c) => csvField(c.header, 'text')).join(',') + '\r\n';
   for await (const plan of plans) {
     yield table.rowsOf(plan).map(line).join('');

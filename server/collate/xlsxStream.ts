@@ -9,6 +9,7 @@
 import type { Writable } from 'node:stream';
 import { colName } from '../../shared/a1';
 import { inert } from './inert';
+import { LastValues } from './lastValues';
 import type { Column, Format, Value } from './tables';
 import { SpilledEntry, ZipStream } from './zipStream';
 
@@ -43,17 +44,23 @@ const SPACE = /\s/;
 /** An Excel date serial (days since 1899-12-30, the fraction the time of day), from a UTC instant. */
 const serial = (d: Date) => d.getTime() / 86_400_000 + 25_569;
 
-/** One cell's XML; '' for an empty cell. Every text goes through inert(), in this one place. */
-function cellXml(ref: string, v: Value, style: number): string {
+/** A cell's XML after its reference ('' for an empty cell). Every text goes through inert(), in this one place. */
+function cellBody(v: Value, style: number): string {
   if (v === null) return '';
   const s = style ? ` s="${style}"` : '';
-  if (typeof v === 'number') return Number.isFinite(v) ? `<c r="${ref}"${s}><v>${v}</v></c>` : '';
-  if (v instanceof Date) return Number.isNaN(v.getTime()) ? '' : `<c r="${ref}"${s}><v>${serial(v)}</v></c>`;
+  if (typeof v === 'number') return Number.isFinite(v) ? `${s}><v>${v}</v></c>` : '';
+  if (v instanceof Date) return Number.isNaN(v.getTime()) ? '' : `${s}><v>${serial(v)}</v></c>`;
   const text = inert(v);
   if (text === '') return '';
   // The first and last characters only: /^\s|\s$/ would try every position of the text for its second half.
   const space = SPACE.test(text[0]!) || SPACE.test(text[text.length - 1]!) ? ' xml:space="preserve"' : '';
-  return `<c r="${ref}"${s} t="inlineStr"><is><t${space}>${escapeXml(text)}</t></is></c>`;
+  return `${s} t="inlineStr"><is><t${space}>${escapeXml(text)}</t></is></c>`;
+}
+
+/** One cell's XML; '' for an empty cell. */
+function cellXml(ref: string, v: Value, style: number): string {
+  const body = cellBody(v, style);
+  return body && `<c r="${ref}"${body}`;
 }
 
 interface SheetDone { name: string; part: string; columns: number; rows: number }
@@ -62,12 +69,16 @@ interface SheetDone { name: string; part: string; columns: number; rows: number 
 class SheetXml {
   private readonly letters: string[];
   private readonly styles: number[];
+  /** Each cell's XML after its reference, made once while a column's value repeats. */
+  private readonly bodies: LastValues;
   /** The last row written. */
   r = 1;
 
   constructor(private readonly columns: Column[]) {
     this.letters = columns.map((_, i) => colName(i));
     this.styles = columns.map((c) => STYLE[c.format]);
+    const styles = this.styles;
+    this.bodies = new LastValues(columns.length, (v, i) => cellBody(v, styles[i]!));
   }
 
   start(): string {
@@ -84,10 +95,13 @@ class SheetXml {
   }
 
   row(values: Value[]): string {
-    const { letters, styles } = this;
+    const { letters, bodies } = this;
     const r = ++this.r;
     let xml = `<row r="${r}">`;
-    for (let i = 0; i < values.length; i++) xml += cellXml(letters[i] + r, values[i]!, styles[i]!);
+    for (let i = 0; i < values.length; i++) {
+      const body = bodies.get(i, values[i]!);
+      if (body) xml += `<c r="${letters[i]}${r}"${body}`;
+    }
     return `${xml}</row>`;
   }
 
