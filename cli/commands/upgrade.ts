@@ -40,7 +40,7 @@ export const upgrade: Command = {
     const file = positionals[0]!;
     const templates = [...builtInTemplates, ...await Promise.all((values.from ?? []).map(readTemplate))];
     const organisations = loadOrganisations();
-    const read = await readLocalFile(file);
+    const read = readLocalFile(file);
     if (!read.ok) {
       printError(`naome upgrade: ${read.finding.message}`);
       return 2;

@@ -58,7 +58,7 @@ export const validate: Command = {
     const results: ValidationResult[] = [];
     for (const file of positionals) {
       // One file at a time: only one workbook's bytes are held in memory.
-      const read = await readLocalFile(file);
+      const read = readLocalFile(file);
       const result = read.ok
         ? (await checkWorkbook(read.bytes, { file, organisations, today, limits })).result
         : unreadable(file, read.finding);

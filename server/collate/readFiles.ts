@@ -63,7 +63,7 @@ export async function* readFiles(files: Input[], setup: ReadSetup, jobs: number,
 async function readReturnedFile(input: Input, check: (bytes: Buffer, file: string) => Promise<CheckOutcome>): Promise<CollationEntry> {
   const { path } = input;
   if (input.problem) return unreadableEntry(path, input.problem);
-  const read = await readLocalFile(path);
+  const read = readLocalFile(path);
   if (!read.ok) return unreadableEntry(path, read.finding);
   try {
     const { result, plan } = await check(read.bytes, path);
