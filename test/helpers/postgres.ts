@@ -40,8 +40,10 @@ export interface TestPostgres {
   readonly binDir: string;
   /** Creates an empty database and returns its postgres:// URL. */
   createDatabase(prefix?: string): Promise<string>;
-  /** The command line that runs a PostgreSQL binary as the server's user (root cannot run pg_dump's server peers). */
+  /** The command line that runs a PostgreSQL binary as the server's user. */
   command(bin: string, args: string[]): { command: string; args: string[] };
+  /** The postmaster's process id (its backends are its children): for CPU time in the benches. */
+  readonly pid: number;
 }
 
 /** The user that runs the server: ourselves, or when root, Debian's postgres user (else nobody). */
@@ -146,6 +148,7 @@ async function launch(): Promise<TestPostgres> {
       port,
       binDir,
       command,
+      pid: postmasterPid(data)!,
       async createDatabase(prefix = 'suite') {
         const name = `${prefix.replace(/[^a-z0-9_]/gi, '_').toLowerCase()}_${process.pid}_${++databases}`;
         const admin = new pg.Client({ connectionString: url });
