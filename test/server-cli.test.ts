@@ -12,6 +12,8 @@ import pino from 'pino';
 import { authenticate } from '../server/keys';
 import { startServer } from '../server/serve';
 import { SqliteStore } from '../server/store/sqlite/store';
+import { shownDatabase } from '../server/store/open';
+import { ENGINES, type TestDatabase } from './helpers/engines';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const naome = (...args: string[]) => spawnSync(process.execPath, ['bin/naome.js', ...args], { cwd: ROOT, encoding: 'utf8' });
@@ -203,6 +205,9 @@ describe('naome: the rough edges a first user meets', function () {
         assert.doesNotMatch(r.stderr, /s3cret/);
       }
       assert.equal(existsSync(join(dataDir, 'naome.sqlite')), false, 'no SQLite database was made instead');
+      // Where a URL is shown (naome serve's banner), its password is not.
+      assert.equal(shownDatabase('postgres://naome:s3cret@db.example:5432/naome'), 'postgres://naome:***@db.example:5432/naome');
+      assert.equal(shownDatabase('postgresql://db.example/naome'), 'postgresql://db.example/naome');
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
     }
@@ -234,8 +239,18 @@ describe('naome: the rough edges a first user meets', function () {
   });
 });
 
-describe('naome serve --processes 2 (node:cluster)', function () {
+for (const engine of ENGINES) describe(`naome serve --processes 2 (node:cluster) on ${engine.name}`, function () {
   this.timeout(120_000);
+  let database: TestDatabase;
+  before(async function () {
+    const why = engine.skip();
+    if (why) {
+      console.log(`      ${why}`);
+      this.skip();
+    }
+    database = await engine.fresh();
+  });
+  after(async () => database?.drop());
 
   it('shares one database between processes: versions stay in order, a new organisations list is seen by all, SIGTERM exits 0', async () => {
     const { spawn } = await import('node:child_process');
@@ -243,19 +258,22 @@ describe('naome serve --processes 2 (node:cluster)', function () {
     const { checkWorkbook } = await import('../server/xlsx/checkWorkbook');
     const { writePlanWorkbook } = await import('../server/xlsx/writePlanWorkbook');
     const { fillWorkbook, goodPlanContent } = await import('./helpers/plans');
-    const dataDir = mkdtempSync(join(tmpdir(), 'naome-cluster-'));
-    const admin = naome('keys', 'admin', '--data', dataDir).stdout.trim();
-    const keys = { RGT: naome('keys', 'issue', 'RGT', '--data', dataDir).stdout.trim(), '7A1': naome('keys', 'issue', '7A1', '--data', dataDir).stdout.trim() };
-    const child = spawn(process.execPath, ['bin/naome.js', 'serve', '--http', '--port', '0', '--processes', '2', '--data', dataDir], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const { flags } = database;
+    const admin = naome('keys', 'admin', ...flags).stdout.trim();
+    const keys = { RGT: naome('keys', 'issue', 'RGT', ...flags).stdout.trim(), '7A1': naome('keys', 'issue', '7A1', ...flags).stdout.trim() };
+    assert.match(admin, /^naome_admin_/);
+    const child = spawn(process.execPath, ['bin/naome.js', 'serve', '--http', '--port', '0', '--processes', '2', ...flags], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout!.on('data', (c) => { out += c; });
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
     try {
+      let banner = '';
       const url = await new Promise<string>((resolve, reject) => {
-        let err = '';
-        child.stderr!.on('data', (c) => { err += c; const m = /service: (http:\/\/\S+)/.exec(err); if (m) resolve(m[1]!.replace('localhost', '127.0.0.1')); });
-        void exited.then((code) => reject(new Error(`exited ${code}: ${err}`)));
+        child.stderr!.on('data', (c) => { banner += c; const m = /service: (http:\/\/\S+)/.exec(banner); if (m) resolve(m[1]!.replace('localhost', '127.0.0.1')); });
+        void exited.then((code) => reject(new Error(`exited ${code}: ${banner}`)));
       });
+      await new Promise((r) => setTimeout(r, 200)); // the rest of the banner
+      assert.match(banner, engine.engine === 'postgres' ? /data: +PostgreSQL postgres:\/\/naome@127\.0\.0\.1:\d+\/\w+ \(\d+ organisations; 2 server processes\)/ : /data: +\/\S+ \(\d+ organisations; 2 server processes\)/);
       const organisations = loadOrganisations();
       const blank = await writePlanWorkbook({ organisations });
       const plans = Object.fromEntries(await Promise.all((['RGT', '7A1'] as const).map(async (code) => {
@@ -283,7 +301,6 @@ describe('naome serve --processes 2 (node:cluster)', function () {
     } finally {
       child.kill('SIGTERM');
       assert.equal(await exited, 0);
-      rmSync(dataDir, { recursive: true, force: true });
     }
   });
 });

@@ -13,6 +13,8 @@ import { freshDatabase, postgresAvailable, POSTGRES_SKIP_MESSAGE } from './postg
 
 /** A fresh, empty database of one engine. */
 export interface TestDatabase {
+  /** The naome command line's flags that select it (serve, keys, remind). */
+  flags: string[];
   /** A new Store on it each call: another "process", with connections of its own. */
   open(): Promise<Store>;
   /** One SQL statement on a connection of its own, outside the Store (what the database itself refuses). */
@@ -39,6 +41,7 @@ export const ENGINES: Engine[] = [
       const dir = mkdtempSync(join(tmpdir(), 'naome-store-'));
       const path = join(dir, DATABASE_FILE);
       return {
+        flags: ['--data', dir],
         open: async () => new SqliteStore(dir),
         async sql(text) {
           const db = new Database(path);
@@ -63,6 +66,7 @@ export const ENGINES: Engine[] = [
     async fresh() {
       const url = await freshDatabase('store');
       return {
+        flags: ['--database', url],
         open: () => PostgresStore.open(url),
         async sql(text) {
           const c = new pg.Client(url);
