@@ -96,7 +96,7 @@ export function collatedAction(template: Template, today: string, a: PlanAction,
     reason: safeText(a.reason),
     progress: safeText(a.progress),
     overdue: deadlineGood && !refused('status') && isOverdue(template, a, today),
-    errors: [...new Set(onRow.map((e) => e.code))],
+    errors: onRow.length === 0 ? [] : [...new Set(onRow.map((e) => e.code))],
   };
 }
 

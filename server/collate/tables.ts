@@ -33,8 +33,8 @@ export interface ActionsTable {
 const col = (header: string, width: number, format: Format = 'text'): Column => ({ header, width, format });
 const header = (field: ActionField) => ACTION_COLUMNS.find((c) => c.field === field)!.header;
 const yesNo = (b: boolean) => (b ? 'Yes' : 'No');
-/** A Date at UTC midnight from an ISO day, as exceljs writes a calendar date. */
-const day = (iso: string) => new Date(`${iso}T00:00:00Z`);
+/** A Date at UTC midnight from an ISO day (an accepted deadline, 2020–2099), as exceljs writes a calendar date; from its numbers, not by parsing text. */
+const day = (iso: string) => new Date(Date.UTC(Number(iso.slice(0, 4)), Number(iso.slice(5, 7)) - 1, Number(iso.slice(8, 10))));
 
 /** The Summary, from the tallies of every counted plan (so it is written after them). */
 export function summaryTable(c: Collator, summary: SummaryTally): Table {
