@@ -8,7 +8,7 @@ import { rateLimit } from 'express-rate-limit';
 import pino, { type Logger } from 'pino';
 import type { z } from 'zod';
 import { todayIso } from '../../shared/cells';
-import { parseOrganisationsCsv } from '../../shared/organisations';
+import { parseOrganisationsCsv, type Organisation } from '../../shared/organisations';
 import { builtInTemplates, currentTemplate, findTemplate, type Template } from '../../shared/template';
 import { carryPlan } from '../../shared/carryPlan';
 import { PLAN_SHEET } from '../../shared/layout';
@@ -88,6 +88,13 @@ function todayEachSecond(): () => string {
     return value;
   };
 }
+
+/**
+ * Whether two reads of the list are the same list (what the workbook's dropdown is made from): the same array while
+ * the SQLite engine's cache holds, else compared field by field (PostgreSQL reads the list afresh each time).
+ */
+const sameOrganisations = (a: Organisation[], b: Organisation[] | undefined) => a === b || (b !== undefined && a.length === b.length
+  && a.every((o, i) => o.code === b[i]!.code && o.name === b[i]!.name && o.nation === b[i]!.nation && o.region === b[i]!.region));
 
 /** The plan workbook's writer: exceljs (~0.5 s to load) only when a workbook is first asked for, not at every start. */
 const planWriter = () => import('../xlsx/writePlanWorkbook');
@@ -221,7 +228,7 @@ export function createApp(opts: AppOptions) {
   app.get('/api/openapi.json', (_req, res) => { res.json(openApiDocument(VERSION)); });
 
   const templateCache = new Map<string, Buffer>();
-  let templateListFor: unknown;
+  let templateListFor: Organisation[] | undefined;
   app.get('/template.xlsx', asyncRoute(async (req, res) => {
     const raw = req.query.org;
     if (raw !== undefined && typeof raw !== 'string') throw new HttpError(400, 'BAD_ORGANISATION', 'Give one organisation: ?org=ODS_CODE.');
@@ -231,7 +238,7 @@ export function createApp(opts: AppOptions) {
       throw new HttpError(400, 'UNKNOWN_ORGANISATION', `"${raw!.slice(0, 20)}" is not an organisation on the list. Pick your organisation's ODS code from /api/organisations, or leave org out for a blank workbook.`);
     }
     // The workbook's dropdown holds the list: a new list (from any server process) empties the cache.
-    if (organisations !== templateListFor) { templateCache.clear(); templateListFor = organisations; }
+    if (!sameOrganisations(organisations, templateListFor)) { templateCache.clear(); templateListFor = organisations; }
     let bytes = templateCache.get(code);
     if (!bytes) {
       const { writePlanWorkbook } = await planWriter();

@@ -1,5 +1,7 @@
 // Starts the real service for a test: plain HTTP on a free loopback port, a fresh data directory (real SQLite file)
 // in the system temp dir, the seeded organisations list, and an admin key. close() stops it and removes the data.
+// NAOME_TEST_ENGINE=postgres runs the same suites on a fresh database of the test PostgreSQL server instead
+// (test/helpers/postgres.ts); suites that open the SQLite file themselves are SQLite's own.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +10,7 @@ import pino from 'pino';
 import type { Limits } from '../../server/http/app';
 import { issueKey } from '../../server/keys';
 import { startServer, type RunningServer, type ServerOptions } from '../../server/serve';
+import { freshDatabase } from './postgres';
 
 export interface TestServerOptions {
   limits?: Partial<Limits>;
@@ -33,6 +36,7 @@ export interface TestServer {
 
 export async function startTestServer(opts: TestServerOptions = {}): Promise<TestServer> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'naome-server-'));
+  const database = process.env.NAOME_TEST_ENGINE === 'postgres' && !opts.dataDir ? await freshDatabase('http') : undefined;
   const logs: Array<Record<string, unknown>> = [];
   const sink = new Writable({
     write(chunk, _enc, done) {
@@ -42,6 +46,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
   });
   const server = await startServer({
     dataDir,
+    database,
     http: true,
     host: '127.0.0.1',
     port: 0,
