@@ -1,11 +1,10 @@
-// The reminder schedule (issue 13) with a fake clock, a real SQLite file and a real SMTP server: reminders fire on the
+// The reminder schedule (issue 13) with a fake clock, a real database (each engine: test/helpers/engines.ts) and a real
+// SMTP server: reminders fire on the
 // right days (N days before the deadline; the day after it and every 7 days after), once each — ticking again the
 // same day or the same week, after a restart, from two server processes and from two `naome remind` processes run at
 // once; a failed scheduled send is not recorded as sent and goes once on the next tick.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { addDays } from '../shared/cells';
@@ -13,7 +12,7 @@ import { currentTemplate } from '../shared/template';
 import { currentOccasion, runSchedule } from '../server/desk/scheduler';
 import { smtpMailer, type Mailer } from '../server/desk/mailer';
 import { startServer } from '../server/serve';
-import { SqliteStore } from '../server/store/sqlite/store';
+import { ENGINES, type TestDatabase } from './helpers/engines';
 import { call, startTestServer } from './helpers/server';
 import { submitPlan } from './helpers/deskPlans';
 import { startTestSmtp, type TestSmtp } from './helpers/smtp';
@@ -48,15 +47,20 @@ describe('the reminder schedule', function () {
     assert.equal(currentOccasion({ ...s, deadline: null }, '2027-03-09'), null);
   });
 
-  describe('with a real database and SMTP server', () => {
+  for (const engine of ENGINES) describe(`with a real database (${engine.name}) and SMTP server`, () => {
     let smtp: TestSmtp;
-    let dataDir: string;
+    let database: TestDatabase;
     let mailer: Mailer;
 
-    before(async () => {
+    before(async function () {
+      const why = engine.skip();
+      if (why) {
+        console.log(`      ${why}`);
+        this.skip();
+      }
       smtp = await startTestSmtp();
-      dataDir = mkdtempSync(join(tmpdir(), 'naome-schedule-'));
-      const s = await startTestServer({ dataDir, serve: { reminderEveryMs: 0 } });
+      database = await engine.fresh();
+      const s = await startTestServer({ dataDir: database.server.dataDir, serve: { reminderEveryMs: 0, database: database.server.database } });
       try {
         assert.equal((await call(s.url, 'PUT', '/api/admin/organisations', { key: s.adminKey, body: CSV, type: 'text/csv' })).status, 200);
         await call(s.url, 'PUT', '/api/admin/round', { key: s.adminKey, body: JSON.stringify({ deadline: DEADLINE, remindDaysBefore: 3, remindWeeklyAfter: true }) });
@@ -69,12 +73,12 @@ describe('the reminder schedule', function () {
     after(async () => {
       mailer?.close();
       await smtp?.stop();
-      rmSync(dataDir, { recursive: true, force: true });
+      await database?.drop();
     });
 
     /** One tick of the schedule on a given day, through a fresh connection to the database (as a restarted service). */
     async function tick(today: string) {
-      const store = new SqliteStore(dataDir);
+      const store = await database.open();
       try {
         return await runSchedule({ store, template: currentTemplate, today }, mailer, 'schedule');
       } finally {
@@ -101,7 +105,7 @@ describe('the reminder schedule', function () {
       const digest = smtp.received.at(-1)!.to[0] === 'lead@cuh.nhs.net' ? smtp.received.at(-1)! : smtp.received.find((m) => m.to[0] === 'lead@cuh.nhs.net')!;
       assert.match(digest.subject, /2 overdue actions/);
       // Each went once, and each is recorded with its trigger.
-      const store = new SqliteStore(dataDir);
+      const store = await database.open();
       try {
         const log = await store.round.messages();
         assert.equal(log.length, 2 + 3 + 3);
@@ -115,7 +119,7 @@ describe('the reminder schedule', function () {
       const today = addDays(DEADLINE, 15);
       const seen = smtp.received.length;
       const servers = await Promise.all([0, 1].map(() => startServer({
-        dataDir, http: true, port: 0, workers: 0, smtp: smtp.url, today: () => today, reminderEveryMs: 50,
+        ...database.server, http: true, port: 0, workers: 0, smtp: smtp.url, today: () => today, reminderEveryMs: 50,
         logger: pino({ level: 'silent' }),
       })));
       try {
@@ -133,7 +137,7 @@ describe('the reminder schedule', function () {
     it('sends each once from two `naome remind` processes run at once, and lists what is due with --dry-run', async () => {
       const today = addDays(DEADLINE, 22);
       const run = (...args: string[]) => new Promise<{ code: number | null; out: string; err: string }>((done) => {
-        const child = spawn(process.execPath, [join(ROOT, 'bin', 'naome.js'), 'remind', '--data', dataDir, '--date', today, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+        const child = spawn(process.execPath, [join(ROOT, 'bin', 'naome.js'), 'remind', ...database.flags, '--date', today, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
         let out = '', err = '';
         child.stdout.on('data', (c) => { out += c; });
         child.stderr.on('data', (c) => { err += c; });

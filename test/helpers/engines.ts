@@ -15,6 +15,8 @@ import { freshDatabase, postgresAvailable, POSTGRES_SKIP_MESSAGE } from './postg
 export interface TestDatabase {
   /** The naome command line's flags that select it (serve, keys, remind). */
   flags: string[];
+  /** startServer's options that select it. */
+  server: { dataDir?: string; database?: string };
   /** A new Store on it each call: another "process", with connections of its own. */
   open(): Promise<Store>;
   /** One SQL statement on a connection of its own, outside the Store (what the database itself refuses). */
@@ -42,6 +44,7 @@ export const ENGINES: Engine[] = [
       const path = join(dir, DATABASE_FILE);
       return {
         flags: ['--data', dir],
+        server: { dataDir: dir },
         open: async () => new SqliteStore(dir),
         async sql(text) {
           const db = new Database(path);
@@ -67,6 +70,7 @@ export const ENGINES: Engine[] = [
       const url = await freshDatabase('store');
       return {
         flags: ['--database', url],
+        server: { database: url },
         open: () => PostgresStore.open(url),
         async sql(text) {
           const c = new pg.Client(url);
