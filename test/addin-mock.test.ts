@@ -9,7 +9,7 @@ import { currentTemplate } from '../shared/template';
 import { BASE_FONT, DEADLINE_NUMBER_FORMAT, STYLES, printSetup, listsSheetCells, overdueRule, sheetSpecs, validationsFor } from '../shared/workbookSpec';
 import { cellInput, charsToPoints, createPlan } from '../addin/src/createPlan';
 import { checkOpenWorkbook, selectCell } from '../addin/src/readPlan';
-import { ExcelWorkbookModel, cellsOf } from '../addin/mock/excelMock';
+import { ExcelWorkbookModel, cellsOf, formatOf } from '../addin/mock/excelMock';
 import { openXlsx } from '../addin/mock/fromXlsx';
 import { loadOrganisations } from '../server/organisations';
 import { writePlanWorkbook } from '../server/xlsx/writePlanWorkbook';
@@ -152,7 +152,7 @@ describe('Excel add-in with office-addin-mock (OfficeMockObject model of the Exc
         for (const col of ['A', 'B', 'C', 'D', 'E', 'F', 'G', 'H']) {
           const addr = `${col}${r}`;
           const cell = ws.getCell(addr);
-          const f = plan.formats.get(addr);
+          const f = formatOf(plan, addr);
           const at = `${spec.sheet}!${addr}`;
           // Merged cells take their look from the first cell; compare the cells the layout styles.
           if (cell.type === ExcelJS.ValueType.Merge || !f?.fill && !cell.fill) {

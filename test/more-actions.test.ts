@@ -16,11 +16,11 @@ import type { Plan } from '../shared/plan';
 import { currentTemplate } from '../shared/template';
 import { fixedPlacesOf } from '../shared/locate';
 import { parseCell } from '../shared/a1';
-import { listsSheetCells, moreActionsValidations, sheetSpecs } from '../shared/workbookSpec';
+import { STYLES, listsSheetCells, moreActionsValidations, sheetSpecs } from '../shared/workbookSpec';
 import { createPlan } from '../addin/src/createPlan';
 import { setServiceOrigin, submitPlan } from '../addin/src/service';
 import { submitOpenWorkbook } from '../addin/src/submit';
-import { ExcelWorkbookModel, cellsOf as mockCells } from '../addin/mock/excelMock';
+import { ExcelWorkbookModel, cellsOf as mockCells, formatOf } from '../addin/mock/excelMock';
 import { openXlsx } from '../addin/mock/fromXlsx';
 import { Collator } from '../server/collate/collator';
 import { actionsTable } from '../server/collate/tables';
@@ -29,7 +29,7 @@ import { checkWorkbook, type CheckOutcome } from '../server/xlsx/checkWorkbook';
 import { writePlanWorkbook } from '../server/xlsx/writePlanWorkbook';
 import { PYTHON, fillWithOpenpyxl } from './helpers/apps';
 import { editWithLibreOffice, type Edit } from './helpers/libreofficeEdits';
-import { listValues, openpyxlSees, sheetSeen } from './helpers/openpyxl';
+import { cellsOf as sqrefCells, listValues, openpyxlSees, sheetSeen } from './helpers/openpyxl';
 import { dateFromToday, fillWorkbook, goodPlanContent, type CellInput, type PlanContent } from './helpers/plans';
 import { call, startTestServer, type TestServer } from './helpers/server';
 import { parseCsv } from './helpers/csv';
@@ -83,9 +83,11 @@ const moreEdits = (sheet: string, rows: Array<{ row: number; number: number | nu
 /** What a human reads: each action as recommendation:sheet!row, and each finding as code@sheet!cell. */
 const actionsOf = (o: CheckOutcome) => o.plan?.actions.map((a) => `${a.recommendation}:${a.sheet ?? o.plan!.places?.sheet ?? P}!${a.row}`) ?? null;
 const findingsOf = (o: { result: CheckOutcome['result'] }) => o.result.findings.map((f) => `${f.code}@${f.sheet}!${f.cell}`);
+/** The "More actions" rows filled with recommendation 2's extra actions. */
+const MORE_ROWS = [3, 4, 150];
 const rec2Expected = [
   ...Array.from({ length: 15 }, (_, i) => `2:${P}!${rec2.firstActionRow + i}`),
-  ...[3, 4, 5].map((r) => `2:${M}!${r}`),
+  ...MORE_ROWS.map((r) => `2:${M}!${r}`),
 ];
 
 /** The plan as read from a workbook where `n` rows were inserted at the end of recommendation 1's block. */
@@ -118,7 +120,8 @@ describe('"More actions": written, filled by openpyxl and LibreOffice, read, col
     const blank = await writePlanWorkbook({ organisations });
     writeFileSync(f('blank'), blank);
     notesRow = layout.rows.find((r) => r.kind === 'note')!.row;
-    const three = [3, 4, 5].map((row) => ({ row, number: 2 }));
+    // The third far down the sheet, where no cell was written: it takes the columns' formats.
+    const three = MORE_ROWS.map((row) => ({ row, number: 2 }));
 
     // openpyxl: 15 actions for recommendation 2 on the plan sheet, 3 more on "More actions"; and rows there without
     // a recommendation number, or with 9.
@@ -197,14 +200,20 @@ wb.save(d + '/py-structure.xlsx')
     const last = first + MORE_ACTIONS.rows - 1;
     assert.equal(seen.names[MORE_ACTIONS.name], `'${M}'!$A$${first}:$H$${last}`);
     const at = (cell: string) => more.validations.filter((v) => v.sqref.split(/\s+/).some((r) => r === cell || (r.includes(':') && mockCells(r).includes(cell))));
-    for (const row of [first, 100, last]) {
+    for (const row of [first, 100, 150, last]) {
+      // The blank rows hold no cells: their look, unlocked cells and date format are the columns' formats.
+      for (const col of ['A', 'B', 'C', 'D', 'E', 'F', 'G', 'H']) {
+        assert.equal(more.cells[`${col}${row}`], undefined);
+        assert.equal(more.columns[col]?.locked, false, `column ${col} unlocked`);
+        assert.equal(more.columns[col]?.fill, `FF${STYLES.input.fill}`, `column ${col} has the input fill`);
+      }
       const [number] = at(`A${row}`);
       assert.equal(number?.type, 'list', `A${row}`);
       assert.deepEqual(listValues(seen, number!.formula1!), currentTemplate.recommendations.map((r) => String(r.number)));
       assert.deepEqual(listValues(seen, at(`E${row}`)[0]!.formula1!), currentTemplate.statusKey.entries.map((e) => `${e.code}. ${e.label}`));
       assert.deepEqual(listValues(seen, at(`F${row}`)[0]!.formula1!), ['High', 'Medium', 'Low']);
       assert.equal(at(`D${row}`)[0]?.type, 'date');
-      assert.equal(more.numberFormats[`D${row}`], 'dd/mm/yyyy');
+      assert.equal(more.columns.D!.numberFormat, 'dd/mm/yyyy');
       for (const v of [...at(`A${row}`), ...at(`D${row}`), ...at(`E${row}`), ...at(`F${row}`)]) assert.equal(v.showErrorMessage, true);
     }
     assert.equal(at(`A${last + 1}`).length, 0, 'no validation beyond the sheet\'s rows');
@@ -224,6 +233,13 @@ wb.save(d + '/py-structure.xlsx')
     assert.deepEqual(listValues(seen, number.formula1!), ['1', '2', '3', '4', '5']);
     assert.ok(more.validations.some((v) => v.type === 'date' && v.sqref.includes('D3')));
     assert.match(seen.names[MORE_ACTIONS.name]!, /More actions'?[!.]\$A\$3:\$H\$202/);
+    // Row 150, typed where the template wrote no cell, took the columns' formats: unlocked, a dd/mm/yyyy deadline,
+    // and the dropdowns and date check cover it.
+    for (const col of ['A', 'B', 'C', 'D', 'E', 'F', 'H']) assert.ok(more.unlocked.includes(`${col}150`), `${col}150 unlocked`);
+    assert.match(more.numberFormats.D150 ?? 'General', /^dd\/mm\/yyyy$/i);
+    for (const [col, type] of [['A', 'list'], ['D', 'date'], ['E', 'list'], ['F', 'list']] as const) {
+      assert.ok(more.validations.some((v) => v.type === type && sqrefCells(v.sqref).includes(`${col}150`)), `${col}150 ${type} check`);
+    }
   });
 
   for (const [name, how] of [['py18', 'openpyxl'], ['lo18', 'LibreOffice']] as const) {
@@ -413,6 +429,15 @@ print(json.dumps([[r[h.index('Source')], r[h.index('Code')], r[h.index('File sta
     assert.equal(more.values.get('A1'), MORE_ACTIONS.title);
     assert.equal(more.values.get('A2'), MORE_ACTIONS.numberHeader);
     assert.equal(more.frozenRows, MORE_ACTIONS.headingsRow);
+    // The blank rows are whole-column formats, not cell by cell: a cell far down shows the input look, unlocked,
+    // and only the rows with text (and the deadline cells' number formats) were formatted one by one.
+    for (const cell of ['A150', 'D150', 'H202']) {
+      assert.equal(formatOf(more, cell)?.fill, `#${STYLES.input.fill}`, cell);
+      assert.equal(formatOf(more, cell)?.locked, false, cell);
+      assert.equal(formatOf(more, cell)?.borders.bottom?.style, 'Continuous', cell);
+    }
+    assert.equal(more.numberFormats.get('D150'), 'dd/mm/yyyy');
+    assert.deepEqual([...more.formats.keys()].filter((c) => parseCell(c).row > MORE_ACTIONS.headingsRow), []);
     const specs = moreActionsValidations(layout);
     assert.deepEqual(specs.map((v) => [v.range, v.field]), [['A3:A202', 'recommendation'], ['D3:D202', 'deadline'], ['E3:E202', 'status'], ['F3:F202', 'priority']]);
     assert.equal(more.validations.length, specs.length);

@@ -36,6 +36,8 @@ export interface SheetModel {
   /** Formulas as Excel shows them ("=TODAY()+30"), for cells opened from a file that hold one. */
   formulas: Map<string, string>;
   formats: Map<string, CellFormatModel>;
+  /** Whole-column formats (Excel's column styles): what a cell without a format of its own shows. */
+  columnFormats: Map<string, CellFormatModel>;
   merges: string[];
   validations: ValidationModel[];
   conditionalFormats: ConditionalFormatModel[];
@@ -73,6 +75,11 @@ function gridOf(range: string): string[][] {
 }
 
 const newFormat = (): CellFormatModel => ({ font: {}, borders: {}, locked: true });
+const copyFormat = (f: CellFormatModel): CellFormatModel => structuredClone(f);
+/** A cell's format as Excel shows it: its own, else its column's, else the default (null). */
+export function formatOf(sheet: SheetModel, cell: string): CellFormatModel | undefined {
+  return sheet.formats.get(cell) ?? sheet.columnFormats.get(parseCell(cell).col);
+}
 const quoteSheet = (name: string) => (/^[A-Za-z0-9_]+$/.test(name) ? name : `'${name.replace(/'/g, "''")}'`);
 const isDateFormat = (f: string | undefined) => !!f && /[dmy]/i.test(f.replace(/"[^"]*"/g, '').replace(/\[[^\]]*]/g, ''));
 /** Text Excel would show for a value under a number format (the formats the plan uses: General and dd/mm/yyyy). */
@@ -146,7 +153,7 @@ export class ExcelWorkbookModel {
     if (this.sheet(name)) throw new MockExcelError('ItemAlreadyExists', `A worksheet named '${name}' already exists.`);
     const s: SheetModel = {
       name, position: this.sheets.length, visibility: 'Visible', values: new Map(), numberFormats: new Map(), formulas: new Map(), formats: new Map(),
-      merges: [], validations: [], conditionalFormats: [], columnWidths: new Map(), rowHeights: new Map(),
+      columnFormats: new Map(), merges: [], validations: [], conditionalFormats: [], columnWidths: new Map(), rowHeights: new Map(),
       protection: { protected: false, options: null }, frozenRows: 0, pageLayout: {},
     };
     this.sheets.push(s);
@@ -170,7 +177,12 @@ export class ExcelWorkbookModel {
   format(sheet: string, cell: string): CellFormatModel {
     const s = this.mustSheet(sheet);
     let f = s.formats.get(cell);
-    if (!f) { f = newFormat(); s.formats.set(cell, f); }
+    if (!f) {
+      // As in Excel, a cell formatted for the first time starts from its column's format.
+      const column = s.columnFormats.get(parseCell(cell).col);
+      f = column ? copyFormat(column) : newFormat();
+      s.formats.set(cell, f);
+    }
     return f;
   }
 
@@ -315,9 +327,19 @@ export class ExcelWorkbookModel {
 
   private rangeApi(sheetName: string, address: string): Excel.Range {
     const whole = /^(\d+:\d+|[A-Z]+:[A-Z]+)$/.test(address);
+    const columns = /^([A-Z]+):([A-Z]+)$/.exec(address);
     const cells = () => {
-      if (whole) throw new Error(`office-addin-mock model: only widths and heights are modelled for whole rows/columns (${address})`);
+      if (whole) throw new Error(`office-addin-mock model: only widths, heights and formats are modelled for whole rows/columns (${address})`);
       return cellsOf(address);
+    };
+    const columnNames = () => Array.from({ length: colIndex(columns![2]!) - colIndex(columns![1]!) + 1 }, (_, i) => colName(colIndex(columns![1]!) + i));
+    /** The formats a format write changes: the cells' own, or for whole columns the columns' and every cell's in them (as Excel does). */
+    const formatTargets = (): CellFormatModel[] => {
+      if (!columns) return cells().map(fmt);
+      const s = sheet();
+      const cols = new Set(columnNames());
+      const own = [...s.formats].filter(([c]) => cols.has(parseCell(c).col)).map(([, f]) => f);
+      return [...[...cols].map((c) => { let f = s.columnFormats.get(c); if (!f) s.columnFormats.set(c, (f = newFormat())); return f; }), ...own];
     };
     const sheet = () => this.mustSheet(sheetName);
     const refresh = () => {
@@ -362,12 +384,13 @@ export class ExcelWorkbookModel {
           else s.values.set(c, x as CellValue);
         });
       } else if (key === 'numberFormat') each2d(v, (c, x) => s.numberFormats.set(c, String(x)));
-      else if (font) cells().forEach((c) => { (fmt(c).font as Record<string, unknown>)[font[1]!] = v; });
-      else if (key === 'format.fill.color') cells().forEach((c) => { fmt(c).fill = String(v); });
-      else if (key === 'format.wrapText') cells().forEach((c) => { fmt(c).wrapText = Boolean(v); });
-      else if (key === 'format.horizontalAlignment') cells().forEach((c) => { fmt(c).horizontalAlignment = String(v); });
-      else if (key === 'format.verticalAlignment') cells().forEach((c) => { fmt(c).verticalAlignment = String(v); });
-      else if (key === 'format.protection.locked') cells().forEach((c) => { fmt(c).locked = Boolean(v); });
+      else if (font) formatTargets().forEach((f) => { (f.font as Record<string, unknown>)[font[1]!] = v; });
+      else if (key === 'format.fill.color') formatTargets().forEach((f) => { f.fill = String(v); });
+      else if (key === 'format.wrapText') formatTargets().forEach((f) => { f.wrapText = Boolean(v); });
+      else if (key === 'format.horizontalAlignment') formatTargets().forEach((f) => { f.horizontalAlignment = String(v); });
+      else if (key === 'format.verticalAlignment') formatTargets().forEach((f) => { f.verticalAlignment = String(v); });
+      else if (key === 'format.protection.locked') formatTargets().forEach((f) => { f.locked = Boolean(v); });
+      else if (border && columns) this.applyColumnBorder(s, columnNames(), border[1]!, border[2]!, v);
       else if (border) this.applyBorder(sheetName, address, border[1]!, border[2]!, v);
       else if (key === 'format.columnWidth') {
         const m = /^([A-Z]+):([A-Z]+)$/.exec(address);
@@ -417,6 +440,27 @@ export class ExcelWorkbookModel {
       },
     });
     return this.recorder(target, `${sheetName}!${address}`, apply, refresh) as unknown as Excel.Range;
+  }
+
+  /**
+   * Borders on whole columns: the columns' formats take the left, right and inside edges (the top and bottom edges
+   * are those of the sheet's first and last rows, not modelled); cells already in the columns take the same sides.
+   */
+  private applyColumnBorder(s: SheetModel, cols: string[], edge: string, prop: string, v: unknown) {
+    const sides = (c: string): string[] => {
+      const i = cols.indexOf(c);
+      if (edge === 'EdgeLeft') return i === 0 ? ['left'] : [];
+      if (edge === 'EdgeRight') return i === cols.length - 1 ? ['right'] : [];
+      if (edge === 'InsideVertical') return [...(i > 0 ? ['left'] : []), ...(i < cols.length - 1 ? ['right'] : [])];
+      if (edge === 'InsideHorizontal') return ['top', 'bottom'];
+      if (edge === 'EdgeTop' || edge === 'EdgeBottom') return [];
+      throw new Error(`office-addin-mock model: border ${edge} is not modelled`);
+    };
+    for (const c of cols) {
+      const targets = [s.columnFormats.get(c) ?? newFormat(), ...[...s.formats].filter(([cell]) => parseCell(cell).col === c).map(([, f]) => f)];
+      s.columnFormats.set(c, targets[0]!);
+      for (const f of targets) for (const side of sides(c)) ((f.borders[side] ??= {}) as Record<string, unknown>)[prop] = v;
+    }
   }
 
   private applyBorder(sheetName: string, address: string, edge: string, prop: string, v: unknown) {

@@ -111,10 +111,32 @@ function grid(lastRow: number, lastCol: string, cells: Array<{ cell: string; val
   return g;
 }
 
+/** Consecutive columns with the same column format, as one range each ('A:C'). */
+function columnGroups(formats: SheetSpec['columnFormats']) {
+  const groups: Array<{ from: string; to: string; style: StyleName; input: boolean }> = [];
+  for (const f of formats) {
+    const prev = groups[groups.length - 1];
+    if (prev && prev.style === f.style && prev.input === f.input && colIndex(f.col) === colIndex(prev.to) + 1) prev.to = f.col;
+    else groups.push({ from: f.col, to: f.col, style: f.style, input: f.input });
+  }
+  return groups;
+}
+
 /** One sheet of the plan workbook, from its spec (shared/workbookSpec.ts); `extra` are values beyond the layout's. */
 function writeSheet(ws: Excel.Worksheet, spec: SheetSpec, extra: Array<{ cell: string; value: string | number }> = []) {
-  const last = spec.lastRow;
+  // Whole-column formats first: Excel gives them to the cells already there too, which the rows' own formats below
+  // then override. Formatting the blank rows cell by cell would make Excel save every one of those cells.
+  for (const group of columnGroups(spec.columnFormats)) {
+    const range = ws.getRange(`${group.from}:${group.to}`);
+    range.format.font.name = BASE_FONT.name;
+    range.format.font.size = BASE_FONT.size;
+    // Two or more rows: every cell of the columns gets its inside borders.
+    applyStyle(range, STYLES[group.style], 2, colIndex(group.to) - colIndex(group.from) + 1, false);
+    range.format.protection.locked = !group.input;
+  }
+  // The rows holding cells; the rest of the sheet's rows (blank input rows) take the column formats.
   const cells = [...spec.rows.flatMap((r) => r.cells.filter((c) => c.value !== undefined).map((c) => ({ cell: c.cell, value: c.value }))), ...extra];
+  const last = Math.max(1, ...spec.rows.filter((r) => r.cells.length > 0).map((r) => r.row), ...extra.map((c) => parseCell(c.cell).row));
 
   const all = ws.getRange(`A1:${LAST_COL}${last}`);
   all.format.font.name = BASE_FONT.name;
@@ -135,9 +157,11 @@ function writeSheet(ws: Excel.Worksheet, spec: SheetSpec, extra: Array<{ cell: s
     const range = ws.getRange(`${b.from}${b.firstRow}:${b.to}${b.lastRow}`);
     if (b.merged) range.merge(true);
     applyStyle(range, STYLES[b.style], b.lastRow - b.firstRow + 1, colIndex(b.to) - colIndex(b.from) + 1, b.merged);
-    if (b.input) range.format.protection.locked = false;
+    // Said both ways: a column format under the cell may have unlocked it.
+    range.format.protection.locked = !b.input;
   }
 
+  // Cell by cell even under a column format: the Excel API sets number formats as a grid the size of the range.
   for (const range of spec.dateRanges) {
     const [from, to] = range.split(':').map((c) => parseCell(c).row) as [number, number];
     ws.getRange(range).numberFormat = Array.from({ length: to - from + 1 }, () => [DEADLINE_NUMBER_FORMAT]);

@@ -86,8 +86,6 @@ function writeSheet(wb: ExcelJS.Workbook, spec: SheetSpec): ExcelJS.Worksheet {
     },
     headerFooter: { oddFooter: print.footer },
   });
-  ws.columns = spec.widths.map((c) => ({ key: c.col, width: c.width }));
-
   // One style object per kind of cell, never mutated once assigned: exceljs shares a style object between the cells
   // given it, so setting e.g. numFmt on one cell afterwards would change them all.
   const styles = new Map<string, Partial<ExcelJS.Style>>();
@@ -102,6 +100,13 @@ function writeSheet(wb: ExcelJS.Workbook, spec: SheetSpec): ExcelJS.Worksheet {
     }
     return styles.get(key)!;
   };
+  // Column formats go first: exceljs gives them to every cell made in the column afterwards (a filled plan's values
+  // on "More actions" among them), as Excel does to what is typed there.
+  const byCol = new Map(spec.columnFormats.map((f) => [f.col, f]));
+  ws.columns = spec.widths.map((c) => {
+    const f = byCol.get(c.col);
+    return { key: c.col, width: c.width, ...(f ? { style: styleFor(f.style, f.input, f.date) } : {}) };
+  });
   const dates = new Set(spec.dateRanges.flatMap(cellsOfRange));
   for (const row of spec.rows) {
     if (row.height) ws.getRow(row.row).height = row.height;

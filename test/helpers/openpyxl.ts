@@ -37,6 +37,8 @@ export interface SeenSheet {
   validations: SeenValidation[];
   conditional: Array<{ sqref: string; formulas: string[]; fill: string | null }>;
   numberFormats: Record<string, string>;
+  /** Column formats (what a cell with no format of its own shows), by column letter. */
+  columns: Record<string, { numberFormat: string; locked: boolean; fill: string | null }>;
   print: { titleRows: string | null; area: string | null; orientation: string | null; paperSize: string | null; fitToPage: boolean; fitToWidth: number | null; fitToHeight: number | null };
 }
 export interface SeenWorkbook {
@@ -82,11 +84,18 @@ for ws in wb.worksheets:
                 fill = r.dxf.fill.bgColor.rgb if r.dxf.fill.bgColor is not None else None
                 if not isinstance(fill, str): fill = None
             cfs.append(dict(sqref=str(cf.sqref), formulas=list(r.formula or []), fill=fill))
+    columns = {}
+    for cd in ws.column_dimensions.values():
+        if not cd.has_style or cd.min is None: continue
+        fill = cd.fill.fgColor.rgb if cd.fill is not None and cd.fill.fill_type else None
+        for i in range(cd.min, (cd.max or cd.min) + 1):
+            columns[openpyxl.utils.get_column_letter(i)] = dict(numberFormat=cd.number_format, locked=cd.protection.locked is not False,
+                fill=fill if isinstance(fill, str) else None)
     ps = ws.page_setup
     sheets.append(dict(name=ws.title, state=ws.sheet_state, protected=bool(ws.protection.sheet),
         formatColumns=not ws.protection.formatColumns, formatRows=not ws.protection.formatRows,
         cells=cells, unlocked=unlocked, mergedOver=merged_over, merges=[str(m) for m in ws.merged_cells.ranges],
-        validations=dvs, conditional=cfs, numberFormats=numfmt,
+        validations=dvs, conditional=cfs, numberFormats=numfmt, columns=columns,
         print=dict(titleRows=ws.print_title_rows, area=(ws.print_area if isinstance(ws.print_area, str) or ws.print_area is None else ','.join(ws.print_area)),
             orientation=ps.orientation, paperSize=(str(ps.paperSize) if ps.paperSize is not None else None),
             fitToPage=bool(ws.sheet_properties.pageSetUpPr and ws.sheet_properties.pageSetUpPr.fitToPage),
