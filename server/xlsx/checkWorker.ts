@@ -6,7 +6,7 @@ import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Organisation } from '../../shared/organisations';
 import type { Template } from '../../shared/template';
-import { checkWorkbook, type CheckOptions } from './checkWorkbook';
+import type { CheckOptions } from './checkWorkbook';
 
 export interface WorkerSetup {
   kind: 'setup';
@@ -29,11 +29,16 @@ if (nice > 0 && process.platform === 'linux') {
   try { setPriority(nice); } catch { /* keep the inherited priority */ }
 }
 
+// The checker is loaded only now, at the lowered priority: a static import would run first, at the inherited one,
+// and its ~100 ms of loading would compete with the main thread answering its first requests on a small machine.
+const checker = import('./checkWorkbook');
+
 let setup: WorkerSetup = { kind: 'setup', organisations: [] };
 parentPort!.on('message', async (m: WorkerSetup | WorkerJob) => {
   if (m.kind === 'setup') return void (setup = m);
+  const { checkWorkbook } = await checker;
   const bytes = Buffer.from(m.bytes.buffer, m.bytes.byteOffset, m.bytes.byteLength);
   const outcome = await checkWorkbook(bytes, { file: m.file, today: m.today, limits: m.limits, organisations: setup.organisations, templates: setup.templates });
   parentPort!.postMessage({ id: m.id, outcome });
 });
-parentPort!.postMessage({ ready: true });
+void checker.then(() => parentPort!.postMessage({ ready: true }));
