@@ -6,7 +6,7 @@ import { inflateRawSync } from 'node:zlib';
 import yauzl, { type Entry, type ZipFile } from 'yauzl';
 import { finding, type Finding } from '../../shared/findings';
 import { RATIO_FLOOR_BYTES, formatBytes, type ReadLimits } from './limits';
-import { attributes, decodeXmlText, dirOf, findTags, resolvePart } from './parts';
+import { attributeOf, attributes, decodeXmlText, dirOf, findTags, resolvePart } from './parts';
 import { sniff } from './sniff';
 import { scanXml } from './xmlScan';
 
@@ -262,7 +262,8 @@ function keepRows(xml: Buffer, lastRow: number | null): Buffer {
   if (lastRow === null) return xml;
   const text = xml.toString('utf8');
   for (const m of text.matchAll(/<(?:[\w.-]+:)?row(?=[\s/>])[^<>]*>/g)) {
-    const r = attributes(m[0]).r;
+    // Only r is needed, of the several attributes a row carries on each of a sheet's hundreds of rows.
+    const r = attributeOf(m[0], 'r');
     if (r === undefined || !/^\d+$/.test(r)) return xml;
     if (Number(r) <= lastRow) continue;
     const close = text.slice(m.index).search(/<\/(?:[\w.-]+:)?sheetData>/);

@@ -10,10 +10,21 @@ export function findTags(xml: string, localName: string): string[] {
 /** A start tag's attributes by name (prefixed names keep their prefix, e.g. "r:id"). */
 export function attributes(tag: string): Record<string, string> {
   const out: Record<string, string> = {};
-  // Anchored on the whitespace before each name, so a long run of name characters is scanned once, not once per start.
-  for (const m of tag.matchAll(/\s([\w.:-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/g)) out[m[1]!] = m[2] ?? m[3] ?? '';
+  for (const m of tag.matchAll(ATTRIBUTE)) out[m[1]!] = m[2] ?? m[3] ?? '';
   return out;
 }
+/**
+ * One attribute of a tag exactly as attributes(tag)[name] reads it (the same scan of the name="value" pairs, so a
+ * "name=" inside another attribute's value is not taken for it; the last wins), without building the record of all.
+ */
+export function attributeOf(tag: string, name: string): string | undefined {
+  let value: string | undefined;
+  const scan = new RegExp(ATTRIBUTE);
+  for (let m = scan.exec(tag); m; m = scan.exec(tag)) if (m[1] === name) value = m[2] ?? m[3] ?? '';
+  return value;
+}
+// Anchored on the whitespace before each name, so a long run of name characters is scanned once, not once per start.
+const ATTRIBUTE = /\s([\w.:-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/g;
 
 const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
 export function decodeXmlText(s: string): string {
