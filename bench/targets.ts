@@ -94,7 +94,7 @@ function get(url: string, headers: Record<string, string> = {}): Promise<{ statu
 interface Served { url: string; pid: number; startMs: number; stop(): Promise<void> }
 
 /** `naome serve --http` on a known port; resolves at its first health 200, timing spawn → that answer. */
-async function serve(dataDir: string): Promise<Served> {
+export async function serve(dataDir: string): Promise<Served> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const t = process.hrtime.bigint();
@@ -122,16 +122,26 @@ const peakMb = (pid: number) => Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc
 
 interface OpenLoop { sent: number; errors: number; p50: number; p99: number; max: number }
 
-/** Offers `rate` requests a second for `seconds`, each latency from its scheduled send time. */
-async function openLoop(url: string, body: Buffer, type: string, rate: number, seconds: number): Promise<OpenLoop> {
+/**
+ * Source addresses of the open loop. Real uploads at 300/s come from many trusts, and the service's fair queue gives
+ * each client address only a few places (an attack defence), so the generator sends from this many loopback
+ * addresses in turn (Linux routes all of 127/8 to lo); a separate run from 127.0.0.1 alone shows one address's share.
+ */
+const SOURCES = 64;
+const source = (i: number, sources: number) => (sources === 1 ? '127.0.0.1' : `127.0.0.${10 + (i % sources)}`);
+
+/** Offers `rate` requests a second for `seconds` from `sources` addresses, each latency from its scheduled send time. */
+export async function openLoop(url: string, body: Buffer, type: string, rate: number, seconds: number, sources = SOURCES): Promise<OpenLoop> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 512 });
   const total = Math.round(rate * seconds);
   const latencies: number[] = [];
   let errors = 0;
   const start = performance.now();
   const done: Array<Promise<void>> = [];
-  const send = (scheduled: number) => new Promise<void>((resolve) => {
-    const req = http.request(`${url}/api/validate`, { method: 'POST', agent, headers: { 'content-type': type, 'content-length': body.length } }, (res) => {
+  const send = (scheduled: number, i: number) => new Promise<void>((resolve) => {
+    const req = http.request(`${url}/api/validate`, {
+      method: 'POST', agent, localAddress: source(i, sources), headers: { 'content-type': type, 'content-length': body.length },
+    }, (res) => {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (c) => (text += c));
@@ -148,7 +158,7 @@ async function openLoop(url: string, body: Buffer, type: string, rate: number, s
   while (next < total) {
     const now = performance.now();
     // Every request whose time has come leaves now; its latency still counts from when it should have left.
-    while (next < total && start + (next * 1000) / rate <= now) done.push(send(start + (next++ * 1000) / rate));
+    while (next < total && start + (next * 1000) / rate <= now) { done.push(send(start + (next * 1000) / rate, next)); next++; }
     await new Promise((r) => setTimeout(r, 1));
   }
   await Promise.race([Promise.all(done), new Promise((r) => setTimeout(r, 30_000))]);
@@ -295,9 +305,13 @@ export async function bench(): Promise<void> {
         for (let i = 0; i < 3; i++) runs.push(await openLoop(server.url, body, type, rate, 5));
         for (const r of runs) console.log(`${label}: ${r.sent} sent, p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms, max ${r.max.toFixed(0)} ms, ${r.errors} errors`);
         const worst = Math.max(...runs.map((r) => r.p99));
-        rows.push([`${label}, p99 (worst of 3 runs)`, `${worst.toFixed(1)} ms${runs.some((r) => r.errors) ? `, ${runs.reduce((n, r) => n + r.errors, 0)} errors` : ''}`,
+        rows.push([`${label} from ${SOURCES} addresses, p99 (worst of 3 runs)`, `${worst.toFixed(1)} ms${runs.some((r) => r.errors) ? `, ${runs.reduce((n, r) => n + r.errors, 0)} errors` : ''}`,
           '—', '≤ 50 ms every run', runs.every((r) => r.p99 <= 50 && r.errors === 0)]);
       }
+      // One address alone at 300/s: its fair share of the queue, not a target (errors here are 503 BUSY by design).
+      const single = await openLoop(server.url, bodies[0][1], bodies[0][2], bodies[0][3], 5, 1);
+      console.log(`${bodies[0][0]} from 127.0.0.1 alone: ${single.sent} sent, p50 ${single.p50.toFixed(1)} ms, p99 ${single.p99.toFixed(1)} ms, ${single.errors} errors`);
+      rows.push([`${bodies[0][0]} from one address, p99`, `${single.p99.toFixed(1)} ms, ${single.errors} errors`, '—', '— (one client\'s fair share)', null]);
     } finally {
       await server.stop();
       rmSync(fresh, { recursive: true, force: true });
