@@ -311,6 +311,22 @@ describe('PostgreSQL engine specifics', function () {
     assert.equal(await store.storageProblem(0), null);
   });
 
+  it('keeps the organisations list in memory (the same array) until any process replaces it', async () => {
+    const other = await PostgresStore.open(url);
+    try {
+      await other.replaceOrganisations([{ code: 'RGT', name: 'One', nation: 'England', region: 'East' }]);
+      const first = await store.organisations();
+      assert.deepEqual(first.map((o) => o.name), ['One']);
+      assert.equal(await store.organisations(), first, 'unchanged: the same array, so the check pool sends it to its workers once');
+      await other.replaceOrganisations([{ code: 'RGT', name: 'Two', nation: 'England', region: 'East' }]);
+      assert.deepEqual((await store.organisations()).map((o) => o.name), ['Two'], 'replaced by another process: seen on the next call');
+      await other.replaceOrganisations([]);
+      assert.deepEqual(await store.organisations(), []);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('rate-limit counts are shared by every process on the database, and a window that ended starts again', async () => {
     const other = await PostgresStore.open(url);
     try {

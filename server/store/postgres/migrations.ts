@@ -128,6 +128,15 @@ export const MIGRATIONS: string[] = [
   );
   CREATE INDEX rate_limits_reset ON rate_limits (reset_at);
   `,
+  // 6 (PostgreSQL only): a counter the organisations list's replacement moves on, so that each process may keep the
+  // list in memory and learn it changed (in any process) from one tiny read, as SQLite's data_version tells it.
+  `
+  CREATE TABLE organisations_version (
+    id      INTEGER PRIMARY KEY CHECK (id = 1),
+    version BIGINT NOT NULL
+  );
+  INSERT INTO organisations_version (id, version) VALUES (1, 0);
+  `,
 ];
 
 /** Any fixed number: the advisory lock every naome process takes to migrate. */

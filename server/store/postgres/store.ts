@@ -52,6 +52,7 @@ export class PostgresStore implements Store {
   /** Clients held by iterations in progress, released by close() if the caller never finishes them. */
   private readonly iterating = new Set<PoolClient>();
   private readonly sweeper: NodeJS.Timeout;
+  private organisationsCache: { version: string; list: Organisation[] } | undefined;
 
   private constructor(readonly pool: Pool) {
     this.round = new PostgresRoundStore(this);
@@ -154,9 +155,24 @@ export class PostgresStore implements Store {
   }
 
   // ── organisations ──────────────────────────────────────────────────────────────────────────────────────────────
-  /** Read on every call (one short query): another process may have replaced the list, and nothing tells this one. */
-  organisations(): Promise<Organisation[]> {
-    return this.all<Organisation>('SELECT code, name, nation, region FROM organisations ORDER BY position');
+  /**
+   * The list, kept in memory while the database's list version stays the same (one one-row read per call): another
+   * process may have replaced it. The same array comes back until then, which the check pool relies on to send the
+   * list to its workers only when it changed.
+   */
+  async organisations(): Promise<Organisation[]> {
+    const { version } = (await this.one<{ version: string }>('SELECT version FROM organisations_version WHERE id = 1'))!;
+    if (this.organisationsCache?.version !== version) {
+      // Read with its version in one snapshot: a replacement committed between two reads cannot pair a list with
+      // the wrong version.
+      const rows = await this.all<Organisation & { version: string }>(`SELECT o.code, o.name, o.nation, o.region, v.version
+        FROM organisations_version v LEFT JOIN organisations o ON true WHERE v.id = 1 ORDER BY o.position`);
+      this.organisationsCache = {
+        version: rows[0]!.version,
+        list: rows.filter((r) => r.code !== null).map(({ code, name, nation, region }) => ({ code, name, nation, region })),
+      };
+    }
+    return this.organisationsCache.list;
   }
 
   organisation(code: string): Promise<Organisation | undefined> {
@@ -170,6 +186,7 @@ export class PostgresStore implements Store {
   /** Under the organisations lock, so two processes replacing (or seeding) at once take turns. */
   private async writeOrganisations(c: PoolClient, list: Organisation[]): Promise<void> {
     await c.query('SELECT pg_advisory_xact_lock($1, 0)', [LOCK.organisations]);
+    await c.query('UPDATE organisations_version SET version = version + 1 WHERE id = 1');
     await c.query('DELETE FROM organisations');
     // One statement for the whole list: unnest the columns.
     await c.query(`INSERT INTO organisations (code, name, nation, region, position)
