@@ -151,4 +151,30 @@ describe('the streaming .xlsx writer of the national workbook, read back by open
     setTimeout(() => sink.destroy(), 50);
     await assert.rejects(writing, /closed before the workbook was complete/);
   });
+
+  it('removes a side sheet\'s temporary file when the output closes before the workbook is complete', async () => {
+    const spillDir = mkdtempSync(join(dir, 'tmp-'));
+    const before = process.env.TMPDIR;
+    process.env.TMPDIR = spillDir;
+    try {
+      const sink = new PassThrough({ highWaterMark: 1024 });
+      const xlsx = new XlsxStream(sink);
+      const side = await xlsx.sideSheet('Side', [{ header: 'A', width: 10, format: 'text' }]);
+      const many = (async function* () {
+        for (let i = 0; i < 100_000; i++) {
+          await side.row([`side ${i} ${Math.random()}`]);
+          yield [`row ${i} ${'text '.repeat(20)}${Math.random()}`] as Value[];
+        }
+      })();
+      const writing = xlsx.sheet('Data', [{ header: 'A', width: 10, format: 'text' }], many);
+      setTimeout(() => sink.destroy(), 50);
+      await assert.rejects(writing, /closed before the workbook was complete/);
+      assert.equal(readdirSync(spillDir).length, 1);
+      await xlsx.dispose();
+      assert.deepEqual(readdirSync(spillDir), []);
+    } finally {
+      if (before === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = before;
+    }
+  });
 });
