@@ -51,16 +51,34 @@ export class MemoryBudget {
   }
 }
 
-/** Throws away the rest of a request we have refused, up to DRAIN_BYTES or DRAIN_MS; past that, drops the connection. */
+/**
+ * Throws away the rest of a request we have refused, up to DRAIN_BYTES or DRAIN_MS; past that, drops the connection.
+ * Node closes a `Connection: close` answer's socket as soon as the answer is written: a client still sending its body
+ * then gets a reset (EPIPE), and the reset discards the answer it had not read yet. So until the body has been read,
+ * the socket is only half-closed (the answer and a FIN go out, the rest of the body is still read); closed after.
+ */
 function drain(req: Request): void {
+  if (req.readableEnded) return; // nothing left to read
+  const socket = req.socket;
   let seen = 0;
+  let bodyDone = false;
+  const closeWhenAnswered = socket.destroySoon;
+  socket.destroySoon = function (this: typeof socket) {
+    if (bodyDone) return closeWhenAnswered.call(this);
+    if (this.writable) this.end();
+  };
   req.removeAllListeners('data');
-  const cut = setTimeout(() => req.socket.destroy(), DRAIN_MS);
+  const cut = setTimeout(() => socket.destroy(), DRAIN_MS);
   cut.unref();
-  req.once('end', () => clearTimeout(cut));
+  req.once('end', () => {
+    bodyDone = true;
+    clearTimeout(cut);
+    // Answered already (half-closed above): close now. Else the answer is still to come, and closes as usual.
+    if (socket.writableEnded) socket.destroy();
+  });
   req.on('data', (chunk: Buffer) => {
     seen += chunk.length;
-    if (seen > DRAIN_BYTES) req.socket.destroy();
+    if (seen > DRAIN_BYTES) socket.destroy();
   });
   req.resume();
 }
