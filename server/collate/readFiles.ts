@@ -1,8 +1,8 @@
 // Reads the returned files of a collation and hands back their entries in input order. Each file's bytes are read
 // here (regular files only, refused by size before reading: readLocalFile) and checked on the shared check pool
-// (server/xlsx/checkPool.ts), one file per worker at a time, and in this thread; only a few files are in flight at
-// once (never all of them), so memory stays bounded however many files there are.
-// Small jobs (and jobs = 1) are checked in this thread alone: starting a worker costs more than it saves there.
+// (server/xlsx/checkPool.ts), one file per worker at a time; only a few files are in flight at once (never all of
+// them), so memory stays bounded however many files there are.
+// Small jobs (and jobs = 1) are checked in this thread instead: starting a worker costs more than it saves there.
 import { finding, type Finding } from '../../shared/findings';
 import type { Organisation } from '../../shared/organisations';
 import { CheckPool } from '../xlsx/checkPool';
@@ -22,34 +22,28 @@ const WORKER_HEAP_MB = 128;
 const IN_FLIGHT_PER_WORKER = 2;
 
 /**
- * Files each checking thread must have to pay for itself. This thread checks too, with `threads - 1` workers beside
- * it: a worker's start (~0.2 s of CPU: it loads the reader) then runs on another core while this thread is already
- * checking, instead of delaying the first results. Per thread, on 2 cores, loaded (CPU, s): 200 plans here alone
- * 1.4-1.9, with one worker 0.9-1.4 here and 0.6-0.9 there; 2,000 plans with two workers 4.0-4.8 each + 1.5-1.7 here
- * + 2.9 of V8's helper threads (12.7-14 in all), with one worker 4.0 there and 4.7-4.9 here + 2.7 (11.3-11.6).
+ * Files each worker must have to pay for itself. A worker costs ~0.2 s of CPU to start (it loads the reader) and its
+ * results cost this thread a copy each, which still reads the files and gathers the results: measured on 2 cores,
+ * 200 plans take 1.6 s checked here and 1.8 s with two workers, 2,000 plans 6.7 s here and 4.6 s with two.
  */
-export const FILES_PER_WORKER = 50;
+export const FILES_PER_WORKER = 200;
 
-/** How many threads check `files` files, this one included, at most `jobs`; 0 or 1 means this thread alone. */
+/** How many worker threads pay for themselves on `files` files, at most `jobs`; 0 or 1 means none (this thread). */
 export const workersFor = (files: number, jobs: number, filesPerWorker = FILES_PER_WORKER) => Math.min(jobs, Math.floor(files / filesPerWorker));
 
 /**
- * The entries of `files`, in input order, checked in this thread and, when there are enough files, by up to
- * `jobs - 1` worker threads beside it (`filesPerWorker` only for tests, to put a few files through the workers).
+ * The entries of `files`, in input order, checked by up to `jobs` worker threads when there are enough files
+ * (`filesPerWorker` only for tests, to put a few files through the workers).
  */
 export async function* readFiles(files: Input[], setup: ReadSetup, jobs: number, filesPerWorker = FILES_PER_WORKER): AsyncGenerator<CollationEntry> {
-  const workers = Math.max(0, workersFor(files.length, jobs, filesPerWorker) - 1);
-  const pool = workers > 0 ? new CheckPool(workers, WORKER_HEAP_MB) : null;
-  let pooled = 0;
-  // A file goes to the workers while they have room for it, else it is checked here.
+  const workers = workersFor(files.length, jobs, filesPerWorker);
+  const pool = workers > 1 ? new CheckPool(workers, WORKER_HEAP_MB) : null;
   const check = (bytes: Buffer, file: string): Promise<CheckOutcome> => {
     const opts = { file, organisations: setup.organisations, today: setup.today };
-    if (!pool || pooled >= workers * IN_FLIGHT_PER_WORKER) return checkWorkbook(bytes, opts);
-    pooled++;
-    return pool.check(bytes, opts).finally(() => { pooled--; });
+    return pool ? pool.check(bytes, opts) : checkWorkbook(bytes, opts);
   };
   // Here too the next file is read while one is checked, so the disk and the checking overlap.
-  const window = (workers + 1) * IN_FLIGHT_PER_WORKER;
+  const window = (pool ? workers : 1) * IN_FLIGHT_PER_WORKER;
   const inFlight: Array<Promise<CollationEntry>> = [];
   let next = 0;
   const startNext = () => { if (next < files.length) inFlight.push(readReturnedFile(files[next++]!, check)); };
