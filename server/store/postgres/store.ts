@@ -34,7 +34,7 @@ export function postgresErrorText(err: unknown): string | null {
   if (code.startsWith('53') || code === '55P03' || code === '40001' || code === '40P01' || code === '57014') return 'the database is busy';
   if (code.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03' || code === '58030'
     || ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EPIPE'].includes(code)
-    || /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error)/.test(message)) {
+    || /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Query read timeout)/.test(message)) {
     return 'the database cannot be reached';
   }
   return null;
@@ -64,8 +64,11 @@ export class PostgresStore implements Store {
     const pool = new pg.Pool({
       connectionString: url,
       max: 10,
-      // A server that does not answer makes requests fail (503) after this, rather than wait for ever.
+      // A server that does not answer (or a lock never granted) makes requests fail (503, "busy" or "cannot be
+      // reached") after these, rather than wait for ever.
       connectionTimeoutMillis: 10_000,
+      statement_timeout: 30_000,
+      query_timeout: 35_000,
       idleTimeoutMillis: 30_000,
       application_name: 'naome',
     });
