@@ -4,7 +4,7 @@
 // fresh database of its own. It is stopped and its folder removed when the process exits, also on Ctrl-C or --exit.
 // It never touches a cluster the system may run (Debian's package may start one on 5432): its own port, folder, socket.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { chownSync, closeSync, existsSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
@@ -98,15 +98,22 @@ async function launch(): Promise<TestPostgres> {
   };
 
   const cleanUp = () => {
-    // Immediate shutdown (SIGQUIT to the postmaster itself, not to runuser), then wait for it to be gone before
-    // removing its folder. Synchronous: this also runs in the 'exit' event.
+    // Immediate shutdown (SIGQUIT to the postmaster itself, not to runuser); if it has not gone within 10 s (a
+    // loaded machine), SIGKILL. Only then is its folder removed. Synchronous: this also runs in the 'exit' event.
     const postmaster = postmasterPid(data);
+    const waitGone = (ms: number) => {
+      const until = Date.now() + ms;
+      while (Date.now() < until && postmaster !== null && alive(postmaster)) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+    };
     if (postmaster !== null && alive(postmaster)) {
       try { process.kill(postmaster, 'SIGQUIT'); } catch { /* already gone */ }
-      const until = Date.now() + 5000;
-      while (Date.now() < until && alive(postmaster)) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+      waitGone(10_000);
+      if (alive(postmaster)) {
+        try { process.kill(postmaster, 'SIGKILL'); } catch { /* already gone */ }
+        waitGone(2_000);
+      }
     }
-    rmSync(folder, { recursive: true, force: true });
+    rmSync(folder, { recursive: true, force: true, maxRetries: 3 });
   };
   process.once('exit', cleanUp);
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -127,20 +134,21 @@ async function launch(): Promise<TestPostgres> {
       '-D', data, '-p', String(port), '-k', folder, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off',
       '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=200',
     ]);
-    const child: ChildProcess = spawn(c.command, c.args, { cwd: folder, stdio: ['ignore', 'ignore', 'pipe'] });
-    const ready = await new Promise<boolean>((resolve) => {
-      let log = '';
-      child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
-        log += chunk;
-        if (log.includes('database system is ready to accept connections')) resolve(true);
-      });
-      child.once('exit', () => {
-        lastError = log;
-        resolve(false);
-      });
-    });
-    if (!ready) continue; // most likely the port was taken between the probe and the start
-    child.stderr!.resume();
+    // The server's log goes to a file, not a pipe: nothing of it then keeps this process's event loop alive (a bench
+    // ends when its work does; the 'exit' handler stops the server).
+    const logFile = join(folder, `postgres-${port}.log`);
+    const logFd = openSync(logFile, 'w');
+    const child: ChildProcess = spawn(c.command, c.args, { cwd: folder, stdio: ['ignore', 'ignore', logFd] });
+    closeSync(logFd);
+    let exited = false;
+    child.once('exit', () => { exited = true; });
+    const log = () => readFileSync(logFile, 'utf8');
+    while (!exited && !log().includes('database system is ready to accept connections')) await new Promise((r) => setTimeout(r, 50));
+    if (exited) {
+      lastError = log();
+      continue; // most likely the port was taken between the probe and the start
+    }
+    child.unref();
     const url = `postgres://${SUPERUSER}@127.0.0.1:${port}/postgres`;
     let databases = 0;
     return {
