@@ -58,7 +58,8 @@ Starts the service: the submission page, the admin page, the HTTP API and the ad
   --trust-proxy  believe X-Forwarded-For from the proxy in front (rate limits per real client)
   --client-limit N  requests per minute from one client address (default 3000)
   --key-limit N     requests per minute with one key (default 1200)
-  --processes N     server processes sharing the port (default 1); each counts rate limits on its own
+  --processes N     server processes sharing the port (default 1); with --data each counts rate limits on its
+                    own, with --database they are counted once, in the database
   --smtp URL        send reminder e-mails through this SMTP server (smtp://user:pass@host:587 or smtps://…:465;
                     default NAOME_SMTP_URL). Without it reminders are off: the admin page offers the list as CSV.
   --mail-from ADDR  the reminders' From address (default NAOME_MAIL_FROM)
