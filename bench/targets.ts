@@ -22,6 +22,7 @@ import { planLayout } from '../shared/layout';
 import { currentTemplate } from '../shared/template';
 import { dateFromToday, fillWorkbook, goodPlanContent, type PlanContent } from '../test/helpers/plans';
 import { generate, runCli } from './collate';
+import { SOURCES, source } from './sources';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const NAOME = join(ROOT, 'bin', 'naome.js');
@@ -121,14 +122,6 @@ export async function serve(dataDir: string): Promise<Served> {
 const peakMb = (pid: number) => Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
 
 interface OpenLoop { sent: number; errors: number; p50: number; p99: number; max: number }
-
-/**
- * Source addresses of the open loop. Real uploads at 300/s come from many trusts, and the service's fair queue gives
- * each client address only a few places (an attack defence), so the generator sends from this many loopback
- * addresses in turn (Linux routes all of 127/8 to lo); a separate run from 127.0.0.1 alone shows one address's share.
- */
-const SOURCES = 64;
-const source = (i: number, sources: number) => (sources === 1 ? '127.0.0.1' : `127.0.0.${10 + (i % sources)}`);
 
 /** Offers `rate` requests a second for `seconds` from `sources` addresses, each latency from its scheduled send time. */
 export async function openLoop(url: string, body: Buffer, type: string, rate: number, seconds: number, sources = SOURCES): Promise<OpenLoop> {

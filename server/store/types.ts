@@ -74,13 +74,6 @@ export interface Review {
   reviewedAt: string;
 }
 
-/** An organisation's latest version and the one before it (null for a first version), read one at a time. */
-export interface LatestPair {
-  organisation: string;
-  latest: { receipt: Receipt; plan: Plan };
-  previous: { receipt: Receipt; plan: Plan } | null;
-}
-
 export interface StoredFile {
   organisation: string;
   format: SubmissionFormat;
@@ -252,8 +245,6 @@ export interface Store {
    * an exception in it) releases that connection/cursor.
    */
   eachLatestSubmission(): AsyncIterable<StoredSubmission>;
-  /** Each organisation's latest version with the one before it, in code order; same snapshot and release as above. */
-  eachLatestPair(): AsyncIterable<LatestPair>;
 
   // ── reviews (append-only) ──────────────────────────────────────────────────────────────────────────────────────
   /** Appends a review of one submission (a later one supersedes it; nothing is changed). */

@@ -10,7 +10,7 @@ import {
   RECEIPT_COLUMNS, REVIEW_SELECT, receiptOf, reviewOf, storedOf, type ReviewRow, type SubmissionRow,
 } from '../rows';
 import {
-  IdempotencyConflict, warningsOf, type LatestPair, type MessageOutcome, type MessageRecord, type NewSubmission,
+  IdempotencyConflict, warningsOf, type MessageOutcome, type MessageRecord, type NewSubmission,
   type Receipt, type Review, type ReviewState, type RoundOrganisation, type RoundSettings, type RoundStore, type Store,
   type StoredFile, type StoredSubmission, type SubmitOutcome,
 } from '../types';
@@ -381,21 +381,6 @@ export class PostgresStore implements Store {
 
   eachLatestSubmission(): AsyncIterable<StoredSubmission> {
     return this.cursor<SubmissionRow, StoredSubmission>(LATEST_SUBMISSIONS, async (row) => storedOf(row));
-  }
-
-  eachLatestPair(): AsyncIterable<LatestPair> {
-    return this.cursor<SubmissionRow, LatestPair>(LATEST_SUBMISSIONS, async (row, c) => {
-      const before = row.version > 1
-        ? await this.one<SubmissionRow>(`SELECT ${RECEIPT_COLUMNS}, plan_json FROM submissions WHERE organisation = $1 AND version = $2`,
-          [row.organisation, row.version - 1], c)
-        : undefined;
-      const latest = storedOf(row);
-      return {
-        organisation: row.organisation,
-        latest: { receipt: latest.receipt, plan: latest.plan },
-        previous: before ? { receipt: receiptOf(before), plan: JSON.parse(before.plan_json!) } : null,
-      };
-    });
   }
 
   // ── reviews (append-only) ──────────────────────────────────────────────────────────────────────────────────────

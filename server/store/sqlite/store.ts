@@ -9,7 +9,7 @@ import type { ValidationResult } from '../../../shared/findings';
 import type { Organisation } from '../../../shared/organisations';
 import { RECEIPT_COLUMNS, REVIEW_SELECT, receiptOf, reviewOf, storedOf, type ReviewRow, type SubmissionRow } from '../rows';
 import {
-  IdempotencyConflict, warningsOf, type LatestPair, type NewSubmission, type Receipt, type Review, type ReviewState,
+  IdempotencyConflict, warningsOf, type NewSubmission, type Receipt, type Review, type ReviewState,
   type Store, type StoredFile, type StoredSubmission, type SubmissionFormat, type SubmitOutcome,
 } from '../types';
 import { migrate } from './migrations';
@@ -275,25 +275,6 @@ export class SqliteStore implements Store {
   async submissionByVersion(code: string, version: number): Promise<StoredSubmission | undefined> {
     const row = this.sql(`SELECT ${RECEIPT_COLUMNS}, plan_json FROM submissions WHERE organisation = ? AND version = ?`).get(code, version) as SubmissionRow | undefined;
     return row && storedOf(row);
-  }
-
-  /** Each organisation's latest version with the one before it, one organisation at a time (its own connection). */
-  async *eachLatestPair(): AsyncGenerator<LatestPair> {
-    const db = new Database(this.path, { readonly: true, fileMustExist: true });
-    try {
-      const previous = db.prepare(`SELECT ${RECEIPT_COLUMNS}, plan_json FROM submissions WHERE organisation = ? AND version = ?`);
-      for (const row of db.prepare(LATEST_SUBMISSIONS).iterate() as IterableIterator<SubmissionRow>) {
-        const before = row.version > 1 ? previous.get(row.organisation, row.version - 1) as SubmissionRow | undefined : undefined;
-        const latest = storedOf(row);
-        yield {
-          organisation: row.organisation,
-          latest: { receipt: latest.receipt, plan: latest.plan },
-          previous: before ? { receipt: receiptOf(before), plan: JSON.parse(before.plan_json!) } : null,
-        };
-      }
-    } finally {
-      db.close();
-    }
   }
 
   // ── reviews (append-only) ──────────────────────────────────────────────────────────────────────────────────────
