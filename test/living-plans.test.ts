@@ -2,18 +2,26 @@
 // difference between versions (one module: shared/planDiff.ts) through the API and the collation's Changes sheet.
 // Real HTTP against a started server, real SQLite, real workbooks changed by openpyxl.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { loadOrganisations } from '../server/organisations';
 import { checkWorkbook } from '../server/xlsx/checkWorkbook';
 import { diffPlans } from '../shared/planDiff';
 import type { Plan } from '../shared/plan';
 import { currentTemplate } from '../shared/template';
+import { todayIso } from '../shared/cells';
 import { setCellsWithOpenpyxl, sheetRows } from './helpers/openpyxl';
 import { fillWorkbook, goodPlanContent } from './helpers/plans';
 import { call, startTestServer, type TestServer } from './helpers/server';
 
 const organisations = loadOrganisations();
+const run = promisify(execFile);
+const BIN = fileURLToPath(new URL('../bin/naome.js', import.meta.url));
 
 /** A correct plan for the organisation as a real workbook (our blank, filled through exceljs), and its plan model. */
 async function planWorkbook(s: TestServer, code: string) {
@@ -140,6 +148,43 @@ describe('plans that live: idempotent submit, history, differences, reviews', fu
       const rgtLines = lines.filter((l) => l[0] === 'RGT');
       assert.deepEqual(rgtLines.map((l) => [l[2], l[3], l[4], l[6], l[8], l[9], l[10]]),
         rows.map((r) => [1, 2, 'changed', r, 'Status (Key 1)', '2. Action in progress', '3. Action fully implemented']));
+    });
+
+    it('naome collate --from-database writes the same national workbook and CSV from the store as the service does', async () => {
+      const out = mkdtempSync(join(tmpdir(), 'naome-collate-db-'));
+      try {
+        const today = todayIso();
+        const { stdout } = await run(process.execPath, [BIN, 'collate', '--from-database', ...s.storeFlags, '--today', today,
+          '-o', join(out, 'national.xlsx'), '--csv', join(out, 'actions.csv')], { timeout: 120_000 });
+        assert.match(stdout, /Plans counted: \d+ \(each organisation's latest version\)/);
+        const served = await call(s.url, 'GET', '/api/collation.xlsx', { key: s.adminKey });
+        const written = readFileSync(join(out, 'national.xlsx'));
+        for (const sheet of ['Summary', 'Actions', 'Changes', 'Organisations', 'Not returned']) {
+          const ours = sheetRows(written, sheet);
+          assert.ok(ours?.length, `a ${sheet} sheet`);
+          assert.deepEqual(ours, sheetRows(served.bytes, sheet), sheet);
+        }
+        assert.ok(sheetRows(written, 'Changes')!.some((l) => l[0] === 'RGT'), "RGT's changes are in it");
+        const csv = await call(s.url, 'GET', '/api/collation.csv', { key: s.adminKey });
+        assert.equal(readFileSync(join(out, 'actions.csv'), 'utf8'), csv.bytes.toString('utf8'));
+      } finally {
+        rmSync(out, { recursive: true, force: true });
+      }
+    });
+
+    it('naome collate --from-database refuses a data folder with no service database, and files given with it', async () => {
+      const empty = mkdtempSync(join(tmpdir(), 'naome-collate-db-'));
+      try {
+        const missing = await run(process.execPath, [BIN, 'collate', '--from-database', '--data', empty, '-o', join(empty, 'n.xlsx')]).catch((e) => e);
+        assert.equal(missing.code, 2);
+        assert.match(missing.stderr, /no service database in .* \(no naome\.sqlite\)/);
+        assert.deepEqual(readdirSync(empty), [], 'no database was made');
+        const both = await run(process.execPath, [BIN, 'collate', '--from-database', '--data', empty, 'plans/']).catch((e) => e);
+        assert.equal(both.code, 2);
+        assert.match(both.stderr, /leave out "plans\/"/);
+      } finally {
+        rmSync(empty, { recursive: true, force: true });
+      }
     });
 
     it('history lists both versions newest first with their checks, awaiting review', async () => {

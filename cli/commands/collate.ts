@@ -2,7 +2,8 @@
 // the national workbook (and CSV).
 import { availableParallelism } from 'node:os';
 import { stat } from 'node:fs/promises';
-import { basename, dirname, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { isIsoDate, todayIso } from '../../shared/cells';
 import { Collator } from '../../server/collate/collator';
 import { writeActionsCsv } from '../../server/collate/csv';
@@ -10,11 +11,14 @@ import { collectInputs, InputError, type Input } from '../../server/collate/inpu
 import { writeCollationWorkbook } from '../../server/collate/workbook';
 import { readFiles } from '../../server/collate/readFiles';
 import { loadOrganisations } from '../../server/organisations';
+import { DATABASE_ENV, databaseUrlOf, openStore } from '../../server/store/open';
+import { currentTemplate } from '../../shared/template';
 import { DEFAULT_LIMITS, formatBytes } from '../../server/xlsx/limits';
 import { parse, UsageError, type Command } from '../command';
 import { printError, printLine } from '../terminal';
 
 const usage = `Usage: naome collate [-o FILE] [--csv FILE] [--orgs CSV] [--today YYYY-MM-DD] [--jobs N] INPUT...
+       naome collate --from-database [--data DIR | --database URL] [-o FILE] [--csv FILE] [--today YYYY-MM-DD]
 
 Reads returned action plans and writes the national workbook: Summary, Actions, Organisations, Not returned and
 Problems sheets. INPUT is a workbook or a folder; folders are searched recursively for *.xlsx, and any .xlsm, .xlsb,
@@ -23,6 +27,10 @@ several files, the newest (by file modification time) counts and the others are 
 Only regular files are read, and one over ${formatBytes(DEFAULT_LIMITS.maxBytes)} is refused before it is read; a file or folder that cannot be
 read is listed under Problems and the collation goes on.
 
+With --from-database, the plans are the service's instead: each organisation's latest version as checked when it was
+submitted, with the round's expected organisations, the national team's reviews and a Changes sheet (each latest
+version against the one before it) — the same workbook as the admin page's collation. It works while the service runs.
+
 Options:
   -o, --output FILE   the national workbook (default: naome-collation-<today>.xlsx)
       --csv FILE      also write the Actions rows as CSV (UTF-8 with BOM, for Excel)
@@ -30,6 +38,9 @@ Options:
                       (columns ods_code, name, nation, nhs_england_region)
       --today DATE    the date deadlines are judged against (default: today in the UK)
       --jobs N        workbooks read at the same time, one per thread (default: the number of CPUs)
+      --from-database read the service's stored plans instead of INPUT files
+      --data DIR      with --from-database: the service's data folder (SQLite; default ./data)
+      --database URL  with --from-database: the service's PostgreSQL database (postgres://…; default ${DATABASE_ENV})
 
 Exit status: 0 when the collation is written; 2 when the command is misused or there is nothing to read.`;
 
@@ -42,10 +53,19 @@ export const collate: Command = {
       orgs: { type: 'string' },
       today: { type: 'string' },
       jobs: { type: 'string' },
+      'from-database': { type: 'boolean' },
+      data: { type: 'string' },
+      database: { type: 'string' },
     }, true);
-    if (positionals.length === 0) throw new UsageError('give at least one workbook or folder to collate.');
     const today = values.today ?? todayIso();
     if (!isIsoDate(today)) throw new UsageError(`--today "${today}" is not a date: write it as YYYY-MM-DD, e.g. 2026-03-31.`);
+    if (values['from-database']) {
+      if (positionals.length) throw new UsageError(`--from-database reads the service's plans: leave out "${positionals.join(' ')}", or leave out --from-database to collate files.`);
+      if (values.orgs || values.jobs) throw new UsageError(`--from-database uses the service's own organisations list and reads no files: leave out ${values.orgs ? '--orgs' : '--jobs'}.`);
+      return collateStore({ data: values.data, database: databaseUrlOf(values.database) }, today, values.output, values.csv);
+    }
+    if (values.data || values.database) throw new UsageError('--data and --database go with --from-database (collating the service\'s plans).');
+    if (positionals.length === 0) throw new UsageError('give at least one workbook or folder to collate (or --from-database for the service\'s plans).');
     const jobs = values.jobs === undefined ? availableParallelism() : Number(values.jobs);
     if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64) throw new UsageError(`--jobs "${values.jobs}" is not a number from 1 to 64.`);
     const organisations = loadOrganisations(values.orgs);
@@ -93,6 +113,36 @@ export const collate: Command = {
     return 0;
   },
 };
+
+/** The national workbook from the service's store, as /api/collation.xlsx makes it. */
+async function collateStore(where: { data?: string; database?: string }, today: string, output = `naome-collation-${today}.xlsx`, csv?: string): Promise<number> {
+  await checkOutputPath('-o', output);
+  if (csv) await checkOutputPath('--csv', csv);
+  const dataDir = resolve(where.data ?? 'data');
+  const { DATABASE_FILE } = await import('../../server/store/sqlite/store');
+  // A mistyped --data must not quietly collate a new, empty database.
+  if (!where.database && !existsSync(join(dataDir, DATABASE_FILE))) {
+    printError(`naome collate: there is no service database in ${dataDir} (no ${DATABASE_FILE}). Give the folder naome serve --data uses (default ./data), or --database URL.`);
+    return 2;
+  }
+  const store = await openStore({ data: dataDir, database: where.database });
+  try {
+    const { storeCollation } = await import('../../server/collate/fromStore');
+    // Each output is one pass over the store (the CSV's own, as the admin page's two downloads are).
+    const source = await storeCollation(store, { today, template: currentTemplate });
+    await writeCollationWorkbook(source, output);
+    if (csv) await writeActionsCsv(await storeCollation(store, { today, template: currentTemplate }), csv);
+    const n = source.collator.counts();
+    printLine([
+      `Plans counted: ${n.plans} (each organisation's latest version)`,
+      `Not returned: ${n.notReturned} of ${source.collator.expectedCount()} organisations expected to return`,
+      `Wrote ${output}` + (csv ? ` and ${csv}` : ''),
+    ].join('\n'));
+    return 0;
+  } finally {
+    await store.close();
+  }
+}
 
 /** Throws a plain message when an output cannot be written where it is asked for: its folder is missing, or it is one. */
 async function checkOutputPath(option: string, file: string): Promise<void> {

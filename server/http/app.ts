@@ -13,7 +13,7 @@ import { builtInTemplates, currentTemplate, findTemplate, type Template } from '
 import { carryPlan } from '../../shared/carryPlan';
 import { PLAN_SHEET } from '../../shared/layout';
 import { diffPlans, diffSummary } from '../../shared/planDiff';
-import { Collator, type CollationSource, type LatestVersion } from '../collate/collator';
+import { storeCollation } from '../collate/fromStore';
 import { writeActionsCsv } from '../collate/csv';
 import { writeCollationWorkbook } from '../collate/workbook';
 import { ADMIN, issueKey } from '../keys';
@@ -540,31 +540,7 @@ export function createApp(opts: AppOptions) {
     res.status(204).end();
   }));
 
-  /** The collation streamed from the store: each latest plan is read, written out and dropped in turn. */
-  const collation = async (): Promise<CollationSource> => {
-    const [reviews, organisations] = await Promise.all([store.latestReviews(), round.organisations()]);
-    const collator = new Collator({
-      // With each organisation's expected flag: only expected organisations are "not returned".
-      organisations, today: today(), template: currentTemplate, keepActions: false,
-      reviews: (code) => {
-        const r = reviews.get(code);
-        return r ? { state: r.state, comment: r.comment, reviewer: r.reviewer, reviewedAt: new Date(r.reviewedAt) } : null;
-      },
-    });
-    // One pass over the store; with changes (the workbook's Changes sheet), each latest version with the one before it.
-    async function* versions(changes: boolean): AsyncGenerator<LatestVersion> {
-      for await (const s of store.eachLatestSubmission()) {
-        const { id, version, organisation, receivedAt } = s.receipt;
-        const plan = collator.add({ source: `submission ${id} (v${version})`, submittedAt: new Date(receivedAt), result: s.result, plan: s.plan });
-        const before = changes && version > 1 ? await store.submissionByVersion(organisation.code, version - 1) : undefined;
-        yield { plan, change: before ? { organisation, previous: { version: version - 1, plan: before.plan }, latest: { version, plan: s.plan } } : null };
-      }
-    }
-    async function* plans() {
-      for await (const { plan } of versions(false)) if (plan) yield plan;
-    }
-    return { collator, plans: plans(), versions: () => versions(true) };
-  };
+  const collation = () => storeCollation(store, { today: today(), template: currentTemplate });
 
   app.get('/api/collation.xlsx', ...admin, asyncRoute(async (_req, res) => {
     res.status(200).type(XLSX_TYPE).attachment(`naome-collation-${today()}.xlsx`);

@@ -1,7 +1,7 @@
 // Picks the store's engine: PostgreSQL for a postgres:// URL (--database or NAOME_DATABASE_URL), else SQLite in the
-// data folder. PostgreSQL's engine is imported only when chosen, so SQLite users never load its client.
+// data folder. Each engine is imported only when chosen, so SQLite users never load PostgreSQL's client, and a command
+// that only might open a store (naome collate) loads neither until it does.
 import { resolve } from 'node:path';
-import { SqliteStore } from './sqlite/store';
 import type { Store } from './types';
 
 export interface StoreOptions {
@@ -41,6 +41,7 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
     const { openPostgresStore } = await import('./postgres/store');
     return openPostgresStore(url);
   }
+  const { SqliteStore } = await import('./sqlite/store');
   return new SqliteStore(resolve(options.data ?? 'data'));
 }
 

@@ -25,6 +25,8 @@ export interface TestServerOptions {
 export interface TestServer {
   url: string;
   dataDir: string;
+  /** The naome command line's flags for this server's store (--data DIR, or --database URL on PostgreSQL). */
+  storeFlags: string[];
   adminKey: string;
   /** Issues (or replaces) an organisation's key through the admin API and returns it. */
   issueKey(code: string): Promise<string>;
@@ -60,6 +62,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
   return {
     url,
     dataDir,
+    storeFlags: database ? ['--database', database] : ['--data', dataDir],
     adminKey,
     logs,
     server,
