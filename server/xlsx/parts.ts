@@ -19,8 +19,9 @@ export function attributes(tag: string): Record<string, string> {
  */
 export function attributeOf(tag: string, name: string): string | undefined {
   let value: string | undefined;
-  const scan = new RegExp(ATTRIBUTE);
-  for (let m = scan.exec(tag); m; m = scan.exec(tag)) if (m[1] === name) value = m[2] ?? m[3] ?? '';
+  // One shared regex, rewound (the scan is synchronous): a new RegExp per call cost more than the scan itself.
+  ATTRIBUTE.lastIndex = 0;
+  for (let m = ATTRIBUTE.exec(tag); m; m = ATTRIBUTE.exec(tag)) if (m[1] === name) value = m[2] ?? m[3] ?? '';
   return value;
 }
 // Anchored on the whitespace before each name, so a long run of name characters is scanned once, not once per start.

@@ -14,10 +14,15 @@ const LT = 0x3c, GT = 0x3e, SLASH = 0x2f, BANG = 0x21, QUERY = 0x3f, COLON = 0x3
 
 const isNameEnd = (b: number | undefined) => b === undefined || b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d || b === SLASH || b === GT;
 
-/** True when the tag's local name (after any prefix) starting at `from` is exactly `name`. */
-function localNameIs(xml: Buffer, from: number, name: string): boolean {
+/** Where the local name (after any prefix) of the tag name starting at `from` begins. */
+function localNameStart(xml: Buffer, from: number): number {
   let start = from;
   for (let i = from; i < from + 64 && i < xml.length && !isNameEnd(xml[i]); i++) if (xml[i] === COLON) start = i + 1;
+  return start;
+}
+
+/** True when the name at `start` is exactly `name`. */
+function nameIs(xml: Buffer, start: number, name: string): boolean {
   for (let k = 0; k < name.length; k++) if (xml[start + k] !== name.charCodeAt(k)) return false;
   return isNameEnd(xml[start + name.length]);
 }
@@ -46,9 +51,11 @@ export function scanXml(xml: Buffer, limits: XmlScanLimits): XmlScan {
     if (xml[j - 1] !== SLASH) {
       if (++depth > limits.maxDepth) return { ok: false, problem: 'depth', at: i };
     }
-    if (localNameIs(xml, i + 1, 'c')) { if (++cells > limits.maxCells) return { ok: false, problem: 'cells', at: i }; }
-    else if (localNameIs(xml, i + 1, 'row')) { if (++rows > limits.maxRows) return { ok: false, problem: 'rows', at: i }; }
-    else if (localNameIs(xml, i + 1, 'si')) { if (++strings > limits.maxCells) return { ok: false, problem: 'strings', at: i }; }
+    // The prefix is stepped over once per tag, not once per name compared.
+    const name = localNameStart(xml, i + 1);
+    if (nameIs(xml, name, 'c')) { if (++cells > limits.maxCells) return { ok: false, problem: 'cells', at: i }; }
+    else if (nameIs(xml, name, 'row')) { if (++rows > limits.maxRows) return { ok: false, problem: 'rows', at: i }; }
+    else if (nameIs(xml, name, 'si')) { if (++strings > limits.maxCells) return { ok: false, problem: 'strings', at: i }; }
     i = xml.indexOf(LT, j);
   }
   return { ok: true, rows, cells, strings };

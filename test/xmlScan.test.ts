@@ -1,0 +1,30 @@
+// The guard's byte scan of an XML part (server/xlsx/xmlScan.ts): what it counts as rows, cells and shared strings,
+// with or without a namespace prefix, and where it stops.
+import assert from 'node:assert/strict';
+import { scanXml } from '../server/xlsx/xmlScan';
+
+const roomy = { maxDepth: 20, maxRows: 100, maxCells: 100 };
+const scan = (xml: string, limits = roomy) => scanXml(Buffer.from(xml, 'utf8'), limits);
+
+describe('the XML scan before parsing', () => {
+  it('counts rows, cells and shared strings by local name, whatever their prefix, and nothing that only starts alike', () => {
+    const plain = '<worksheet><cols><col min="1"/></cols><sheetData><row r="1"><c r="A1"/><c r="B1" t="s"><v>0</v></c></row>'
+      + '<row r="2" spans="1:2"><c r="A2"><v>1</v></c></row></sheetData><rowBreaks/><colBreaks/></worksheet>';
+    assert.deepEqual(scan(plain), { ok: true, rows: 2, cells: 3, strings: 0 });
+    const prefixed = plain.replace(/<(\/?)(?=[a-z])/g, '<$1x:');
+    assert.deepEqual(scan(prefixed), { ok: true, rows: 2, cells: 3, strings: 0 });
+    assert.deepEqual(scan('<sst><si><t>a</t></si><x:si><x:t>b</x:t></x:si><sic/><s/></sst>'), { ok: true, rows: 0, cells: 0, strings: 2 });
+    // A ">" inside a quoted attribute value does not end the tag early.
+    assert.deepEqual(scan('<sheetData><row r="1" x="a>b"><c r="A1" y=\'>\'/></row></sheetData>'), { ok: true, rows: 1, cells: 1, strings: 0 });
+  });
+
+  it('stops at the first limit passed, and refuses any declaration', () => {
+    const rows = `<sheetData>${'<x:row r="1"/>'.repeat(6)}</sheetData>`;
+    assert.deepEqual(scan(rows, { ...roomy, maxRows: 5 }), { ok: false, problem: 'rows', at: rows.lastIndexOf('<x:row') });
+    const cells = `<row>${'<c/>'.repeat(4)}</row>`;
+    assert.deepEqual(scan(cells, { ...roomy, maxCells: 3 }), { ok: false, problem: 'cells', at: cells.lastIndexOf('<c/>') });
+    assert.equal((scan('<a><b><c><d/></c></b></a>', { ...roomy, maxDepth: 2 }) as { problem: string }).problem, 'depth');
+    assert.equal((scan('<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e "e">]><x/>') as { problem: string }).problem, 'doctype');
+    assert.deepEqual(scan('<x><!-- <row> --><![CDATA[<c>]]></x>'), { ok: true, rows: 0, cells: 0, strings: 0 });
+  });
+});
