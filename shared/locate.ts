@@ -12,7 +12,7 @@ import {
 } from './layout';
 import { limitCellLength } from './cellLength';
 import { formulaFindings } from './formulas';
-import { extractPlan, type CellReader, type Plan } from './plan';
+import { extractPlan, type CellReader, type Plan, type RowHasCells } from './plan';
 import { builtInTemplates, findTemplate, type Template } from './template';
 
 /** A defined name as the workbook stores it: its name and its formula text ("'Action plan'!$A$22:$H$36", "#REF!"). */
@@ -355,6 +355,7 @@ export interface WorkbookView {
   date1904: boolean;
   merges: (sheet: string) => readonly string[];
   formulaAt: (sheet: string, cell: string) => string | null;
+  rowHasCells?: RowHasCells;
 }
 
 export type PlanRead =
@@ -369,10 +370,10 @@ export function readLocatedPlan(view: WorkbookView, reading: ReadingPlan, templa
   const located = locatePlan(reading, view.names, view.read, view.sheetNames, templates);
   if (!located.ok) return located;
   const { template, places } = located;
-  const plan = extractPlan(template, view.read, view.date1904, places, view.merges);
+  const plan = extractPlan(template, view.read, view.date1904, places, view.merges, view.rowHasCells);
   if (plan.actions.length === 0 && Object.values(plan.header).every((v) => v === null)) {
     // An empty plan sheet beside a filled copy of it: say where the entries are rather than list them all as missing.
-    const copy = reading.copies.find((sheet) => extractPlan(template, view.read, view.date1904, { ...places, sheet, more: null }, view.merges).actions.length > 0);
+    const copy = reading.copies.find((sheet) => extractPlan(template, view.read, view.date1904, { ...places, sheet, more: null }, view.merges, view.rowHasCells).actions.length > 0);
     if (copy) {
       return { ok: false, finding: finding('PLAN_ON_OTHER_SHEET',
         `The "${places.sheet}" sheet is empty, but the entries appear to be on the sheet "${copy}", a copy of it. Only the ` +

@@ -18,6 +18,11 @@ export const MAX_SHEET_COLS = 16_384;
 
 /** Reads one cell of the workbook: sheet name and A1 address. */
 export type CellReader = (sheet: string, cell: string) => RawCell;
+/**
+ * False when a row of a sheet has no cell with a value at all: every read in it would be null, so it is skipped
+ * unread (most of the More actions rows). A reader that cannot tell cheaply gives none, and every row is read.
+ */
+export type RowHasCells = (sheet: string, row: number) => boolean;
 
 /**
  * Builds the plan model from a workbook's cells, read where `places` says they are (the fixed layout by default).
@@ -25,7 +30,7 @@ export type CellReader = (sheet: string, cell: string) => RawCell;
  * down across action rows applies to every row it covers (a row holding nothing of its own is still not an action).
  */
 export function extractPlan(template: Template, read: CellReader, date1904 = false, places: PlanPlaces = fixedPlacesOf(template),
-  merges: (sheet: string) => readonly string[] = () => []): Plan {
+  merges: (sheet: string) => readonly string[] = () => [], rowHasCells?: RowHasCells): Plan {
   const actions: PlanAction[] = [];
   const readRow = (sheet: string, row: number, columns: Record<ActionField, string>, recommendation: number, down: MergedDown) => {
     // A row is an action only when it holds a value of its own (not one merged down into it). Most rows are empty, so
@@ -55,6 +60,7 @@ export function extractPlan(template: Template, read: CellReader, date1904 = fal
   const planDown = new MergedDown(merges(places.sheet));
   for (const block of places.blocks) {
     for (let row = block.firstRow; row <= block.lastRow; row++) {
+      if (rowHasCells && !rowHasCells(places.sheet, row)) continue;
       const action = readRow(places.sheet, row, places.columns, block.recommendation, planDown);
       if (action) actions.push(action);
     }
@@ -63,6 +69,7 @@ export function extractPlan(template: Template, read: CellReader, date1904 = fal
     const { sheet, firstRow, lastRow, numberCol, columns } = places.more;
     const moreDown = new MergedDown(merges(sheet));
     for (let row = firstRow; row <= lastRow; row++) {
+      if (rowHasCells && !rowHasCells(sheet, row)) continue;
       const number = cellText(read(sheet, a1(numberCol, row)));
       // A row without a valid recommendation number is kept as recommendation 0, for the rules to name.
       const recommendation = number !== null && /^\d+$/.test(number) && template.recommendations.some((r) => r.number === Number(number)) ? Number(number) : 0;

@@ -3,7 +3,7 @@
 // model per cell, jszip), almost all of a check, where reading the few hundred cells a plan has costs well under 1 ms.
 // exceljs remains the writer (writePlanWorkbook.ts).
 import { finding, type Finding } from '../../shared/findings';
-import type { CellReader } from '../../shared/plan';
+import type { CellReader, RowHasCells } from '../../shared/plan';
 import type { RawCell } from '../../shared/cells';
 import type { GuardedWorkbook } from './guard';
 import type { DefinedName } from '../../shared/locate';
@@ -21,6 +21,7 @@ export interface ReadWorkbook {
   merges: (sheet: string) => readonly string[];
   /** A read cell's formula text (without "="), or null when it holds none. */
   formulaAt: (sheet: string, cell: string) => string | null;
+  rowHasCells: RowHasCells;
 }
 export type ReadOutcome = { ok: true; workbook: ReadWorkbook } | { ok: false; finding: Finding };
 
@@ -35,6 +36,7 @@ export function readWorkbook(guarded: GuardedWorkbook, lastRows: Record<string, 
     const sheets = new Map<string, Map<string, RawCell>>();
     const merges = new Map<string, string[]>();
     const formulas = new Map<string, Map<string, string>>();
+    const rows = new Map<string, Set<number>>();
     // Shared strings and styles matter only when there is a sheet to read (the guard inflates them only then).
     if (guarded.sheets.some((s) => s.xml)) {
       const sharedStrings = guarded.sharedStrings ? readSharedStrings(guarded.sharedStrings.toString('utf8')) : [];
@@ -43,10 +45,12 @@ export function readWorkbook(guarded: GuardedWorkbook, lastRows: Record<string, 
         if (!sheet.xml) continue;
         const xml = sheet.xml.toString('utf8');
         const sheetFormulas = new Map<string, string>();
+        const sheetRows = new Set<number>();
         sheets.set(sheet.name, readSheetCells(xml, {
           sharedStrings, dateStyles, date1904, part: `the sheet "${sheet.name}"`, lastRow: Object.hasOwn(lastRows, sheet.name) ? lastRows[sheet.name] : undefined,
-          formulas: sheetFormulas,
+          formulas: sheetFormulas, rows: sheetRows,
         }));
+        rows.set(sheet.name, sheetRows);
         merges.set(sheet.name, readMerges(xml));
         formulas.set(sheet.name, sheetFormulas);
       }
@@ -59,6 +63,7 @@ export function readWorkbook(guarded: GuardedWorkbook, lastRows: Record<string, 
         read, sheetNames, date1904, names,
         merges: (sheet) => merges.get(sheet) ?? [],
         formulaAt: (sheet, cell) => formulas.get(sheet)?.get(cell) ?? null,
+        rowHasCells: (sheet, row) => rows.get(sheet)?.has(row) ?? false,
       },
     };
   } catch (err) {

@@ -268,6 +268,8 @@ export interface SheetContext {
   lastRow?: number;
   /** When given, filled with each formula cell's formula text (without "="), by A1 address. */
   formulas?: Map<string, string>;
+  /** When given, filled with the number of every row that has a cell with a value (by the cell's own address). */
+  rows?: Set<number>;
 }
 
 /** exceljs's utils.excelToDate: a serial day number as a Date, to the millisecond. */
@@ -349,7 +351,10 @@ export function readSheetCells(xml: string, ctx: SheetContext): Map<string, RawC
       if (depth === 2 && cell) {
         const address = cellAddress(lastR, sinceR, row);
         const value = address === null ? null : cellValue(cell, ctx, address);
-        if (value !== null) cells.set(address!, value);
+        if (value !== null) {
+          cells.set(address!, value);
+          ctx.rows?.add(rowOf(address!));
+        }
         if (ctx.formulas && address !== null && (cell.formula || cell.formulaKind)) {
           let text = cell.formula ?? '';
           if (cell.formulaGroup !== undefined) {
@@ -367,6 +372,13 @@ export function readSheetCells(xml: string, ctx: SheetContext): Map<string, RawC
     }
   }
   return cells;
+}
+
+/** The row number of an A1 address ("AB12" → 12). */
+function rowOf(address: string): number {
+  let i = 0;
+  while (address.charCodeAt(i) > 0x39) i++;
+  return Number(address.slice(i));
 }
 
 /** A1 address of the cell `after` places past the one addressed `r` (or past column 0 of `row`); null if it has none. */
