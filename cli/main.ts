@@ -1,6 +1,7 @@
 // The `naome` command line: one module per subcommand under cli/commands.
 import { version } from '../package.json';
 import { isUsageError, type Command } from './command';
+import { optimizeLater } from './optimize';
 import { printError } from './terminal';
 
 /** Each command's module is loaded only when it runs, so `naome validate` does not pay for the service's start-up. */
@@ -28,18 +29,6 @@ function help(): string {
     '',
     'Run "naome <command> --help" for a command\'s options; "naome --version" for the version.',
   ].join('\n');
-}
-
-/**
- * Most commands are over in a fraction of a second (validating a plan or two), too soon for V8's optimizing compiler
- * to pay back what compiling costs: it is off for a command's first 0.2 s (naome validate one.xlsx: ~80 ms less CPU and
- * wall time), then on for whatever runs longer (collate, serve, many files), on every thread. Not for --help, which
- * would only pay for loading node:v8.
- */
-async function optimizeLater(): Promise<void> {
-  const { setFlagsFromString } = await import('node:v8');
-  setFlagsFromString('--no-turbofan');
-  setTimeout(() => setFlagsFromString('--turbofan'), 200).unref();
 }
 
 /** Runs the command line; returns the exit status. */

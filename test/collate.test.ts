@@ -15,12 +15,14 @@ import type { Organisation } from '../shared/organisations';
 import { extractPlan, type Plan } from '../shared/plan';
 import { validatePlan } from '../shared/rules';
 import { currentTemplate } from '../shared/template';
-import { Collator } from '../server/collate/collator';
+import { Collator, type CollationEntry } from '../server/collate/collator';
 import { writeActionsCsv } from '../server/collate/csv';
 import { inert } from '../server/collate/inert';
-import { readFiles, workersFor } from '../server/collate/readFiles';
+import type { Input } from '../server/collate/inputs';
+import { checkPoolFor, FILES_PER_WORKER, readFiles, workersFor } from '../server/collate/readFiles';
 import { writeCollationWorkbook } from '../server/collate/workbook';
 import { loadOrganisations } from '../server/organisations';
+import type { CheckPool } from '../server/xlsx/checkPool';
 import { writePlanWorkbook } from '../server/xlsx/writePlanWorkbook';
 import { contentCells, fillWorkbook, goodPlanContent, type CellInput, type PlanContent } from './helpers/plans';
 import { parseCsv } from './helpers/csv';
@@ -525,18 +527,39 @@ describe('naome collate (real workbooks in a folder, outputs read by exceljs and
     for (const f of records.flat()) assert.doesNotMatch(f, /^[=+\-@\t\r]/);
   });
 
-  it('reads the same entries whether files are checked by worker threads or one by one in this thread', async () => {
-    const paths = files.map((f) => ({ path: f.path }));
-    const read = async (jobs: number, filesPerWorker: number) => {
-      const entries = [];
-      for await (const e of readFiles(paths, { organisations, today }, jobs, filesPerWorker)) entries.push(e);
-      return entries;
+  it('gives the same entries, in input order, and the same national workbook and CSV, whether this thread checks every file or shares them with a worker', async () => {
+    // Each file six times over, with a missing one among them: 43 entries in an order no thread keeps by itself.
+    const paths: Input[] = Array.from({ length: 6 }, () => files.map((f) => ({ path: f.path }))).flat();
+    paths.splice(20, 0, { path: join(dir, 'missing.xlsx') });
+    assert.equal(workersFor(paths.length, 2), 0, 'too few files for a worker to pay for itself');
+    const collate = async (pool: CheckPool | null) => {
+      const entries: CollationEntry[] = [];
+      const collator = new Collator({ organisations, today });
+      for await (const e of readFiles(paths, { organisations, today }, pool)) {
+        entries.push(e);
+        collator.add(e);
+      }
+      const [xlsx, csv] = [new PassThrough(), new PassThrough()];
+      const bytes = Promise.all([xlsx, csv].map(async (s) => Buffer.concat(await s.toArray())));
+      await writeCollationWorkbook(collator, xlsx);
+      await writeActionsCsv(collator, csv);
+      const [workbook, actions] = await bytes;
+      return { entries, workbook, actions };
     };
-    // Seven files: too few for threads to pay, so by default they are read here; forced through two workers, the same.
-    assert.equal(workersFor(paths.length, 2), 0);
-    const [threaded, here] = [await read(2, 1), await read(1, 1)];
-    assert.equal(threaded.length, files.length);
-    assert.deepEqual(threaded, here);
+    // The pool a collation of FILES_PER_WORKER files starts on two cores, started before the collation so that its
+    // worker takes files from the first on; every file it is given is counted.
+    const pool = checkPoolFor(FILES_PER_WORKER, 2)!;
+    while (!pool.takesNow()) await new Promise((r) => setTimeout(r, 10));
+    let onWorker = 0;
+    const check = pool.check.bind(pool);
+    pool.check = (...args) => (onWorker++, check(...args));
+    const [shared, alone] = [await collate(pool), await collate(null)];
+    assert.ok(onWorker > 0 && onWorker < paths.length - 1, `the worker checked ${onWorker} of the ${paths.length - 1} files`);
+    assert.deepEqual(shared.entries.map((e) => e.source), paths.map((p) => p.path));
+    assert.equal(shared.entries[20]!.result.findings[0]!.code, 'FILE_NOT_FOUND');
+    assert.deepEqual(shared.entries, alone.entries);
+    assert.ok(shared.workbook.equals(alone.workbook), 'the same national workbook, byte for byte');
+    assert.ok(shared.actions.equals(alone.actions), 'the same CSV, byte for byte');
   });
 
   it('uses the organisations list given with --orgs instead of the shipped one', async () => {

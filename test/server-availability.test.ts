@@ -73,11 +73,11 @@ describe('availability: abandoned checks, a fair bounded queue, a memory budget'
     try {
       const opts = { organisations, limits: { timeoutMs: 60_000, maxCells: 400_000 } };
       assert.equal((await pool.check(good, opts)).result.valid, true);
-      const slots = (pool as unknown as { slots: Array<{ worker: { threadId: number }; job?: unknown }> }).slots;
+      const slots = (pool as unknown as { slots: Array<{ worker: { threadId: number }; jobs: unknown[] }> }).slots;
       const before = slots[0]!.worker.threadId;
       const gone = new AbortController();
       const running = pool.check(slow, opts, gone.signal);
-      while (!slots[0]!.job) await sleep(1);
+      while (!slots[0]!.jobs.length) await sleep(1);
       gone.abort(new Error('client gone'));
       await assert.rejects(running, /client gone/);
       // A waiting check whose client goes leaves the line without ever running.

@@ -355,6 +355,9 @@ describe('service process: SIGKILL and SIGTERM', function () {
   });
 });
 
+/** The check pool's workers, as its tests look at them. */
+type Slots = Array<{ worker: { terminate(): Promise<number> }; jobs: unknown[] }>;
+
 describe('workbook check pool: a worker that dies is answered for and replaced', function () {
   this.timeout(120_000);
 
@@ -367,13 +370,35 @@ describe('workbook check pool: a worker that dies is answered for and replaced',
       assert.equal((await pool.check(good, opts)).result.valid, true);
       const pending = pool.check(good, opts);
       // Kill the busy worker from outside, as an out-of-memory abort would.
-      const slots = (pool as unknown as { slots: Array<{ worker: { terminate(): Promise<number> }; job?: unknown }> }).slots;
-      while (!slots[0]!.job) await new Promise((r) => setTimeout(r, 1));
+      const slots = (pool as unknown as { slots: Slots }).slots;
+      while (!slots[0]!.jobs.length) await new Promise((r) => setTimeout(r, 1));
       await slots[0]!.worker.terminate();
       const died = await pending;
       assert.equal(died.result.readable, false);
       assert.equal(died.result.findings[0]!.code, 'FILE_CORRUPT');
       assert.equal((await pool.check(good, opts)).result.valid, true, 'a new worker took its place');
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('checks the jobs queued behind a dead worker\'s job on its replacement, each with its own organisations list', async () => {
+    const { CheckPool } = await import('../server/xlsx/checkPool');
+    const pool = new CheckPool(1, 128, 0, 2);
+    try {
+      const good = await fillWorkbook(await writePlanWorkbook({ organisations }), goodPlanContent('RGT'));
+      // A list without RGT: checked against it, the plan's organisation is unknown.
+      const others = organisations.filter((o) => o.code !== 'RGT');
+      const opts = { organisations, limits: { timeoutMs: 30_000 } };
+      const slots = (pool as unknown as { slots: Slots }).slots;
+      while (!pool.takesNow()) await new Promise((r) => setTimeout(r, 10));
+      const outcomes = [pool.check(good, opts), pool.check(good, { ...opts, organisations: others }), pool.check(good, opts)];
+      assert.equal(pool.takesNow(), false, 'one job checked and two queued fill the worker');
+      await slots[0]!.worker.terminate();
+      const [died, second, third] = await Promise.all(outcomes);
+      assert.equal(died.result.findings[0]!.code, 'FILE_CORRUPT');
+      assert.deepEqual(second.result.findings.map((f) => f.code), ['ORGANISATION_UNKNOWN']);
+      assert.equal(third.result.valid, true);
     } finally {
       await pool.close();
     }

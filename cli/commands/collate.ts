@@ -1,5 +1,5 @@
-// `naome collate`: reads every returned workbook (checked on worker threads, entries kept in input order) and writes
-// the national workbook (and CSV).
+// `naome collate`: reads every returned workbook (checked in this thread and on worker threads, entries kept in input
+// order) and writes the national workbook (and CSV).
 import { availableParallelism } from 'node:os';
 import { stat } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
@@ -9,12 +9,13 @@ import { Collator } from '../../server/collate/collator';
 import { writeActionsCsv } from '../../server/collate/csv';
 import { collectInputs, InputError, type Input } from '../../server/collate/inputs';
 import { writeCollationWorkbook } from '../../server/collate/workbook';
-import { readFiles } from '../../server/collate/readFiles';
+import { checkPoolFor, readFiles } from '../../server/collate/readFiles';
 import { loadOrganisations } from '../../server/organisations';
 import { DATABASE_ENV, databaseUrlOf, openStore } from '../../server/store/open';
 import { currentTemplate } from '../../shared/template';
 import { DEFAULT_LIMITS, formatBytes } from '../../server/xlsx/limits';
 import { parse, UsageError, type Command } from '../command';
+import { optimizeNow } from '../optimize';
 import { printError, printLine } from '../terminal';
 
 const usage = `Usage: naome collate [-o FILE] [--csv FILE] [--orgs CSV] [--today YYYY-MM-DD] [--jobs N] INPUT...
@@ -43,6 +44,12 @@ Options:
       --database URL  with --from-database: the service's PostgreSQL database (postgres://…; default ${DATABASE_ENV})
 
 Exit status: 0 when the collation is written; 2 when the command is misused or there is nothing to read.`;
+
+/**
+ * From this many files V8's optimizing compiler is turned on at once rather than after the command's first 0.2 s
+ * (cli/optimize.ts). Measured on 2 cores: 10 files 0.31 s with it held back, 0.36 s without; 20 files 0.52 s, 0.47 s.
+ */
+const OPTIMIZE_AT_ONCE_FROM = 15;
 
 export const collate: Command = {
   usage,
@@ -86,12 +93,13 @@ export const collate: Command = {
       printError(`naome collate: no .xlsx files found in ${positionals.join(', ')}.`);
       return 2;
     }
+    if (files.length >= OPTIMIZE_AT_ONCE_FROM) await optimizeNow();
 
     const collator = new Collator({ organisations, today });
     let unreadable = 0;
     let i = 0;
-    // Each workbook is read here and checked on a worker, one at a time per worker; only its result and plan come back.
-    for await (const entry of readFiles(files, { organisations, today }, jobs)) {
+    // Each workbook is read here and checked here or on a worker; only its result and plan come back from a worker.
+    for await (const entry of readFiles(files, { organisations, today }, checkPoolFor(files.length, jobs))) {
       printError(`[${++i}/${files.length}] ${basename(entry.source)}`);
       if (!entry.result.readable) unreadable++;
       collator.add(entry);

@@ -1,8 +1,8 @@
 // Reads the returned files of a collation and hands back their entries in input order. Each file's bytes are read
-// here (regular files only, refused by size before reading: readLocalFile) and checked on the shared check pool
-// (server/xlsx/checkPool.ts), one file per worker at a time; only a few files are in flight at once (never all of
-// them), so memory stays bounded however many files there are.
-// Small jobs (and jobs = 1) are checked in this thread instead: starting a worker costs more than it saves there.
+// here (regular files only, refused by size before reading: readLocalFile) and checked either here or on a worker of
+// the check pool (server/xlsx/checkPool.ts): this thread checks whatever the workers cannot take at once, so every
+// thread checks. Only a few files are in flight at once (never all of them), so memory stays bounded however many
+// files there are.
 import { finding, type Finding } from '../../shared/findings';
 import type { Organisation } from '../../shared/organisations';
 import { CheckPool } from '../xlsx/checkPool';
@@ -18,49 +18,75 @@ export interface ReadSetup {
 
 /** A worker's heap ceiling: a plan needs a few MB; a file that needs far more is refused rather than exhaust RAM. */
 const WORKER_HEAP_MB = 128;
-/** Files in flight per worker: one being checked, one read and waiting, so a worker never waits for the disk. */
-const IN_FLIGHT_PER_WORKER = 2;
+/**
+ * Files a worker is sent beyond the one it is checking: this thread hands out files only between its own checks
+ * (a few ms each), and a worker with files queued need not wait for it.
+ */
+const AHEAD = 2;
+/** Entries in flight per thread (checked or being checked, not yet handed back in order): bounds the memory. */
+const IN_FLIGHT_PER_THREAD = 8;
 
 /**
- * Files each worker must have to pay for itself. A worker costs ~0.2 s of CPU to start (it loads the reader) and its
- * results cost this thread a copy each, which still reads the files and gathers the results: measured on 2 cores,
- * 200 plans take 1.6 s checked here and 1.8 s with two workers, 2,000 plans 6.7 s here and 4.6 s with two.
+ * Files a worker must have to pay for itself. A worker costs ~0.25 s of CPU to start (Node's own modules, then the
+ * checker), taken on another core while this thread checks from the first file on; until it is ready, this thread
+ * checks alone.
  */
-export const FILES_PER_WORKER = 200;
+export const FILES_PER_WORKER = 100;
 
-/** How many worker threads pay for themselves on `files` files, at most `jobs`; 0 or 1 means none (this thread). */
-export const workersFor = (files: number, jobs: number, filesPerWorker = FILES_PER_WORKER) => Math.min(jobs, Math.floor(files / filesPerWorker));
+/** How many worker threads, besides this one, pay for themselves on `files` files with `jobs` threads in all. */
+export const workersFor = (files: number, jobs: number) => Math.max(0, Math.min(jobs - 1, Math.floor(files / FILES_PER_WORKER)));
+
+/** The check pool for `files` files with `jobs` threads in all, or null when this thread is to check them alone. */
+export function checkPoolFor(files: number, jobs: number): CheckPool | null {
+  const workers = workersFor(files, jobs);
+  return workers > 0 ? new CheckPool(workers, WORKER_HEAP_MB, 0, AHEAD) : null;
+}
+
+/** One file in flight: its entry once checked. */
+interface Pending {
+  done: Promise<CollationEntry>;
+  entry?: CollationEntry;
+}
 
 /**
- * The entries of `files`, in input order, checked by up to `jobs` worker threads when there are enough files
- * (`filesPerWorker` only for tests, to put a few files through the workers).
+ * The entries of `files`, in input order, checked by this thread and by the workers of `pool` (checkPoolFor), which
+ * is closed when they are all read.
  */
-export async function* readFiles(files: Input[], setup: ReadSetup, jobs: number, filesPerWorker = FILES_PER_WORKER): AsyncGenerator<CollationEntry> {
-  const workers = workersFor(files.length, jobs, filesPerWorker);
-  const pool = workers > 1 ? new CheckPool(workers, WORKER_HEAP_MB) : null;
-  const check = (bytes: Buffer, file: string): Promise<CheckOutcome> => {
-    const opts = { file, organisations: setup.organisations, today: setup.today };
-    return pool ? pool.check(bytes, opts) : checkWorkbook(bytes, opts);
-  };
-  // Here too the next file is read while one is checked, so the disk and the checking overlap.
-  const window = (pool ? workers : 1) * IN_FLIGHT_PER_WORKER;
-  const inFlight: Array<Promise<CollationEntry>> = [];
+export async function* readFiles(files: Input[], setup: ReadSetup, pool: CheckPool | null): AsyncGenerator<CollationEntry> {
+  const options = (file: string) => ({ file, organisations: setup.organisations, today: setup.today });
+  const onWorker = (bytes: Buffer, file: string) => pool!.check(bytes, options(file));
+  const here = (bytes: Buffer, file: string) => checkWorkbook(bytes, options(file));
+  const window = ((pool?.size ?? 0) + 1) * IN_FLIGHT_PER_THREAD;
+  const inFlight: Pending[] = [];
   let next = 0;
-  const startNext = () => { if (next < files.length) inFlight.push(readReturnedFile(files[next++]!, check)); };
+  const start = (check: Checker) => {
+    const pending: Pending = { done: readReturnedFile(files[next++]!, check) };
+    void pending.done.then((entry) => (pending.entry = entry));
+    inFlight.push(pending);
+    return pending.done;
+  };
   try {
-    while (inFlight.length < window && next < files.length) startNext();
-    while (inFlight.length > 0) {
-      const entry = await inFlight.shift()!;
-      startNext();
-      yield entry;
+    while (inFlight.length > 0 || next < files.length) {
+      // Workers first: whatever they take, this thread need not check.
+      while (pool?.takesNow() && next < files.length && inFlight.length < window) start(onWorker);
+      while (inFlight[0]?.entry) yield inFlight.shift()!.entry!;
+      if (next < files.length && inFlight.length < window) {
+        await start(here);
+        // A check here runs to its end without giving the event loop a turn: take the workers' answers now.
+        await new Promise(setImmediate);
+      } else if (inFlight.length > 0) {
+        await inFlight[0]!.done;
+      }
     }
   } finally {
     await pool?.close();
   }
 }
 
+type Checker = (bytes: Buffer, file: string) => Promise<CheckOutcome>;
+
 /** Reads and checks one file; its modification time stands for when it was submitted. Never throws. */
-async function readReturnedFile(input: Input, check: (bytes: Buffer, file: string) => Promise<CheckOutcome>): Promise<CollationEntry> {
+async function readReturnedFile(input: Input, check: Checker): Promise<CollationEntry> {
   const { path } = input;
   if (input.problem) return unreadableEntry(path, input.problem);
   const read = readLocalFile(path);

@@ -1,7 +1,8 @@
-// A fixed pool of worker threads running checkWorkbook, one job per worker at a time: the service checks uploads on
-// it (off the thread that answers HTTP) and `naome collate` reads returned files on it. Each worker has a heap cap; a
-// worker that dies (out of memory on a hostile file, or stopped by the watchdog) answers its job with a "could not
-// be read" finding and is replaced.
+// A fixed pool of worker threads running checkWorkbook: the service checks uploads on it (off the thread that answers
+// HTTP) and `naome collate` reads returned files on it. Each worker checks one job at a time, and may be sent a few
+// more to queue (`ahead`) so that it never waits for a busy sender. Each worker has a heap cap; a worker that dies
+// (out of memory on a hostile file, or stopped by the watchdog) answers the job it was checking with a "could not be
+// read" finding and is replaced; the jobs queued behind it go to its replacement.
 import { availableParallelism } from 'node:os';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
@@ -11,12 +12,23 @@ import type { Organisation } from '../../shared/organisations';
 import type { Template } from '../../shared/template';
 import { projectUrl, runningBuilt } from '../projectFiles';
 import type { CheckOptions, CheckOutcome } from './checkWorkbook';
-import type { WorkerJob, WorkerSetup } from './checkWorker';
+import type { WorkerAnswer, WorkerJob, WorkerSetup } from './checkWorker';
+
+interface Job {
+  id: number;
+  bytes: Buffer;
+  opts: CheckOptions;
+  resolve: (o: CheckOutcome) => void;
+  reject: (err: Error) => void;
+  watchdog?: NodeJS.Timeout;
+}
 
 interface Slot {
   worker: Worker;
-  ready: Promise<void>;
-  job?: { id: number; resolve: (o: CheckOutcome) => void; file: string | null; watchdog?: NodeJS.Timeout };
+  /** Whether it has loaded the checker. */
+  started: boolean;
+  /** Its jobs in the order sent: the first is being checked, the rest wait in the worker's queue. */
+  jobs: Job[];
   /** The organisations and templates this worker holds (sent once, not with every job). */
   organisations?: Organisation[];
   templates?: Template[] | null;
@@ -38,18 +50,24 @@ export const WORKER_NICE = 10;
 
 export const defaultPoolSize = () => Math.max(1, Math.min(8, availableParallelism()));
 
+const closedError = () => new Error('The check pool is closed.');
+
 export class CheckPool {
   private readonly slots: Slot[] = [];
   private readonly waiting: Array<() => void> = [];
+  /** Jobs queued on a worker that died, for its replacement. */
+  private readonly orphans: Job[] = [];
   private nextId = 1;
   private closed = false;
 
   /**
    * `memoryMb` caps each worker's heap: a plan needs a few MB; a file that needs far more is refused. `nice` (Linux)
    * lowers the workers' own CPU priority: the service passes WORKER_NICE so that, with every core busy checking
-   * uploads, the main thread (HTTP, /api/health) still runs the moment it has work.
+   * uploads, the main thread (HTTP, /api/health) still runs the moment it has work. `ahead`: jobs each worker may be
+   * sent beyond the one it is checking (a caller busy with work of its own keeps its workers fed); the service sends
+   * none, so that a check waits for the first free worker, never behind another check.
    */
-  constructor(readonly size = defaultPoolSize(), private readonly memoryMb = 512, private readonly nice = 0) {
+  constructor(readonly size = defaultPoolSize(), private readonly memoryMb = 512, private readonly nice = 0, private readonly ahead = 0) {
     for (let i = 0; i < size; i++) this.slots.push(this.spawn());
   }
 
@@ -63,34 +81,40 @@ export class CheckPool {
       stderr: false,
     });
     worker.unref();
-    let markReady!: () => void;
-    let started = false;
-    const slot: Slot = { worker, ready: new Promise((r) => (markReady = r)) };
-    worker.on('message', (m: { ready?: true; id?: number; outcome?: CheckOutcome }) => {
-      if (m.ready) { started = true; return markReady(); }
-      if (slot.job && m.id === slot.job.id) this.finish(slot, m.outcome!);
+    const slot: Slot = { worker, started: false, jobs: [] };
+    worker.on('message', (m: WorkerAnswer) => {
+      if ('ready' in m) return void (slot.started = true);
+      if (slot.jobs[0]?.id === m.id) this.finish(slot, m.outcome);
     });
     const died = (why: string) => {
       const index = this.slots.indexOf(slot);
       if (index < 0 || slot.dead) return;
       slot.dead = true;
-      if (slot.job) {
+      const [job, ...queued] = slot.jobs.splice(0);
+      if (job) {
+        clearTimeout(job.watchdog);
         const f = slot.overran
           ? finding('READ_TIMEOUT', 'Reading the file took far longer than any action plan needs, so it was stopped. Check that this is the action plan workbook, or save it again from Excel as .xlsx.')
           : finding('FILE_CORRUPT', `The file could not be read: reading it ${why}. Save it again from Excel as .xlsx and send the new copy.`);
-        this.finish(slot, {
-          result: { file: slot.job.file, valid: false, readable: false, template: null, organisation: null, findings: [f] },
+        job.resolve({
+          result: { file: job.opts.file ?? null, valid: false, readable: false, template: null, organisation: null, findings: [f] },
           plan: null,
         });
       }
-      if (this.closed) return;
+      if (this.closed) {
+        for (const j of queued) j.reject(closedError());
+        return;
+      }
+      this.orphans.push(...queued);
       // A worker that could not even start would fail again at once: wait a moment rather than spin.
       const replace = () => {
         if (this.closed || this.slots[index] !== slot) return;
-        this.slots[index] = this.spawn();
+        const fresh = this.spawn();
+        this.slots[index] = fresh;
+        for (const j of this.orphans.splice(0)) this.send(fresh, j);
         this.waiting.shift()?.();
       };
-      if (started) replace();
+      if (slot.started) replace();
       else setTimeout(replace, 1000).unref();
     };
     worker.on('error', (err) => died(err.message.includes('memory') ? 'needed more memory than any action plan does' : 'failed'));
@@ -98,12 +122,55 @@ export class CheckPool {
     return slot;
   }
 
+  /** Sends a job to a worker, behind the jobs it already has. */
+  private send(slot: Slot, job: Job): void {
+    // Organisations and templates go to a worker only when they differ from what it holds (a new list, say): cloning
+    // them with every job cost more than the check, and defeated the worker's per-template caches.
+    const templates = job.opts.templates ?? null;
+    if (slot.organisations !== job.opts.organisations || slot.templates !== templates) {
+      const setup: WorkerSetup = { kind: 'setup', organisations: job.opts.organisations, templates: job.opts.templates };
+      slot.worker.postMessage(setup);
+      slot.organisations = job.opts.organisations;
+      slot.templates = templates;
+    }
+    // A copy of the bytes is moved (not cloned again) to the worker; the caller keeps its own (the service stores it).
+    const copy = new Uint8Array(job.bytes);
+    const { file = null, today, limits } = job.opts;
+    const message: WorkerJob = { kind: 'job', id: job.id, bytes: copy, file, today, limits };
+    slot.worker.postMessage(message, [copy.buffer]);
+    slot.jobs.push(job);
+    if (slot.jobs.length === 1) this.watch(slot);
+  }
+
+  /** Starts the watchdog of the job the worker is now checking. */
+  private watch(slot: Slot): void {
+    const job = slot.jobs[0];
+    if (!job) return;
+    // The reader's own timer cannot fire while its thread is stuck in a loop: stop such a worker from here.
+    const limit = (job.opts.limits?.timeoutMs ?? 10_000) + WATCHDOG_GRACE_MS;
+    job.watchdog = setTimeout(() => { slot.overran = true; void slot.worker.terminate(); }, limit);
+    job.watchdog.unref();
+  }
+
   private finish(slot: Slot, outcome: CheckOutcome): void {
-    const job = slot.job!;
+    const job = slot.jobs.shift()!;
     clearTimeout(job.watchdog);
-    slot.job = undefined;
+    this.watch(slot);
     job.resolve(outcome);
     this.waiting.shift()?.();
+  }
+
+  /** A live worker with room for a job: a started one first, then the least busy. */
+  private free(): Slot | undefined {
+    const rank = (s: Slot) => s.jobs.length + (s.started ? 0 : this.ahead + 1);
+    let best: Slot | undefined;
+    for (const s of this.slots) if (!s.dead && s.jobs.length <= this.ahead && (!best || rank(s) < rank(best))) best = s;
+    return best;
+  }
+
+  /** Whether a started worker would take a check at once (a caller that can check itself need not wait for one). */
+  takesNow(): boolean {
+    return !this.closed && this.slots.some((s) => s.started && !s.dead && s.jobs.length <= this.ahead);
   }
 
   /**
@@ -112,9 +179,8 @@ export class CheckPool {
    * its worker; either way the promise rejects with the signal's reason.
    */
   async check(bytes: Buffer, opts: CheckOptions, signal?: AbortSignal): Promise<CheckOutcome> {
-    if (this.closed) throw new Error('The check pool is closed.');
-    const free = () => this.slots.find((s) => !s.job && !s.dead);
-    let slot = free();
+    if (this.closed) throw closedError();
+    let slot = this.free();
     while (!slot) {
       signal?.throwIfAborted();
       await new Promise<void>((resolve, reject) => {
@@ -127,40 +193,22 @@ export class CheckPool {
         signal?.addEventListener('abort', leave, { once: true });
         this.waiting.push(wake);
       });
-      if (this.closed) throw new Error('The check pool is closed.');
-      slot = free();
+      if (this.closed) throw closedError();
+      slot = this.free();
     }
     signal?.throwIfAborted();
     const id = this.nextId++;
-    const file = opts.file ?? null;
-    const done = new Promise<CheckOutcome>((resolve) => { slot!.job = { id, resolve, file }; });
-    // A worker that dies before it is ready answers the job itself (see died()).
-    await Promise.race([slot.ready, done]);
-    if (slot.job?.id !== id) return done;
-    // Organisations and templates go to a worker only when they differ from what it holds (a new list, say): cloning
-    // them with every job cost more than the check, and defeated the worker's per-template caches.
-    const templates = opts.templates ?? null;
-    if (slot.organisations !== opts.organisations || slot.templates !== templates) {
-      const setup: WorkerSetup = { kind: 'setup', organisations: opts.organisations, templates: opts.templates };
-      slot.worker.postMessage(setup);
-      slot.organisations = opts.organisations;
-      slot.templates = templates;
-    }
-    // A copy of the bytes is moved (not cloned again) to the worker; the caller keeps its own (the service stores it).
-    const copy = new Uint8Array(bytes);
-    const job: WorkerJob = { kind: 'job', id, bytes: copy, file, today: opts.today, limits: opts.limits };
-    slot.worker.postMessage(job, [copy.buffer]);
-    // The reader's own timer cannot fire while its thread is stuck in a loop: stop such a worker from here.
-    const limit = (opts.limits?.timeoutMs ?? 10_000) + WATCHDOG_GRACE_MS;
-    const s = slot;
-    s.job!.watchdog = setTimeout(() => { s.overran = true; void s.worker.terminate(); }, limit);
-    s.job!.watchdog.unref();
+    // Sent at once, before the worker is ready: it takes its messages in order once it is. One that dies first
+    // answers the job itself (see died()).
+    const done = new Promise<CheckOutcome>((resolve, reject) => this.send(slot, { id, bytes, opts, resolve, reject }));
     if (!signal) return done;
     // A worker busy in a synchronous read cannot take a message: stopping it is the one way to cancel, and a fresh
     // worker takes its place. Starting one costs about as much as a whole check within the limits, so a check is
-    // given CANCEL_GRACE_MS to finish first (most do); one still running then is stopped.
+    // given CANCEL_GRACE_MS to finish first (most do); one still running then is stopped. (A job queued behind
+    // another, with `ahead`, is left to run: stopping its worker would stop the other.)
+    const s = slot;
     const cancel = () => {
-      const stop = setTimeout(() => { if (s.job?.id === id) void s.worker.terminate(); }, CANCEL_GRACE_MS);
+      const stop = setTimeout(() => { if (s.jobs[0]?.id === id) void s.worker.terminate(); }, CANCEL_GRACE_MS);
       stop.unref();
     };
     signal.addEventListener('abort', cancel, { once: true });
@@ -177,6 +225,7 @@ export class CheckPool {
   async close(): Promise<void> {
     this.closed = true;
     for (const wake of this.waiting.splice(0)) wake();
+    for (const j of this.orphans.splice(0)) j.reject(closedError());
     await Promise.all(this.slots.map((s) => s.worker.terminate()));
   }
 }

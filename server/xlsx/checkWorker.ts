@@ -1,12 +1,12 @@
-// A worker thread of the check pool (checkPool.ts): checks the workbooks it is sent, one at a time, and sends back each
-// outcome (result and plan model; the bytes never go back). The organisations and templates arrive in a setup message
-// only when they change, and stay here: the per-template caches of the reader and the rules (keyed by the very object)
-// then hit on every job, instead of missing on a fresh structured-cloned copy each time.
+// A worker thread of the check pool (checkPool.ts): checks the workbooks it is sent, one at a time in the order sent,
+// and sends back each outcome (result and plan model; the bytes never go back). The organisations and templates arrive
+// in a setup message only when they change, and stay here: the per-template caches of the reader and the rules (keyed
+// by the very object) then hit on every job, instead of missing on a fresh structured-cloned copy each time.
 import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Organisation } from '../../shared/organisations';
 import type { Template } from '../../shared/template';
-import type { CheckOptions } from './checkWorkbook';
+import type { CheckOptions, CheckOutcome } from './checkWorkbook';
 
 export interface WorkerSetup {
   kind: 'setup';
@@ -21,6 +21,8 @@ export interface WorkerJob {
   today: CheckOptions['today'];
   limits: CheckOptions['limits'];
 }
+/** What a worker sends back: that it has loaded the checker, or a job's outcome. */
+export type WorkerAnswer = { ready: true } | { id: number; outcome: CheckOutcome };
 
 // On Linux setpriority(PRIO_PROCESS, 0) applies to the calling thread alone: this lowers this worker, not the process.
 // Elsewhere it would lower the whole process, so it is done on Linux only; failing to lower it is harmless.
@@ -34,11 +36,16 @@ if (nice > 0 && process.platform === 'linux') {
 const checker = import('./checkWorkbook');
 
 let setup: WorkerSetup = { kind: 'setup', organisations: [] };
-parentPort!.on('message', async (m: WorkerSetup | WorkerJob) => {
+// Jobs queued here (the pool may send a few ahead) are checked one after another, each with the setup sent before it.
+let queue = Promise.resolve();
+parentPort!.on('message', (m: WorkerSetup | WorkerJob) => {
   if (m.kind === 'setup') return void (setup = m);
-  const { checkWorkbook } = await checker;
-  const bytes = Buffer.from(m.bytes.buffer, m.bytes.byteOffset, m.bytes.byteLength);
-  const outcome = await checkWorkbook(bytes, { file: m.file, today: m.today, limits: m.limits, organisations: setup.organisations, templates: setup.templates });
-  parentPort!.postMessage({ id: m.id, outcome });
+  const { organisations, templates } = setup;
+  queue = queue.then(async () => {
+    const { checkWorkbook } = await checker;
+    const bytes = Buffer.from(m.bytes.buffer, m.bytes.byteOffset, m.bytes.byteLength);
+    const outcome = await checkWorkbook(bytes, { file: m.file, today: m.today, limits: m.limits, organisations, templates });
+    parentPort!.postMessage({ id: m.id, outcome } satisfies WorkerAnswer);
+  });
 });
-void checker.then(() => parentPort!.postMessage({ ready: true }));
+void checker.then(() => parentPort!.postMessage({ ready: true } satisfies WorkerAnswer));
