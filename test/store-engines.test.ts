@@ -308,6 +308,24 @@ describe('PostgreSQL engine specifics', function () {
     assert.equal(await store.storageProblem(0), null);
   });
 
+  it('a statement waiting on a lock that is never granted times out and is said as busy, not held for ever', async () => {
+    // Another session takes the health table and keeps it while the health check runs: its 5 s statement timeout
+    // (the same mechanism as every request's 30 s one) ends the wait.
+    const holder = new pg.Client(url);
+    await holder.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query('LOCK TABLE health_checks IN ACCESS EXCLUSIVE MODE');
+      assert.equal(await store.storageProblem(0), 'the database is busy');
+      const { rows } = await holder.query("SELECT count(*)::int AS n FROM pg_locks WHERE relation = 'health_checks'::regclass AND granted");
+      assert.ok(rows[0].n >= 1, 'the lock was still held when the check gave up');
+    } finally {
+      await holder.query('ROLLBACK').catch(() => undefined);
+      await holder.end();
+    }
+    assert.equal(await store.storageProblem(0), null, 'fine again once the lock is gone');
+  });
+
   it('keeps the organisations list in memory (the same array) until any process replaces it', async () => {
     const other = await PostgresStore.open(url);
     try {
