@@ -13,11 +13,27 @@ import { buildAddin, zodSlim } from './addin/build.js';
 const root = dirname(fileURLToPath(import.meta.url));
 export const NODE_OUTDIR = join(root, 'dist', 'node');
 
-/** Builds the command line (dist/node/main.js) and the check worker (dist/node/checkWorker.js). */
+/**
+ * zod's messages in some fifty languages (0.3 MB that the service would compile at every start): it speaks English,
+ * whose messages zod's schema builders import themselves.
+ */
+const zodEnglishOnly = {
+  name: 'zod-english-only',
+  setup(b) {
+    b.onResolve({ filter: /[\\/]locales[\\/]index\.js$/ }, (args) => (/[\\/]zod[\\/]/.test(args.importer) ? { path: args.path, namespace: 'zod-no-locales' } : undefined));
+    b.onLoad({ filter: /.*/, namespace: 'zod-no-locales' }, () => ({ contents: 'export {};', loader: 'js' }));
+  },
+};
+
+/** Builds the command line (dist/node/main.js) and the worker threads' scripts (dist/node/checkWorker.js, csvWorker.js). */
 export async function buildNode(outdir = NODE_OUTDIR) {
   rmSync(outdir, { recursive: true, force: true });
   await build({
-    entryPoints: { main: join(root, 'cli', 'main.ts'), checkWorker: join(root, 'server', 'xlsx', 'checkWorker.ts') },
+    entryPoints: {
+      main: join(root, 'cli', 'main.ts'),
+      checkWorker: join(root, 'server', 'xlsx', 'checkWorker.ts'),
+      csvWorker: join(root, 'server', 'collate', 'csvWorker.ts'),
+    },
     outdir,
     bundle: true,
     // Shared code goes into chunks that a command imports only when it runs (cli/main.ts loads commands lazily).
@@ -27,13 +43,16 @@ export async function buildNode(outdir = NODE_OUTDIR) {
     target: 'node20',
     // Packages are bundled too: one file read instead of hundreds of small modules resolved one by one (zod alone
     // is ~100), which is most of a command's start-up. Left to Node: the native better-sqlite3, and exceljs (large,
-    // loaded only by the commands that write a workbook).
-    external: ['better-sqlite3', 'exceljs', 'nodemailer'],
+    // loaded only by the commands that write a workbook); and two that every start of the service would otherwise
+    // compile whole: iconv-lite (0.5 MB of encodings, which it loads one by one as a request body needs them) and
+    // mime-db (read by Node as JSON, far quicker than as a 150 KB object literal).
+    external: ['better-sqlite3', 'exceljs', 'nodemailer', 'iconv-lite', 'mime-db'],
     // Bundled CommonJS packages call require() for Node's own modules: give the ES module output one.
     banner: { js: "import { createRequire as __naomeRequire } from 'node:module'; const require = __naomeRequire(import.meta.url);" },
     chunkNames: 'chunk-[hash]',
-    // shared/ needs only zod's schema builders; the service's modules (server/http) get the whole of zod.
-    plugins: [zodSlim(/[\\/]shared[\\/]/)],
+    // Only zod's schema builders (with its English messages), but for the API description (server/http/openapi.ts,
+    // loaded on its first request), whose JSON Schema converter needs the whole of zod.
+    plugins: [zodSlim(/^(?!.*[\\/]openapi\.ts$)/), zodEnglishOnly],
     // Less to parse at every start; names are kept readable for stack traces.
     minifyWhitespace: true,
     minifySyntax: true,

@@ -9,6 +9,7 @@ import type { Organisation } from '../shared/organisations';
 import type { Plan } from '../shared/plan';
 import { PostgresStore } from '../server/store/postgres/store';
 import { MIGRATIONS } from '../server/store/postgres/migrations';
+import { storedOf } from '../server/store/rows';
 import { IdempotencyConflict, type NewSubmission, type Store } from '../server/store/types';
 import { ENGINES, type TestDatabase } from './helpers/engines';
 import { freshDatabase, postgresAvailable, POSTGRES_SKIP_MESSAGE } from './helpers/postgres';
@@ -108,6 +109,11 @@ for (const engine of ENGINES) {
       const receipts = await a.latestReceipts();
       assert.deepEqual([...receipts.keys()].sort(), ['A1B', 'R1H', 'RAJ', 'RGT']);
 
+      // The same versions as stored, their JSON not yet read.
+      const rows = [];
+      for await (const row of a.eachLatestSubmissionRow()) rows.push(storedOf(row));
+      assert.deepEqual(rows, latest);
+
       const seen: string[] = [];
       for await (const s of a.eachLatestSubmission()) {
         seen.push(s.receipt.organisation.code);
@@ -130,8 +136,12 @@ for (const engine of ENGINES) {
         await assert.rejects((async () => {
           for await (const s of a.eachLatestSubmission()) throw new Error(`stopped at ${s.receipt.organisation.code}`);
         })(), /stopped at A1B/);
+        for await (const row of a.eachLatestSubmissionRow()) {
+          assert.equal(row.organisation, 'A1B');
+          break;
+        }
       }
-      // 60 iterations left early on a pool of 10: had one kept its connection, this would wait for ever.
+      // 90 iterations left early on a pool of 10: had one kept its connection, this would wait for ever.
       assert.equal((await a.latestSubmissions()).length, 4);
       // Where the engine can tell, no connection is left open.
       if (before !== undefined) assert.equal(db.connections!(), before);

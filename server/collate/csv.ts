@@ -6,7 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { Writable } from 'node:stream';
 import { isoDate } from '../../shared/cells';
-import { sourceParts, type CollationSource } from './collator';
+import { sourceParts, type CollationSource, type Collator, type CountedPlan } from './collator';
 import { inert } from './inert';
 import { LastValues } from './lastValues';
 import { openOutput } from './output';
@@ -16,17 +16,16 @@ export const BOM = '\uFEFF';
 
 /** One CSV field: text made inert, quoted when it must be. */
 export function csvField(v: Value, format: Format): string {
-  let s: string;
-  if (v === null) s = '';
-  else if (v instanceof Date) s = format === 'date' ? isoDate(v)! : `${v.toISOString().slice(0, 19)}Z`;
-  else if (typeof v === 'number') s = String(v);
-  else s = inert(v);
+  // Numbers and dates never hold a comma, a quote or a line break: only text is looked at.
+  if (v === null) return '';
+  if (typeof v === 'number') return String(v);
+  if (v instanceof Date) return format === 'date' ? isoDate(v)! : `${v.toISOString().slice(0, 19)}Z`;
+  const s = inert(v);
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-/** The header line, then one chunk of lines per counted plan. */
-async function* csvChunks(source: CollationSource): AsyncGenerator<string> {
-  const { collator, plans } = sourceParts(source);
+/** The CSV's first line (with the byte-order mark), and the lines of each counted plan in turn. */
+export function actionsCsv(collator: Collator): { header: string; linesOf: (plan: CountedPlan) => string } {
   const table = actionsTable(collator);
   const fields = new LastValues(table.columns.length, (v, i) => csvField(v, table.columns[i]!.format));
   const line = (values: Value[]) => {
@@ -34,9 +33,19 @@ async function* csvChunks(source: CollationSource): AsyncGenerator<string> {
     for (let i = 1; i < values.length; i++) s += `,${fields.get(i, values[i]!)}`;
     return `${s}\r\n`;
   };
-  yield BOM + table.columns.map((c) => csvField(c.header, 'text')).join(',') + '\r\n';
+  return {
+    header: BOM + table.columns.map((c) => csvField(c.header, 'text')).join(',') + '\r\n',
+    linesOf: (plan) => table.rowsOf(plan).map(line).join(''),
+  };
+}
+
+/** The header line, then one chunk of lines per counted plan. */
+async function* csvChunks(source: CollationSource): AsyncGenerator<string> {
+  const { collator, plans } = sourceParts(source);
+  const { header, linesOf } = actionsCsv(collator);
+  yield header;
   for await (const plan of plans) {
-    yield table.rowsOf(plan).map(line).join('');
+    yield linesOf(plan);
     await yieldToLoop();
   }
 }

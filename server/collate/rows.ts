@@ -82,9 +82,8 @@ export function collatedAction(template: Template, today: string, a: PlanAction,
   const code = refused('status') ? null : statusCode(template, a.status);
   const label = refused('priority') ? null : priorityLabel(template, a.priority);
   const deadlineGood = !refused('deadline') && isDeadlineDate(a.deadline);
-  let deadline: CollatedAction['deadline'] = safeText(a.deadline);
-  if (deadlineGood) deadline = { date: a.deadline! };
-  else if (isIsoDate(a.deadline)) deadline = typedDateText(a.deadline);
+  // Text is looked at for an NHS number only where it goes out as typed (a national collation has 100,000 rows).
+  const deadline: CollatedAction['deadline'] = deadlineGood ? { date: a.deadline! } : isIsoDate(a.deadline) ? typedDateText(a.deadline) : safeText(a.deadline);
   return {
     action: safeText(a.action),
     responsible: safeText(a.responsible),

@@ -13,9 +13,6 @@ import { builtInTemplates, currentTemplate, findTemplate, type Template } from '
 import { carryPlan } from '../../shared/carryPlan';
 import { PLAN_SHEET } from '../../shared/layout';
 import { diffPlans, diffSummary } from '../../shared/planDiff';
-import { storeCollation } from '../collate/fromStore';
-import { writeActionsCsv } from '../collate/csv';
-import { writeCollationWorkbook } from '../collate/workbook';
 import { ADMIN, issueKey } from '../keys';
 import { projectFile } from '../projectFiles';
 import { isIdempotencyConflict, type Receipt, type Review, type Store, type SubmitOutcome } from '../store/types';
@@ -26,14 +23,12 @@ import { adminOnly, organisationOnly, ownerOf, principalOf, requireKey } from '.
 import { deskRouter } from './desk';
 import { clientGone, queuedCheck, type CheckFn, type CheckOptions, type CheckRequest } from './check';
 import { HttpError, errorHandler, sendError } from './errors';
-import { openApiDocument } from './openapi';
 import { StaticFiles } from './staticFiles';
 import {
   adminOrganisationSchema, countSchema, diffSchema, historySchema, latestPlanSchema, newReviewSchema, organisationReviewStateSchema, reviewSchema, healthSchema, issuedKeySchema, odsCodeSchema, organisationSchema, receiptSchema,
   rejectedSubmissionSchema, submissionSchema, validationResultSchema,
 } from './schemas';
 import { MemoryBudget, XLSX_TYPE, readUpload } from './uploads';
-import { annotateWorkbook } from '../xlsx/annotate';
 import { DEFAULT_SERVICE_LIMITS, formatBytes, type ServiceLimits } from '../xlsx/limits';
 
 export const VERSION: string = JSON.parse(readFileSync(projectFile('package.json'), 'utf8')).version;
@@ -98,6 +93,15 @@ const sameOrganisations = (a: Organisation[], b: Organisation[] | undefined) => 
 
 /** The plan workbook's writer: exceljs (~0.5 s to load) only when a workbook is first asked for, not at every start. */
 const planWriter = () => import('../xlsx/writePlanWorkbook');
+// Likewise what only some routes need (each a few ms to load on its first request): the service answers sooner after
+// a start. The API description brings zod's JSON Schema converter, and with it the whole of zod (~0.5 MB).
+const annotator = () => import('../xlsx/annotate');
+const apiDescription = () => import('./openapi');
+const collationWorkbook = async () => {
+  const [{ storeCollation }, { writeCollationWorkbook }] = await Promise.all([import('../collate/fromStore'), import('../collate/workbook')]);
+  return { storeCollation, writeCollationWorkbook };
+};
+const collationCsv = () => import('../collate/csvThread');
 /** A path with anything shaped like a key removed, checked as sent and as decoded (once or twice): %61 is "a". */
 export function redactKeys(path: string): string {
   const key = /naome_\w+?_[A-Za-z0-9_-]{8,}/gi;
@@ -225,7 +229,7 @@ export function createApp(opts: AppOptions) {
 
   app.get('/api/organisations', asyncRoute(async (_req, res) => reply(res, 200, organisationSchema.array(), await store.organisations())));
 
-  app.get('/api/openapi.json', (_req, res) => { res.json(openApiDocument(VERSION)); });
+  app.get('/api/openapi.json', asyncRoute(async (_req, res) => { res.json((await apiDescription()).openApiDocument(VERSION)); }));
 
   const templateCache = new Map<string, Buffer>();
   let templateListFor: Organisation[] | undefined;
@@ -285,7 +289,7 @@ export function createApp(opts: AppOptions) {
     }
     const { result } = await check(upload, await checkOptions(), request);
     if (!result.readable) return reply(res, 422, validationResultSchema, result);
-    const bytes = await annotateWorkbook(upload.bytes, result.findings, PLAN_SHEET);
+    const bytes = await (await annotator()).annotateWorkbook(upload.bytes, result.findings, PLAN_SHEET);
     const base = (upload.fileName ?? 'workbook.xlsx').replace(/\.xlsx$/i, '').replace(/[^\w.-]+/g, '-').slice(0, 80) || 'workbook';
     res.status(200).type(XLSX_TYPE).attachment(`${base}-checked.xlsx`).send(bytes);
   }));
@@ -378,7 +382,7 @@ export function createApp(opts: AppOptions) {
     if (file.format !== 'xlsx') {
       throw new HttpError(409, 'NOT_A_WORKBOOK', 'This version was sent as JSON (from the add-in), so there is no workbook to mark: its findings are in GET /api/submissions/:id.');
     }
-    const bytes = await annotateWorkbook(file.bytes, found.result.findings, PLAN_SHEET);
+    const bytes = await (await annotator()).annotateWorkbook(file.bytes, found.result.findings, PLAN_SHEET);
     res.status(200).type(XLSX_TYPE).attachment(fileNameOf(found.receipt, '-checked', 'xlsx')).send(bytes);
   }));
 
@@ -540,16 +544,16 @@ export function createApp(opts: AppOptions) {
     res.status(204).end();
   }));
 
-  const collation = () => storeCollation(store, { today: today(), template: currentTemplate });
-
   app.get('/api/collation.xlsx', ...admin, asyncRoute(async (_req, res) => {
+    const { storeCollation, writeCollationWorkbook } = await collationWorkbook();
     res.status(200).type(XLSX_TYPE).attachment(`naome-collation-${today()}.xlsx`);
-    await writeCollationWorkbook(await collation(), res);
+    await writeCollationWorkbook(await storeCollation(store, { today: today(), template: currentTemplate }), res);
   }));
 
   app.get('/api/collation.csv', ...admin, asyncRoute(async (_req, res) => {
+    const { writeStoreActionsCsv } = await collationCsv();
     res.status(200).type('text/csv; charset=utf-8').attachment(`naome-actions-${today()}.csv`);
-    await writeActionsCsv(await collation(), res);
+    await writeStoreActionsCsv(store, { today: today(), template: currentTemplate }, res);
   }));
 
   // ── the national team's desk: round, dashboard, reminders (server/http/desk.ts) ──────────────────────────────────

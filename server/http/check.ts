@@ -7,7 +7,6 @@ import { type Plan } from '../../shared/plan';
 import { planSchemaFor } from '../../shared/planSchema';
 import { validatePlan } from '../../shared/rules';
 import { builtInTemplates, findTemplate, type Template } from '../../shared/template';
-import { checkWorkbook } from '../xlsx/checkWorkbook';
 import { DEFAULT_SERVICE_LIMITS, type ReadLimits } from '../xlsx/limits';
 import { HttpError } from './errors';
 import { JsonDepthScan } from './jsonDepth';
@@ -99,6 +98,8 @@ export function checkPlanJson(plan: Plan, opts: CheckOptions): Checked {
 /** Checks any upload. Never throws for a bad workbook (it gets a readable=false result); throws 400 for bad JSON. */
 export async function checkUpload(upload: Upload, opts: CheckOptions): Promise<Checked> {
   if (upload.format === 'json') return checkPlanJson(parsePlanJson(upload.bytes, opts.templates), opts);
+  // The reader is loaded on the first workbook checked in this thread: the service checks them on its worker pool.
+  const { checkWorkbook } = await import('../xlsx/checkWorkbook');
   return checkWorkbook(upload.bytes, { file: upload.fileName, organisations: opts.organisations, today: opts.today, templates: opts.templates, limits: opts.readLimits });
 }
 

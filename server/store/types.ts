@@ -8,6 +8,7 @@ import type { Store as RateLimitStore } from 'express-rate-limit';
 import type { Finding, ValidationResult } from '../../shared/findings';
 import type { Organisation } from '../../shared/organisations';
 import type { Plan } from '../../shared/plan';
+import type { SubmissionRow } from './rows';
 
 export type { RateLimitStore };
 
@@ -245,6 +246,8 @@ export interface Store {
    * an exception in it) releases that connection/cursor.
    */
   eachLatestSubmission(): AsyncIterable<StoredSubmission>;
+  /** The same rows as stored, their plan and result still JSON text (storedOf reads one): for a reader on another thread. */
+  eachLatestSubmissionRow(): AsyncIterable<SubmissionRow>;
 
   // ── reviews (append-only) ──────────────────────────────────────────────────────────────────────────────────────
   /** Appends a review of one submission (a later one supersedes it; nothing is changed). */

@@ -383,6 +383,10 @@ export class PostgresStore implements Store {
     return this.cursor<SubmissionRow, StoredSubmission>(LATEST_SUBMISSIONS, async (row) => storedOf(row));
   }
 
+  eachLatestSubmissionRow(): AsyncIterable<SubmissionRow> {
+    return this.cursor<SubmissionRow, SubmissionRow>(LATEST_SUBMISSIONS, async (row) => row);
+  }
+
   // ── reviews (append-only) ──────────────────────────────────────────────────────────────────────────────────────
   async addReview(submission: string, state: ReviewState, comment: string, reviewer: string, now = new Date().toISOString()): Promise<Review> {
     const row = await this.one<ReviewRow>(`WITH r AS (

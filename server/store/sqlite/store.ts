@@ -340,9 +340,16 @@ export class SqliteStore implements Store {
    * requests, and only one plan is in memory at a time. The connection closes when the iteration ends or is stopped.
    */
   async *eachLatestSubmission(): AsyncGenerator<StoredSubmission> {
+    for await (const row of this.eachLatestSubmissionRow()) yield storedOf(row);
+  }
+
+  async *eachLatestSubmissionRow(): AsyncGenerator<SubmissionRow> {
     const db = new Database(this.path, { readonly: true, fileMustExist: true });
+    // Pages read through a memory map, not a read() call each: a national collation reads every latest plan (~90 MB
+    // of pages for 1,334 plans), and the calls were a third of SQLite's time. Past 1 GiB, pages are read as before.
+    db.pragma('mmap_size = 1073741824');
     try {
-      for (const row of db.prepare(LATEST_SUBMISSIONS).iterate() as IterableIterator<SubmissionRow>) yield storedOf(row);
+      yield* db.prepare(LATEST_SUBMISSIONS).iterate() as IterableIterator<SubmissionRow>;
     } finally {
       db.close();
     }

@@ -1,0 +1,109 @@
+// The national Actions CSV as the service writes it from its store, on worker threads (server/collate/csvThread.ts):
+// byte for byte what the one-thread writer makes from the same store, on each engine; and a client that hangs up
+// midway stops it and gives the store's connection back.
+import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import { createHash } from 'node:crypto';
+import type { RawCell } from '../shared/cells';
+import { PLAN_SHEET, planLayout } from '../shared/layout';
+import { extractPlan } from '../shared/plan';
+import { validatePlan } from '../shared/rules';
+import { currentTemplate as template } from '../shared/template';
+import { writeActionsCsv } from '../server/collate/csv';
+import { writeStoreActionsCsv } from '../server/collate/csvThread';
+import { storeCollation } from '../server/collate/fromStore';
+import { loadOrganisations } from '../server/organisations';
+import type { Store } from '../server/store/types';
+import { ENGINES, type TestDatabase } from './helpers/engines';
+import { contentCells, goodPlanContent, type CellInput, type PlanContent } from './helpers/plans';
+
+const organisations = loadOrganisations();
+const today = '2026-12-03';
+
+/** What a stream is sent, as text. */
+function collect(): { stream: Writable; text: () => string } {
+  const chunks: Buffer[] = [];
+  return {
+    stream: new Writable({ write(c: Buffer, _e, done) { chunks.push(c); done(); } }),
+    text: () => Buffer.concat(chunks).toString('utf8'),
+  };
+}
+
+/** Stores a version of `code`'s plan made from `content`, checked as the service checks it. */
+async function store(s: Store, code: string, content: PlanContent, n: number): Promise<void> {
+  const cells = new Map<string, CellInput>(planLayout(template, []).official.map((o) => [o.cell, o.text]));
+  for (const { cell, value } of contentCells(content)) cells.set(cell, value);
+  const plan = extractPlan(template, (sheet, cell) => (sheet === PLAN_SHEET ? ((cells.get(cell) ?? null) as RawCell) : null));
+  const result = validatePlan(plan, { template, organisations, today }, null);
+  const bytes = Buffer.from(JSON.stringify(plan));
+  await s.addSubmission({
+    organisation: result.organisation ?? { code, name: code }, receivedAt: new Date(Date.UTC(2026, 0, 1, 0, n)).toISOString(),
+    sha256: createHash('sha256').update(bytes).digest('hex'), format: 'json', fileName: null, bytes, plan, result,
+  });
+}
+
+for (const engine of ENGINES) {
+  describe(`National CSV on worker threads: ${engine.name}`, function () {
+    this.timeout(120_000);
+    let db: TestDatabase;
+    let s: Store;
+
+    before(async function () {
+      const why = engine.skip();
+      if (why) {
+        console.log(`      ${why}`);
+        this.skip();
+      }
+      db = await engine.fresh();
+      s = await db.open();
+      await s.seedOrganisations(() => organisations);
+      const codes = organisations.filter((o) => o.nation === 'England').slice(0, 40).map((o) => o.code);
+      for (const [i, code] of codes.entries()) {
+        const content = goodPlanContent(code);
+        const a = content.actions[i % content.actions.length]!;
+        // Refused key values, text Excel would take for a formula, quotes, commas and line breaks, a deadline as text.
+        if (i % 5 === 1) a.status = 'maybe later';
+        if (i % 5 === 2) a.action = '=HYPERLINK("http://example.com", "click")';
+        if (i % 5 === 3) a.progress = 'Agreed, "in principle";\nreview in May';
+        if (i % 5 === 4) a.deadline = 'end of Q2';
+        await store(s, code, content, i);
+        // A second version for some: only the latest counts.
+        if (i % 7 === 0) await store(s, code, { ...content, actions: content.actions.slice(1) }, 100 + i);
+      }
+      // A plan that names no organisation on the list: it does not count, and writes no line.
+      await store(s, 'ZZZ9', goodPlanContent('ZZZ9'), 200);
+    });
+    after(async () => {
+      await s?.close();
+      await db?.drop();
+    });
+
+    it('writes the same bytes as the one-thread writer', async () => {
+      const one = collect();
+      await writeActionsCsv(await storeCollation(s, { today, template }), one.stream);
+      const two = collect();
+      await writeStoreActionsCsv(s, { today, template }, two.stream);
+      assert.equal(two.text(), one.text());
+      const lines = one.text().split('\r\n');
+      assert.ok(lines.length > 40 * 5, `${lines.length} lines`);
+      assert.ok(one.text().includes(`"'=HYPERLINK(""http://example.com"", ""click"")"`), 'a formula made inert and quoted');
+    });
+
+    it('stops when the client hangs up midway, and gives the store\'s connection back', async () => {
+      const before = db.connections?.();
+      let parts = 0;
+      const hangsUp = new Writable({
+        write(_c, _e, done) {
+          if (++parts === 3) this.destroy();
+          done();
+        },
+      });
+      await assert.rejects(writeStoreActionsCsv(s, { today, template }, hangsUp), /closed before the CSV was written|destroyed|premature/i);
+      if (before !== undefined) assert.equal(db.connections!(), before);
+      // The store still answers, and a whole CSV can be written again.
+      const again = collect();
+      await writeStoreActionsCsv(s, { today, template }, again.stream);
+      assert.ok(again.text().startsWith('\uFEFFOrganisation code,'));
+    });
+  });
+}
