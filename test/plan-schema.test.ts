@@ -19,10 +19,10 @@ import { call, startTestServer } from './helpers/server';
 const organisations = loadOrganisations();
 
 /** The 400 parsePlanJson throws for a body, as { code, message }. */
-function refusal(body: unknown): { code: string; message: string } {
+async function refusal(body: unknown): Promise<{ code: string; message: string }> {
   const bytes = Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
   try {
-    parsePlanJson(bytes);
+    await parsePlanJson(bytes);
   } catch (err) {
     assert.ok(err instanceof HttpError, String(err));
     assert.equal(err.status, 400);
@@ -55,11 +55,11 @@ describe('plan schema: as strict as the workbook', function () {
       const { plan: read } = await checkWorkbook(bytes, { organisations });
       const parsed = planSchema.safeParse(read);
       assert.ok(parsed.success, JSON.stringify(parsed.error?.issues.slice(0, 3)));
-      assert.doesNotThrow(() => parsePlanJson(Buffer.from(JSON.stringify(read))));
+      await assert.doesNotReject(parsePlanJson(Buffer.from(JSON.stringify(read))));
     }
   });
 
-  it('refuses a key the plan model does not have, at any level, naming its JSON path', () => {
+  it('refuses a key the plan model does not have, at any level, naming its JSON path', async () => {
     const cases: Array<[(p: Record<string, any>) => void, RegExp]> = [
       [(p) => { p.extra = 1; }, /\(body\): a key the plan does not have \("extra"\)/],
       [(p) => { p.template.build = 'x'; }, /template: a key the plan does not have \("build"\)/],
@@ -70,7 +70,7 @@ describe('plan schema: as strict as the workbook', function () {
     for (const [edit, expected] of cases) {
       const p = copy() as unknown as Record<string, any>;
       edit(p);
-      const r = refusal(p);
+      const r = await refusal(p);
       assert.equal(r.code, 'NOT_A_PLAN');
       assert.match(r.message, expected);
     }
@@ -81,7 +81,7 @@ describe('plan schema: as strict as the workbook', function () {
     for (let i = 0; i < 150_000; i++) p.actions[0][`k${i}`] = 0;
     const body = JSON.stringify(p);
     assert.ok(body.length < 2 * 1024 * 1024);
-    const r = refusal(body);
+    const r = await refusal(body);
     assert.equal(r.code, 'BAD_JSON');
     assert.match(r.message, /an object with more than 100 keys/);
     // Over HTTP it is refused as the body arrives.
@@ -96,63 +96,63 @@ describe('plan schema: as strict as the workbook', function () {
     // Fewer keys than that reach the schema, which names the first few and counts the rest.
     const some = copy() as unknown as Record<string, any>;
     for (let i = 0; i < 80; i++) some.actions[0][`k${i}`] = 0;
-    const named = refusal(some);
+    const named = await refusal(some);
     assert.equal(named.code, 'NOT_A_PLAN');
     assert.match(named.message, /actions\[0\]: keys the plan does not have \("k0", "k1", "k2", "k3", "k4" and 75 more\); remove them/);
     assert.ok(named.message.length < 1000, `${named.message.length} characters`);
   });
 
-  it('refuses recommendation numbers the template does not have, and 0 outside the "More actions" sheet', () => {
+  it('refuses recommendation numbers the template does not have, and 0 outside the "More actions" sheet', async () => {
     const p = copy();
     p.actions[1]!.recommendation = 99;
     const last = currentTemplate.recommendations.length;
-    assert.match(refusal(p).message, new RegExp(`actions\\[1\\]\\.recommendation: 99 is not a recommendation of template "naome-2025" \\(1 to ${last}\\)`));
+    assert.match((await refusal(p)).message, new RegExp(`actions\\[1\\]\\.recommendation: 99 is not a recommendation of template "naome-2025" \\(1 to ${last}\\)`));
     const z = copy();
     z.actions[0]!.recommendation = 0;
-    assert.match(refusal(z).message, /actions\[0\]\.recommendation: 0 is only for a row of the "More actions" sheet/);
+    assert.match((await refusal(z)).message, /actions\[0\]\.recommendation: 0 is only for a row of the "More actions" sheet/);
     // A "More actions" row that names no recommendation is what the reader builds: accepted, for the rules to name.
     const more = copy();
     more.actions.push({ ...more.actions[0]!, recommendation: 0, row: 4, sheet: 'More actions', recommendationText: '9' });
-    assert.equal(parsePlanJson(Buffer.from(JSON.stringify(more))).actions.length, plan.actions.length + 1);
+    assert.equal((await parsePlanJson(Buffer.from(JSON.stringify(more)))).actions.length, plan.actions.length + 1);
   });
 
-  it('refuses rows outside the plan\'s blocks or the "More actions" rows, another sheet, and a row given twice', () => {
+  it('refuses rows outside the plan\'s blocks or the "More actions" rows, another sheet, and a row given twice', async () => {
     const first = fixedPlaces(currentTemplate).blocks[0]!;
     const outside = copy();
     outside.actions[0]!.row = first.lastRow + 1;
-    assert.match(refusal(outside).message, new RegExp(`actions\\[0\\]\\.row: row ${first.lastRow + 1} is not one of recommendation 1's rows \\(${first.firstRow} to ${first.lastRow}\\)`));
+    assert.match((await refusal(outside)).message, new RegExp(`actions\\[0\\]\\.row: row ${first.lastRow + 1} is not one of recommendation 1's rows \\(${first.firstRow} to ${first.lastRow}\\)`));
     const far = copy();
     far.actions[0]!.row = MAX_SHEET_ROWS + 1;
-    assert.match(refusal(far).message, /actions\[0\]\.row: /);
+    assert.match((await refusal(far)).message, /actions\[0\]\.row: /);
     const sheet = copy();
     sheet.actions[0] = { ...sheet.actions[0]!, sheet: 'Lists' };
-    assert.match(refusal(sheet).message, /actions\[0\]\.sheet: "Lists" is not the "More actions" sheet/);
+    assert.match((await refusal(sheet)).message, /actions\[0\]\.sheet: "Lists" is not the "More actions" sheet/);
     const moreRow = copy();
     moreRow.actions.push({ ...moreRow.actions[0]!, sheet: 'More actions', row: 1 });
     // The "More actions" rows read: the named rows 3–202 and the rows typed just below them on the unprotected sheet.
     const more = fixedPlaces(currentTemplate).more!;
-    assert.match(refusal(moreRow).message, new RegExp(`row 1 is not one of the "More actions" rows \\(${more.firstRow} to ${more.lastRow}\\)`));
+    assert.match((await refusal(moreRow)).message, new RegExp(`row 1 is not one of the "More actions" rows \\(${more.firstRow} to ${more.lastRow}\\)`));
     const twice = copy();
     twice.actions.push({ ...twice.actions[0]! });
-    assert.match(refusal(twice).message, new RegExp(`actions\\[${plan.actions.length}\\]\\.row: row ${plan.actions[0]!.row} is given twice`));
+    assert.match((await refusal(twice)).message, new RegExp(`actions\\[${plan.actions.length}\\]\\.row: row ${plan.actions[0]!.row} is given twice`));
   });
 
-  it('refuses header keys and official cells the template does not have', () => {
+  it('refuses header keys and official cells the template does not have', async () => {
     const h = copy();
     h.header.favouriteColour = 'blue';
-    assert.match(refusal(h).message, /header\.favouriteColour: not a header field of template "naome-2025" \(its fields: "organisation", "auditLead", "actionPlanLead"\)/);
+    assert.match((await refusal(h)).message, /header\.favouriteColour: not a header field of template "naome-2025" \(its fields: "organisation", "auditLead", "actionPlanLead"\)/);
     const o = copy();
     o.official.push({ cell: 'Z9', text: 'x' });
-    assert.match(refusal(o).message, /official\[\d+\]\.cell: Z9 is not an official text cell of this plan/);
+    assert.match((await refusal(o)).message, /official\[\d+\]\.cell: Z9 is not an official text cell of this plan/);
     const d = copy();
     d.official.push({ ...d.official[0]! });
-    assert.match(refusal(d).message, /is given twice/);
+    assert.match((await refusal(d)).message, /is given twice/);
     const big = copy();
     big.official[0]!.cell = 'ZZZ1';
-    assert.match(refusal(big).message, /official\[0\]\.cell: a cell past the last row or column a sheet has/);
+    assert.match((await refusal(big)).message, /official\[0\]\.cell: a cell past the last row or column a sheet has/);
   });
 
-  it('refuses places that no sheet could have: blocks out of order or overlapping, missing, fields sharing a column', () => {
+  it('refuses places that no sheet could have: blocks out of order or overlapping, missing, fields sharing a column', async () => {
     const fixed = fixedPlaces(currentTemplate);
     const withPlaces = (edit: (p: ReturnType<typeof fixedPlaces>) => void) => {
       const p = copy();
@@ -160,14 +160,14 @@ describe('plan schema: as strict as the workbook', function () {
       edit(p.places);
       return p;
     };
-    assert.doesNotThrow(() => parsePlanJson(Buffer.from(JSON.stringify(withPlaces(() => undefined)))), 'the fixed places themselves');
-    assert.match(refusal(withPlaces((p) => { p.blocks[1]!.firstRow = p.blocks[0]!.lastRow; })).message, /places\.blocks\[1\]\.firstRow: overlaps or comes before the block before it/);
-    assert.match(refusal(withPlaces((p) => { p.blocks.reverse(); })).message, /places\.blocks: must be one block for each recommendation, in order: 1, 2, 3/);
-    assert.match(refusal(withPlaces((p) => { p.blocks.pop(); })).message, /places\.blocks: must be one block for each recommendation/);
-    assert.match(refusal(withPlaces((p) => { p.blocks[0]!.lastRow = p.blocks[0]!.firstRow - 5; })).message, /places\.blocks\[0\]\.lastRow: ends/);
-    assert.match(refusal(withPlaces((p) => { p.columns.status = p.columns.action; })).message, /places\.columns: two action fields share one column/);
-    assert.match(refusal(withPlaces((p) => { p.header = { organisation: 'C5' }; })).message, /places\.header: the cell of header field "auditLead" is missing/);
-    assert.match(refusal(withPlaces((p) => { p.more = { sheet: p.sheet, firstRow: 3, lastRow: 2, numberCol: 'B', columns: p.columns }; })).message,
+    await assert.doesNotReject(parsePlanJson(Buffer.from(JSON.stringify(withPlaces(() => undefined)))), 'the fixed places themselves');
+    assert.match((await refusal(withPlaces((p) => { p.blocks[1]!.firstRow = p.blocks[0]!.lastRow; }))).message, /places\.blocks\[1\]\.firstRow: overlaps or comes before the block before it/);
+    assert.match((await refusal(withPlaces((p) => { p.blocks.reverse(); }))).message, /places\.blocks: must be one block for each recommendation, in order: 1, 2, 3/);
+    assert.match((await refusal(withPlaces((p) => { p.blocks.pop(); }))).message, /places\.blocks: must be one block for each recommendation/);
+    assert.match((await refusal(withPlaces((p) => { p.blocks[0]!.lastRow = p.blocks[0]!.firstRow - 5; }))).message, /places\.blocks\[0\]\.lastRow: ends/);
+    assert.match((await refusal(withPlaces((p) => { p.columns.status = p.columns.action; }))).message, /places\.columns: two action fields share one column/);
+    assert.match((await refusal(withPlaces((p) => { p.header = { organisation: 'C5' }; }))).message, /places\.header: the cell of header field "auditLead" is missing/);
+    assert.match((await refusal(withPlaces((p) => { p.more = { sheet: p.sheet, firstRow: 3, lastRow: 2, numberCol: 'B', columns: p.columns }; }))).message,
       /places\.more\.sheet: .*; places\.more\.lastRow: ends \(row 2\) before it starts \(row 3\); places\.more\.columns: two fields share one column/);
   });
 

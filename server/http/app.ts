@@ -25,7 +25,7 @@ import { clientGone, queuedCheck, type CheckFn, type CheckOptions, type CheckReq
 import { HttpError, errorHandler, sendError } from './errors';
 import { StaticFiles } from './staticFiles';
 import {
-  adminOrganisationSchema, countSchema, diffSchema, historySchema, latestPlanSchema, newReviewSchema, organisationReviewStateSchema, reviewSchema, healthSchema, issuedKeySchema, odsCodeSchema, organisationSchema, receiptSchema,
+  adminOrganisationSchema, countSchema, diffSchema, historySchema, newReviewSchema, organisationReviewStateSchema, reviewSchema, healthSchema, issuedKeySchema, odsCodeSchema, organisationSchema, receiptSchema,
   rejectedSubmissionSchema, submissionSchema, validationResultSchema,
 } from './schemas';
 import { MemoryBudget, XLSX_TYPE, readUpload } from './uploads';
@@ -97,6 +97,7 @@ const planWriter = () => import('../xlsx/writePlanWorkbook');
 // a start. The API description brings zod's JSON Schema converter, and with it the whole of zod (~0.5 MB).
 const annotator = () => import('../xlsx/annotate');
 const apiDescription = () => import('./openapi');
+const planSchemas = () => import('./planSchemas');
 const collationWorkbook = async () => {
   const [{ storeCollation }, { writeCollationWorkbook }] = await Promise.all([import('../collate/fromStore'), import('../collate/workbook')]);
   return { storeCollation, writeCollationWorkbook };
@@ -432,7 +433,7 @@ export function createApp(opts: AppOptions) {
     if (!found) throw new HttpError(404, 'NO_PLAN', `${org.code} has not submitted a plan yet: start from the blank workbook.`);
     const reviews = await store.reviews({ submission: found.receipt.id });
     const review = reviews[reviews.length - 1];
-    reply(res, 200, latestPlanSchema, { receipt: found.receipt, plan: found.plan, reviewState: reviewStateOf(found.receipt, review), review: review ?? null });
+    reply(res, 200, (await planSchemas()).latestPlanSchema, { receipt: found.receipt, plan: found.plan, reviewState: reviewStateOf(found.receipt, review), review: review ?? null });
   }));
 
   // The latest version to carry on from, as a workbook in the current template (values only, rebuilt from the plan).

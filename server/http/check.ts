@@ -4,7 +4,7 @@ import type { z } from 'zod';
 import { finding, type ValidationResult } from '../../shared/findings';
 import type { Organisation } from '../../shared/organisations';
 import { type Plan } from '../../shared/plan';
-import { planSchemaFor } from '../../shared/planSchema';
+import type { planSchemaFor } from '../../shared/planSchema';
 import { validatePlan } from '../../shared/rules';
 import { builtInTemplates, findTemplate, type Template } from '../../shared/template';
 import { DEFAULT_SERVICE_LIMITS, type ReadLimits } from '../xlsx/limits';
@@ -47,15 +47,16 @@ function issueText(issue: z.core.$ZodIssue): string {
 }
 
 const schemas = new WeakMap<readonly Template[], ReturnType<typeof planSchemaFor>>();
-const schemaFor = (templates: readonly Template[]) => {
+/** The plan schema for `templates`, built by zod (~30 ms) when the first plan sent as JSON is checked, not at every start. */
+const schemaFor = async (templates: readonly Template[]) => {
   let schema = schemas.get(templates);
-  if (!schema) schemas.set(templates, (schema = planSchemaFor(templates)));
+  if (!schema) schemas.set(templates, (schema = (await import('../../shared/planSchema')).planSchemaFor(templates)));
   return schema;
 };
 
 /** Parses a JSON body as a Plan of one of `templates`; anything else is a 400 naming the JSON path and what is wrong. */
-export function parsePlanJson(bytes: Buffer, templates: readonly Template[] = builtInTemplates,
-  limits: { maxJsonDepth: number; maxJsonKeys: number } = DEFAULT_SERVICE_LIMITS): Plan {
+export async function parsePlanJson(bytes: Buffer, templates: readonly Template[] = builtInTemplates,
+  limits: { maxJsonDepth: number; maxJsonKeys: number } = DEFAULT_SERVICE_LIMITS): Promise<Plan> {
   // Done as the body arrived too (uploads.ts); again here for a body from anywhere else.
   const scan = new JsonDepthScan(limits.maxJsonDepth, limits.maxJsonKeys);
   if (!scan.push(bytes)) throw scan.error();
@@ -65,7 +66,7 @@ export function parsePlanJson(bytes: Buffer, templates: readonly Template[] = bu
   } catch (err) {
     throw new HttpError(400, 'BAD_JSON', `The body is not valid JSON (${(err as Error).message}). Send a plan as the add-in does, or the workbook file itself.`);
   }
-  const parsed = schemaFor(templates).safeParse(data);
+  const parsed = (await schemaFor(templates)).safeParse(data);
   if (!parsed.success) {
     const all = parsed.error.issues;
     const issues = all.slice(0, 10).map(issueText);
@@ -97,7 +98,7 @@ export function checkPlanJson(plan: Plan, opts: CheckOptions): Checked {
 
 /** Checks any upload. Never throws for a bad workbook (it gets a readable=false result); throws 400 for bad JSON. */
 export async function checkUpload(upload: Upload, opts: CheckOptions): Promise<Checked> {
-  if (upload.format === 'json') return checkPlanJson(parsePlanJson(upload.bytes, opts.templates), opts);
+  if (upload.format === 'json') return checkPlanJson(await parsePlanJson(upload.bytes, opts.templates), opts);
   // The reader is loaded on the first workbook checked in this thread: the service checks them on its worker pool.
   const { checkWorkbook } = await import('../xlsx/checkWorkbook');
   return checkWorkbook(upload.bytes, { file: upload.fileName, organisations: opts.organisations, today: opts.today, templates: opts.templates, limits: opts.readLimits });

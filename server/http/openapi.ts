@@ -2,10 +2,11 @@
 // component schemas are generated from the zod schemas the routes check their bodies with.
 import { z } from 'zod';
 import {
-  adminOrganisationSchema, countSchema, diffSchema, errorSchema, latestPlanSchema, findingSchema, healthSchema, historySchema, issuedKeySchema,
-  newReviewSchema, organisationSchema, planSchema, receiptSchema, rejectedSubmissionSchema, reviewSchema, submissionSchema,
+  adminOrganisationSchema, countSchema, diffSchema, errorSchema, findingSchema, healthSchema, historySchema, issuedKeySchema,
+  newReviewSchema, organisationSchema, receiptSchema, rejectedSubmissionSchema, reviewSchema, submissionSchema,
   validationResultSchema,
 } from './schemas';
+import { latestPlanSchema, planSchema } from './planSchemas';
 import {
   dashboardSchema, messageSchema, organisationRoundSchema, organisationSettingsSchema, reminderPreviewSchema, roundSchema,
   roundSettingsSchema, sendRemindersSchema, sendResultSchema,

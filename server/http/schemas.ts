@@ -2,7 +2,6 @@
 // the OpenAPI document's components are generated from them, so the contract, the code and the docs cannot drift.
 import { z } from 'zod';
 import { ALL_CODES } from '../../shared/findings';
-import { planSchema } from '../../shared/planSchema';
 
 const nullableText = z.string().nullable();
 
@@ -96,14 +95,6 @@ export const historySchema = z.object({
   })),
 });
 
-/** An organisation's latest version with its plan and where it stands (what the add-in's "Load my latest plan" uses). */
-export const latestPlanSchema = z.object({
-  receipt: receiptSchema,
-  plan: planSchema,
-  reviewState: organisationReviewStateSchema,
-  review: reviewSchema.nullable(),
-});
-
 export const planChangeSchema = z.object({
   kind: z.enum(['added', 'removed', 'changed', 'lead']),
   recommendation: z.number().int().nullable(),
@@ -136,4 +127,3 @@ export const errorSchema = z.object({
 
 export const odsCodeSchema = z.string().regex(/^[A-Za-z0-9]{3,5}$/, 'an ODS code is 3 to 5 letters and digits');
 
-export { planSchema };
