@@ -31,6 +31,7 @@ export async function writeStoreActionsCsv(store: Store, opts: { today: string; 
     const worker = new Worker(script, { eval: evaluate, workerData: { ...setup, header: i === 0 }, stdout: false, stderr: false });
     done.push([]);
     worker.on('message', (bytes: Uint8Array) => {
+      if (problem !== undefined) return; // stopping: nothing more is written
       done[i]!.push(bytes);
       while (order.length > 0 && done[order[0]!]!.length > 0) {
         const part = done[order.shift()!]!.shift()!;
