@@ -4,13 +4,11 @@
 // (out of memory on a hostile file, or stopped by the watchdog) answers the job it was checking with a "could not be
 // read" finding and is replaced; the jobs queued behind it go to its replacement.
 import { availableParallelism } from 'node:os';
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { finding } from '../../shared/findings';
 import type { Organisation } from '../../shared/organisations';
 import type { Template } from '../../shared/template';
-import { projectUrl, runningBuilt } from '../projectFiles';
+import { workerScript } from '../workerScript';
 import type { CheckOptions, CheckOutcome } from './checkWorkbook';
 import type { WorkerAnswer, WorkerJob, WorkerSetup } from './checkWorker';
 
@@ -72,7 +70,7 @@ export class CheckPool {
   }
 
   private spawn(): Slot {
-    const { script, evaluate } = workerScript();
+    const { script, evaluate } = workerScript('checkWorker', new URL('./checkWorker.ts', import.meta.url));
     const worker = new Worker(script, {
       eval: evaluate,
       workerData: { nice: this.nice },
@@ -228,25 +226,4 @@ export class CheckPool {
     for (const j of this.orphans.splice(0)) j.reject(closedError());
     await Promise.all(this.slots.map((s) => s.worker.terminate()));
   }
-}
-
-/**
- * The worker's script. From the build: dist/node/checkWorker.js, built JavaScript like the rest. From the TypeScript
- * sources (tests, benches): checkWorker.ts and our modules bundled by esbuild into one script, its packages (yauzl,
- * zod…) required from node_modules as usual; loaded natively rather than through tsx's loader hooks, a worker starts
- * in a fraction of the time and memory. Bundled once per process, synchronously (~0.1 s), so the pool starts its
- * workers at once.
- */
-let bundled: string | undefined;
-function workerScript(): { script: URL | string; evaluate: boolean } {
-  if (runningBuilt) return { script: projectUrl('dist/node/checkWorker.js'), evaluate: false };
-  if (!bundled) {
-    const entry = fileURLToPath(new URL('./checkWorker.ts', import.meta.url));
-    // esbuild only where TypeScript is run from source: the built product never loads it.
-    const { buildSync } = createRequire(import.meta.url)('esbuild') as typeof import('esbuild');
-    const out = buildSync({ entryPoints: [entry], bundle: true, platform: 'node', format: 'cjs', target: 'node20', packages: 'external', write: false, logLevel: 'silent' });
-    // An eval'd worker resolves require() from the working directory: give it one that resolves from this folder.
-    bundled = `(function (require, module, exports) {\n${out.outputFiles[0]!.text}\n})(require('node:module').createRequire(${JSON.stringify(entry)}), { exports: {} }, {});`;
-  }
-  return { script: bundled, evaluate: true };
 }
