@@ -39,9 +39,11 @@ const APOSTROPHE_OR_AND = /['’‘`&]/;
 
 /** Compares official text ignoring how lines were wrapped and how spaces were typed. */
 export function sameText(a: string | null, b: string | null): boolean {
-  const fold = (s: string | null) => (s ?? '').replace(/\s+/g, ' ').trim();
-  return fold(a) === fold(b);
+  return a === b || foldSpaces(a ?? '') === foldSpaces(b ?? '');
 }
+/** Runs of white space as one space, trimmed; most texts have none to fold, and are only looked at. */
+const foldSpaces = (s: string) => (SPACING.test(s) ? s.replace(/\s+/g, ' ') : s).trim();
+const SPACING = /[^\S ]| {2}/;
 
 const pad = (n: number, w = 2) => String(n).padStart(w, '0');
 

@@ -27,4 +27,16 @@ describe('the XML scan before parsing', () => {
     assert.equal((scan('<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e "e">]><x/>') as { problem: string }).problem, 'doctype');
     assert.deepEqual(scan('<x><!-- <row> --><![CDATA[<c>]]></x>'), { ok: true, rows: 0, cells: 0, strings: 0 });
   });
+
+  it('finds every tag after text of any length, and takes an unclosed quoted value to the end of the part', () => {
+    // Short runs of text are stepped over byte by byte, long ones searched: a tag right after either is counted.
+    for (const n of [0, 1, 31, 32, 33, 100, 5000]) {
+      const text = 'x'.repeat(n);
+      assert.deepEqual(scan(`<sst><si><t>${text}</t></si>${text}<si><t>${text}</t></si>${text}</sst>`), { ok: true, rows: 0, cells: 0, strings: 2 }, `${n} characters`);
+    }
+    // The quote never closes: no tag after it is seen, and the open tag counts (it does not close itself).
+    assert.deepEqual(scan('<sheetData><row r="1><c r="A1"/></row></sheetData>'), { ok: true, rows: 1, cells: 0, strings: 0 });
+    assert.equal((scan('<a><b x="/>', { ...roomy, maxDepth: 1 }) as { problem: string }).problem, 'depth');
+    assert.deepEqual(scan('<a x=\'"\'/><c/>'), { ok: true, rows: 0, cells: 1, strings: 0 });
+  });
 });

@@ -6,7 +6,6 @@ import { isoDate, isoToSerial } from '../../shared/cells';
 import type { CellValue } from './excelMock';
 import { guardWorkbook } from '../../server/xlsx/guard';
 import { DEFAULT_LIMITS } from '../../server/xlsx/limits';
-import { readDefinedNames } from '../../server/xlsx/parts';
 import { readMerges } from '../../server/xlsx/sheetCells';
 
 export interface OpenedSheet {
@@ -32,7 +31,7 @@ function apiValue(v: ExcelJS.CellValue, date1904: boolean): CellValue | null {
 async function namesAndMerges(bytes: Buffer): Promise<{ names: Array<{ name: string; formula: string }>; merges: Map<string, string[]> }> {
   const guarded = await guardWorkbook(bytes, DEFAULT_LIMITS, (sheets) => Object.fromEntries(sheets.map((s) => [s, null])));
   if (!guarded.ok) return { names: [], merges: new Map() };
-  const names = readDefinedNames(guarded.workbook.workbookXml.toString('utf8')).map((n) => ({ name: n.name, formula: `=${n.formula}` }));
+  const names = guarded.workbook.names.map((n) => ({ name: n.name, formula: `=${n.formula}` }));
   return { names, merges: new Map(guarded.workbook.sheets.map((s) => [s.name, s.xml ? readMerges(s.xml.toString('utf8')) : []])) };
 }
 

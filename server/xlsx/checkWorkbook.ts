@@ -10,7 +10,6 @@ import { validatePlan } from '../../shared/rules';
 import { builtInTemplates, type Template } from '../../shared/template';
 import { guardWorkbook, timeoutFinding } from './guard';
 import { resolveLimits, type ReadLimits } from './limits';
-import { readDefinedNames } from './parts';
 import { readWorkbook } from './readWorkbook';
 
 export interface CheckOptions {
@@ -49,12 +48,12 @@ async function check(bytes: Buffer, opts: CheckOptions, limits: ReadLimits, dead
   // Which sheets, and how many of their rows, is decided from workbook.xml's sheet list and defined names: the plan
   // sheet wherever its names now point, the template mark's two cells, the "More actions" sheet, copies of the plan.
   let reading: ReadingPlan | undefined;
-  const guarded = await guardWorkbook(bytes, limits, (sheetNames, workbookXml) => {
-    reading = readingPlan(sheetNames, readDefinedNames(workbookXml), templates);
+  const guarded = await guardWorkbook(bytes, limits, (sheetNames, names) => {
+    reading = readingPlan(sheetNames, names, templates);
     return sheetsToRead(reading);
   }, deadline);
   if (!guarded.ok) return refused(opts, guarded.finding);
-  const read = readWorkbook(guarded.workbook, Object.fromEntries(Object.entries(sheetsToRead(reading!)).map(([k, v]) => [k, v ?? Infinity])));
+  const read = readWorkbook(guarded.workbook);
   if (!read.ok) return refused(opts, read.finding);
   const located = readLocatedPlan(read.workbook, reading!, templates);
   if (!located.ok) return { result: { ...emptyResult(opts), readable: true, findings: [located.finding] }, plan: null };

@@ -6,24 +6,29 @@ import { inflateRawSync } from 'node:zlib';
 import yauzl, { type Entry, type ZipFile } from 'yauzl';
 import { finding, type Finding } from '../../shared/findings';
 import { RATIO_FLOOR_BYTES, formatBytes, type ReadLimits } from './limits';
-import { attributeOf, attributes, decodeXmlText, dirOf, findTags, resolvePart } from './parts';
+import type { DefinedName } from '../../shared/locate';
+import { attributes, decodeXmlText, dirOf, findTags, readDefinedNames, resolvePart } from './parts';
 import { sniff } from './sniff';
 import { scanXml } from './xmlScan';
 
 /** The parts of a workbook the reader needs, inflated, checked, and named by what they are. */
 export interface GuardedWorkbook {
-  workbookXml: Buffer;
+  /** The workbook-wide defined names (workbook.xml), read once for the caller's choice of sheets and for the reader. */
+  names: DefinedName[];
   styles: Buffer | null;
   sharedStrings: Buffer | null;
-  /** Every sheet the workbook lists, in order; `xml` only for the sheets that were asked for. */
-  sheets: Array<{ name: string; rId: string; xml: Buffer | null }>;
+  /**
+   * Every sheet the workbook lists, in order; `xml` only for the sheets that were asked for, with the last row the
+   * reader needs of each (null: all).
+   */
+  sheets: Array<{ name: string; rId: string; xml: Buffer | null; lastRow: number | null }>;
   /** The workbook counts dates from 1904 (workbookPr date1904 = 1 or true). */
   date1904: boolean;
 }
-/** The sheets to read, each with the last row needed (null: all of them; the rest are cut before parsing). */
+/** The sheets to read, each with the last row needed (null: all of them; the reader stops after it). */
 export type WantedSheets = Record<string, number | null>;
-/** The sheets to read, or a choice made once the sheet names and workbook.xml (its defined names) are known. */
-export type ChooseSheets = WantedSheets | ((sheetNames: string[], workbookXml: string) => WantedSheets);
+/** The sheets to read, or a choice made once the sheet names and the workbook's defined names are known. */
+export type ChooseSheets = WantedSheets | ((sheetNames: string[], names: DefinedName[]) => WantedSheets);
 export type GuardOutcome = { ok: true; workbook: GuardedWorkbook } | { ok: false; finding: Finding };
 
 /** Thrown inside the guard to stop at the first problem; turned into the one finding the caller gets. */
@@ -100,7 +105,8 @@ async function guard(bytes: Buffer, limits: ReadLimits, chooseSheets: ChooseShee
   const sheets: GuardedWorkbook['sheets'] = [];
   const seen = new Set<string>();
   const listed = sheetTags.map((tag) => attributes(tag));
-  const wantedSheets = typeof chooseSheets === 'function' ? chooseSheets(listed.map((a) => decodeXmlText(a.name ?? '')), workbookText) : chooseSheets;
+  const names = readDefinedNames(workbookText);
+  const wantedSheets = typeof chooseSheets === 'function' ? chooseSheets(listed.map((a) => decodeXmlText(a.name ?? '')), names) : chooseSheets;
   for (const a of listed) {
     const rId = Object.entries(a).find(([k]) => /(^|:)id$/.test(k))?.[1] ?? '';
     const name = decodeXmlText(a.name ?? '');
@@ -110,8 +116,8 @@ async function guard(bytes: Buffer, limits: ReadLimits, chooseSheets: ChooseShee
     const rel = relById.get(rId);
     const target = rel && /\/worksheet$/.test(rel.type) ? rel.target : undefined;
     const wanted = Object.hasOwn(wantedSheets, name) && target && entries.has(target.toLowerCase());
-    const xml = wanted ? keepRows(await inflater.part(target, true, name), wantedSheets[name] ?? null) : null;
-    sheets.push({ name, rId, xml });
+    const xml = wanted ? await inflater.part(target, true, name) : null;
+    sheets.push({ name, rId, xml, lastRow: wanted ? wantedSheets[name] ?? null : null });
   }
   const stylesRel = relOf('/styles');
   const stringsRel = relOf('/sharedStrings');
@@ -121,7 +127,7 @@ async function guard(bytes: Buffer, limits: ReadLimits, chooseSheets: ChooseShee
   const sharedStrings = wanted && stringsRel && entries.has(stringsRel.target.toLowerCase()) ? await inflater.part(stringsRel.target, true) : null;
   const workbookPr = findTags(workbookText, 'workbookPr')[0];
   const date1904 = workbookPr ? /^(1|true)$/i.test(attributes(workbookPr).date1904 ?? '') : false;
-  return { workbookXml, styles, sharedStrings, sheets, date1904 };
+  return { names, styles, sharedStrings, sheets, date1904 };
 }
 
 /** Everything that can be told from the first bytes: empty, too big, not a zip (and then what it is). */
@@ -252,24 +258,6 @@ function fileData(bytes: Buffer, entry: Entry): [number, number] {
     refuse('FILE_CORRUPT', 'The file is damaged or incomplete: a part runs past the end of the file (it may have been cut short while uploading or copying). Save it again from Excel and send the new copy.');
   }
   return [start, start + entry.compressedSize];
-}
-
-/**
- * Cuts a sheet's rows after `lastRow` (rows are stored in order, each naming its number), so the reader does not parse
- * rows the reader never looks at. A sheet whose rows do not all name their number is left whole.
- */
-function keepRows(xml: Buffer, lastRow: number | null): Buffer {
-  if (lastRow === null) return xml;
-  const text = xml.toString('utf8');
-  for (const m of text.matchAll(/<(?:[\w.-]+:)?row(?=[\s/>])[^<>]*>/g)) {
-    // Only r is needed, of the several attributes a row carries on each of a sheet's hundreds of rows.
-    const r = attributeOf(m[0], 'r');
-    if (r === undefined || !/^\d+$/.test(r)) return xml;
-    if (Number(r) <= lastRow) continue;
-    const close = text.slice(m.index).search(/<\/(?:[\w.-]+:)?sheetData>/);
-    return close === -1 ? xml : Buffer.from(text.slice(0, m.index) + text.slice(m.index + close), 'utf8');
-  }
-  return xml;
 }
 
 /** XML parts may be UTF-16 (with a byte order mark); the scan and the reader both read UTF-8. */

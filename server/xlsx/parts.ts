@@ -3,32 +3,28 @@
 
 /** Every start tag with this local name (any namespace prefix), e.g. findTags(xml, 'sheet'). */
 export function findTags(xml: string, localName: string): string[] {
+  let pattern = TAG_PATTERNS.get(localName);
   // [^<>]* rather than [^>]*: each attempt stops at the next "<", so hostile input cannot make this quadratic.
-  return xml.match(new RegExp(`<(?:[\\w.-]+:)?${localName}(?=[\\s/>])[^<>]*>`, 'g')) ?? [];
+  if (!pattern) TAG_PATTERNS.set(localName, (pattern = new RegExp(`<(?:[\\w.-]+:)?${localName}(?=[\\s/>])[^<>]*>`, 'g')));
+  return xml.match(pattern) ?? [];
 }
+/** One pattern per tag name, made once (match() with a global pattern starts from 0 and leaves it there). */
+const TAG_PATTERNS = new Map<string, RegExp>();
 
 /** A start tag's attributes by name (prefixed names keep their prefix, e.g. "r:id"). */
 export function attributes(tag: string): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const m of tag.matchAll(ATTRIBUTE)) out[m[1]!] = m[2] ?? m[3] ?? '';
-  return out;
-}
-/**
- * One attribute of a tag exactly as attributes(tag)[name] reads it (the same scan of the name="value" pairs, so a
- * "name=" inside another attribute's value is not taken for it; the last wins), without building the record of all.
- */
-export function attributeOf(tag: string, name: string): string | undefined {
-  let value: string | undefined;
-  // One shared regex, rewound (the scan is synchronous): a new RegExp per call cost more than the scan itself.
+  // exec on the one shared pattern, rewound (the scan is synchronous): matchAll's iterator cost more than the scan.
   ATTRIBUTE.lastIndex = 0;
-  for (let m = ATTRIBUTE.exec(tag); m; m = ATTRIBUTE.exec(tag)) if (m[1] === name) value = m[2] ?? m[3] ?? '';
-  return value;
+  for (let m = ATTRIBUTE.exec(tag); m; m = ATTRIBUTE.exec(tag)) out[m[1]!] = m[2] ?? m[3] ?? '';
+  return out;
 }
 // Anchored on the whitespace before each name, so a long run of name characters is scanned once, not once per start.
 const ATTRIBUTE = /\s([\w.:-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/g;
 
 const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
 export function decodeXmlText(s: string): string {
+  if (!s.includes('&')) return s; // most values have no entity at all
   return s.replace(/&(#x[0-9a-f]+|#\d+|\w+);/gi, (m, e: string) => {
     if (e[0] === '#') {
       const code = e[1] === 'x' || e[1] === 'X' ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10);

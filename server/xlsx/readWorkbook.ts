@@ -7,8 +7,7 @@ import type { CellReader, RowHasCells } from '../../shared/plan';
 import type { RawCell } from '../../shared/cells';
 import type { GuardedWorkbook } from './guard';
 import type { DefinedName } from '../../shared/locate';
-import { readDefinedNames } from './parts';
-import { MalformedPart, readDateStyles, readMerges, readSharedStrings, readSheetCells } from './sheetCells';
+import { MalformedPart, readDateStyles, readSharedStrings, readWorksheet } from './sheetCells';
 
 export interface ReadWorkbook {
   read: CellReader;
@@ -26,10 +25,10 @@ export interface ReadWorkbook {
 export type ReadOutcome = { ok: true; workbook: ReadWorkbook } | { ok: false; finding: Finding };
 
 /**
- * Reads the cells of the guarded sheets, each up to its row in `lastRows` (sheet name → last row; all rows if not
- * given). Never throws: a part that cannot be read is one finding saying why.
+ * Reads the cells of the guarded sheets, each up to the last row the guard was asked for. Never throws: a part that
+ * cannot be read is one finding saying why.
  */
-export function readWorkbook(guarded: GuardedWorkbook, lastRows: Record<string, number> = {}): ReadOutcome {
+export function readWorkbook(guarded: GuardedWorkbook): ReadOutcome {
   const sheetNames = guarded.sheets.map((s) => s.name);
   const { date1904 } = guarded;
   try {
@@ -43,24 +42,23 @@ export function readWorkbook(guarded: GuardedWorkbook, lastRows: Record<string, 
       const dateStyles = guarded.styles ? readDateStyles(guarded.styles.toString('utf8')) : [];
       for (const sheet of guarded.sheets) {
         if (!sheet.xml) continue;
-        const xml = sheet.xml.toString('utf8');
         const sheetFormulas = new Map<string, string>();
         const sheetRows = new Set<number>();
-        sheets.set(sheet.name, readSheetCells(xml, {
-          sharedStrings, dateStyles, date1904, part: `the sheet "${sheet.name}"`, lastRow: Object.hasOwn(lastRows, sheet.name) ? lastRows[sheet.name] : undefined,
+        const read = readWorksheet(sheet.xml, {
+          sharedStrings, dateStyles, date1904, part: `the sheet "${sheet.name}"`, lastRow: sheet.lastRow ?? undefined,
           formulas: sheetFormulas, rows: sheetRows,
-        }));
+        });
+        sheets.set(sheet.name, read.cells);
         rows.set(sheet.name, sheetRows);
-        merges.set(sheet.name, readMerges(xml));
+        merges.set(sheet.name, read.merges);
         formulas.set(sheet.name, sheetFormulas);
       }
     }
     const read: CellReader = (sheet, cell) => sheets.get(sheet)?.get(cell) ?? null;
-    const names = readDefinedNames(guarded.workbookXml.toString('utf8'));
     return {
       ok: true,
       workbook: {
-        read, sheetNames, date1904, names,
+        read, sheetNames, date1904, names: guarded.names,
         merges: (sheet) => merges.get(sheet) ?? [],
         formulaAt: (sheet, cell) => formulas.get(sheet)?.get(cell) ?? null,
         rowHasCells: (sheet, row) => rows.get(sheet)?.has(row) ?? false,

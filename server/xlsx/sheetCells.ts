@@ -78,11 +78,15 @@ class XmlCursor {
     this.nameStart = nameStart;
     this.nameEnd = i;
     this.attrsStart = i;
-    // The tag ends at the first ">" outside quoted attribute values.
-    let quote = 0;
+    // The tag ends at the first ">" outside quoted attribute values (each value is stepped over whole).
     for (; i < this.to; i++) {
       const b = xml.charCodeAt(i);
-      if (quote) { if (b === quote) quote = 0; } else if (b === 0x22 || b === 0x27) quote = b; else if (b === 0x3e || b === 0x3c) break;
+      if (b === 0x3e || b === 0x3c) break;
+      if (b === 0x22 || b === 0x27) {
+        const close = xml.indexOf(b === 0x22 ? '"' : "'", i + 1);
+        if (close === -1 || close >= this.to) { i = this.to; break; }
+        i = close;
+      }
     }
     if (i >= this.to || xml.charCodeAt(i) === 0x3c || i === nameStart) throw new MalformedPart(`${this.part}: a tag is not closed`);
     this.tagEnd = i;
@@ -316,7 +320,10 @@ export function readSheetCells(xml: string, ctx: SheetContext): Map<string, RawC
       depth++;
       if (depth === 1 && cur.is('row')) {
         const r = cur.attr('r');
-        row = r !== undefined && /^\d{1,7}$/.test(r) ? Number(r) : row + 1;
+        const numbered = r !== undefined && /^\d+$/.test(r);
+        // Rows are stored in order: the first one numbered (or, unnumbered, placed) past the last row wanted ends the read.
+        if (ctx.lastRow !== undefined && numbered && Number(r) > ctx.lastRow) break;
+        row = numbered && r.length <= 7 ? Number(r) : row + 1;
         if (ctx.lastRow !== undefined && row > ctx.lastRow) break;
         lastR = undefined;
         sinceR = 0;
@@ -429,6 +436,37 @@ function typed(c: CellXml, ctx: SheetContext, text: string, address: string): Ra
     }
     default: return number(c, ctx, text);
   }
+}
+
+/**
+ * A worksheet part's cells (readSheetCells) and merged ranges (readMerges), read from the part's bytes as far as they
+ * look: to its last merged range, or to the end of <sheetData> when it has none. What follows (validations with their
+ * prompts, formatting: often text that is not ASCII) is not decoded, so the text is shorter and mostly one byte a
+ * character. Every <mergeCell> and the cells' closing tag lie before that cut, so the result is what reading the whole
+ * part gives; when the cut leaves the cells unclosed (a damaged part), the whole part is read, for the same finding.
+ */
+export function readWorksheet(xml: Buffer, ctx: SheetContext): { cells: Map<string, RawCell>; merges: string[] } {
+  const cut = sheetText(xml);
+  try {
+    return { cells: readSheetCells(cut, ctx), merges: readMerges(cut) };
+  } catch (err) {
+    if (!(err instanceof MalformedPart)) throw err;
+    ctx.formulas?.clear();
+    ctx.rows?.clear();
+    const whole = xml.toString('utf8');
+    return { cells: readSheetCells(whole, ctx), merges: readMerges(whole) };
+  }
+}
+
+/** A worksheet part's text up to the ">" ending its last <mergeCell> or its closing </sheetData>, whichever is later. */
+function sheetText(xml: Buffer): string {
+  const data = xml.lastIndexOf('sheetData>');
+  let k = data - 1;
+  while (k >= 0 && xml[k] !== 0x2f && xml[k] !== 0x3c) k--; // over a prefix ("x:"), back to "</"
+  if (data === -1 || xml[k] !== 0x2f || xml[k - 1] !== 0x3c) return xml.toString('utf8');
+  // A <mergeCell> tag ends at the first ">" after its name (readMerges's pattern stops at "<" or ">").
+  const end = xml.indexOf(0x3e, Math.max(data, xml.lastIndexOf('mergeCell')));
+  return xml.toString('utf8', 0, end === -1 ? xml.length : end + 1);
 }
 
 /** The merged ranges of a worksheet ("E22:E24"), from its <mergeCells>, which follows <sheetData>. */

@@ -27,27 +27,38 @@ function nameIs(xml: Buffer, start: number, name: string): boolean {
   return isNameEnd(xml[start + name.length]);
 }
 
+/**
+ * The next "<" at or after `from` (-1: none). Tags mostly follow each other closely, and Buffer.indexOf is a native
+ * call dearer than a few bytes of a plain loop: the loop looks first, indexOf only past a long run of text.
+ */
+function nextTag(xml: Buffer, from: number): number {
+  const near = Math.min(from + 32, xml.length);
+  for (let i = from; i < near; i++) if (xml[i] === LT) return i;
+  return near === xml.length ? -1 : xml.indexOf(LT, near);
+}
+
 export function scanXml(xml: Buffer, limits: XmlScanLimits): XmlScan {
   let depth = 0, rows = 0, cells = 0, strings = 0;
-  let i = xml.indexOf(LT);
+  const length = xml.length;
+  let i = nextTag(xml, 0);
   while (i !== -1) {
     const next = xml[i + 1];
     if (next === BANG) {
       // Comments and CDATA are skipped whole; any declaration (<!DOCTYPE, <!ENTITY, <!ELEMENT…) is refused.
-      if (xml[i + 2] === 0x2d && xml[i + 3] === 0x2d) { const end = xml.indexOf('-->', i + 4); i = end === -1 ? -1 : xml.indexOf(LT, end + 3); continue; }
-      if (xml.subarray(i + 2, i + 9).toString('latin1') === '[CDATA[') { const end = xml.indexOf(']]>', i + 9); i = end === -1 ? -1 : xml.indexOf(LT, end + 3); continue; }
+      if (xml[i + 2] === 0x2d && xml[i + 3] === 0x2d) { const end = xml.indexOf('-->', i + 4); i = end === -1 ? -1 : nextTag(xml, end + 3); continue; }
+      if (xml.subarray(i + 2, i + 9).toString('latin1') === '[CDATA[') { const end = xml.indexOf(']]>', i + 9); i = end === -1 ? -1 : nextTag(xml, end + 3); continue; }
       return { ok: false, problem: 'doctype', at: i };
     }
-    if (next === QUERY) { i = xml.indexOf(LT, i + 2); continue; }
-    if (next === SLASH) { depth--; i = xml.indexOf(LT, i + 2); continue; }
+    if (next === QUERY) { i = nextTag(xml, i + 2); continue; }
+    if (next === SLASH) { depth--; i = nextTag(xml, i + 2); continue; }
     // An opening tag: find its end outside quoted attribute values, to see whether it closes itself.
-    let j = i + 1, quote = 0;
-    for (; j < xml.length; j++) {
+    let j = i + 1;
+    for (; j < length; j++) {
       const b = xml[j]!;
-      if (quote) { if (b === quote) quote = 0; }
-      else if (b === QUOTE || b === APOS) quote = b;
-      else if (b === GT) break;
+      if (b === GT) break;
+      if (b === QUOTE || b === APOS) { j++; while (j < length && xml[j] !== b) j++; } // to the closing quote (or the end)
     }
+    if (j > length) j = length;
     if (xml[j - 1] !== SLASH) {
       if (++depth > limits.maxDepth) return { ok: false, problem: 'depth', at: i };
     }
@@ -56,7 +67,7 @@ export function scanXml(xml: Buffer, limits: XmlScanLimits): XmlScan {
     if (nameIs(xml, name, 'c')) { if (++cells > limits.maxCells) return { ok: false, problem: 'cells', at: i }; }
     else if (nameIs(xml, name, 'row')) { if (++rows > limits.maxRows) return { ok: false, problem: 'rows', at: i }; }
     else if (nameIs(xml, name, 'si')) { if (++strings > limits.maxCells) return { ok: false, problem: 'strings', at: i }; }
-    i = xml.indexOf(LT, j);
+    i = nextTag(xml, j);
   }
   return { ok: true, rows, cells, strings };
 }

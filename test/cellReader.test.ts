@@ -1,0 +1,90 @@
+// The cell reader (server/xlsx/sheetCells.ts) stops at the last row the guard was asked for (rows are stored in
+// order): what lies after it is never read, and a row numbered past it ends the read however its number is written.
+// It decodes a sheet only as far as its cells and merged ranges go, and reads the same as if it had decoded it whole.
+import assert from 'node:assert/strict';
+import { guardWorkbook } from '../server/xlsx/guard';
+import { DEFAULT_LIMITS } from '../server/xlsx/limits';
+import { readWorkbook, type ReadOutcome } from '../server/xlsx/readWorkbook';
+import { MalformedPart, readMerges, readSheetCells, readWorksheet } from '../server/xlsx/sheetCells';
+import { PLAN_SHEET } from '../shared/layout';
+import { sheetXml, workbookWithSheet } from './helpers/hostile';
+
+async function read(rows: string, lastRow: number | null): Promise<ReadOutcome> {
+  const guarded = await guardWorkbook(workbookWithSheet({ data: sheetXml(rows) }), DEFAULT_LIMITS, { [PLAN_SHEET]: lastRow });
+  assert.ok(guarded.ok, guarded.ok ? '' : guarded.finding.message);
+  return readWorkbook(guarded.workbook);
+}
+const cells = (outcome: ReadOutcome, addresses: string[]) => {
+  assert.ok(outcome.ok, outcome.ok ? '' : outcome.finding.message);
+  return addresses.map((a) => outcome.workbook.read(PLAN_SHEET, a));
+};
+const row = (r: number | string, value: number) => `<row r="${r}"><c r="A${r}"><v>${value}</v></c><c r="B${r}"/></row>`;
+
+describe('the cell reader and the last row wanted', () => {
+  it('reads up to the last row wanted and nothing after it; all rows when none is given', async () => {
+    const rows = [1, 2, 3, 4, 5].map((r) => row(r, r * 10)).join('');
+    const upTo3 = await read(rows, 3);
+    assert.deepEqual(cells(upTo3, ['A1', 'A2', 'A3', 'A4', 'A5']), [10, 20, 30, null, null]);
+    assert.ok(upTo3.ok && upTo3.workbook.rowHasCells(PLAN_SHEET, 3) && !upTo3.workbook.rowHasCells(PLAN_SHEET, 4));
+    assert.deepEqual(cells(await read(rows, null), ['A1', 'A5']), [10, 50]);
+  });
+
+  it('stops at a row numbered past it with more than 7 digits, which would otherwise be placed after the row before', async () => {
+    const rows = `${row(1, 1)}${row(2, 2)}<row r="123456789"><c><v>9</v></c></row>`;
+    assert.deepEqual(cells(await read(rows, 5), ['A1', 'A2', 'A3']), [1, 2, null]);
+    // Read to the end, the row's number is not one a sheet can have: its cell takes the place after the row before.
+    assert.deepEqual(cells(await read(rows, null), ['A3']), [9]);
+  });
+
+  it('never parses what follows the last row wanted, so damage there goes unseen; read to the end, it is found', async () => {
+    const rows = `${row(1, 1)}${row(2, 2)}<row r="9"><c r="A9"><v>1</x></c></row>`;
+    assert.deepEqual(cells(await read(rows, 2), ['A1', 'A2']), [1, 2]);
+    const whole = await read(rows, null);
+    assert.equal(whole.ok, false);
+    assert.match(whole.ok ? '' : whole.finding.message, /closes a tag it does not match/);
+  });
+
+  it('places unnumbered rows after the row before, and stops when that place is past the last row wanted', async () => {
+    const rows = `${row(1, 1)}<row><c r="A2"><v>2</v></c></row><row><c r="A3"><v>3</v></c></row>`;
+    assert.deepEqual(cells(await read(rows, 2), ['A1', 'A2', 'A3']), [1, 2, null]);
+  });
+});
+
+
+describe('the cell reader decodes a sheet only as far as it reads', () => {
+  const ctx = () => ({ sharedStrings: [], dateStyles: [], date1904: false, part: 'the sheet', formulas: new Map<string, string>(), rows: new Set<number>() });
+  /** readWorksheet on the bytes, and readSheetCells and readMerges on the whole text: the same cells, formulas, rows and merges. */
+  function sameAsWhole(xml: string): { cells: Map<string, unknown>; merges: string[] } {
+    const cut = ctx();
+    const whole = ctx();
+    const read = readWorksheet(Buffer.from(xml, 'utf8'), cut);
+    assert.deepEqual(read.cells, readSheetCells(xml, whole));
+    assert.deepEqual([cut.formulas, cut.rows], [whole.formulas, whole.rows]);
+    assert.deepEqual(read.merges, readMerges(xml));
+    return read;
+  }
+
+  it('finds every merged range after the cells, the last one after the validations too', () => {
+    const read = sameAsWhole('<worksheet><sheetData><row r="1"><c r="A1"><f>1+1</f><v>2</v></c></row></sheetData>'
+      + '<mergeCells count="1"><mergeCell ref="A1:A2"/></mergeCells><dataValidations><dataValidation prompt="Choose 1–5 ‘here’"/>'
+      + '</dataValidations><extLst><x:mergeCell ref="B1:B3"/></extLst></worksheet>');
+    assert.deepEqual([...read.cells], [['A1', 2]]);
+    assert.deepEqual(read.merges, ['A1:A2', 'B1:B3']);
+  });
+
+  it('reads the whole part when its last "sheetData>" is not a plain closing tag', () => {
+    // "</sheetData >" closes the cells; the last "sheetData>" is the opening tag, so nothing is cut.
+    const read = sameAsWhole('<worksheet><sheetData><row r="1"><c r="A1"><v>1</v></c></row></sheetData ><mergeCells><mergeCell ref="A1:B1"/></mergeCells></worksheet>');
+    assert.deepEqual([...read.cells], [['A1', 1]]);
+    assert.deepEqual(read.merges, ['A1:B1']);
+    sameAsWhole('<x:worksheet><x:sheetData><x:row r="2"><x:c r="B2"><x:v>3</x:v></x:c></x:row></x:sheetData></x:worksheet>');
+    sameAsWhole('<worksheet><sheetData/><mergeCells><mergeCell ref="C1:C2"/></mergeCells></worksheet>');
+  });
+
+  it('gives a damaged part the finding reading it whole gives, not one the cut would make', () => {
+    // The last "</sheetData>" closes a second, inner sheetData: cut there, the cells would end unclosed.
+    const xml = '<worksheet><sheetData><sheetData></sheetData><row r="1"/></worksheet>';
+    assert.throws(() => readSheetCells(xml, ctx()), /<\/worksheet> closes a tag it does not match/);
+    assert.throws(() => readWorksheet(Buffer.from(xml), ctx()), (err: Error) => err instanceof MalformedPart && /<\/worksheet> closes a tag it does not match/.test(err.message));
+  });
+});
