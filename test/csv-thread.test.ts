@@ -1,7 +1,8 @@
 // The national Actions CSV as the service writes it from its store, on worker threads (server/collate/csvThread.ts):
 // byte for byte what the one-thread writer makes from the same store, on each engine; and a client that hangs up
-// midway stops it and gives the store's connection back.
+// midway stops it and gives the store's connection back; its workers run at the check workers' lower priority.
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { createHash } from 'node:crypto';
 import type { RawCell } from '../shared/cells';
@@ -14,6 +15,7 @@ import { writeStoreActionsCsv } from '../server/collate/csvThread';
 import { storeCollation } from '../server/collate/fromStore';
 import { loadOrganisations } from '../server/organisations';
 import type { Store } from '../server/store/types';
+import { WORKER_NICE } from '../server/threadPriority';
 import { ENGINES, type TestDatabase } from './helpers/engines';
 import { contentCells, goodPlanContent, type CellInput, type PlanContent } from './helpers/plans';
 
@@ -27,6 +29,19 @@ function collect(): { stream: Writable; text: () => string } {
     stream: new Writable({ write(c: Buffer, _e, done) { chunks.push(c); done(); } }),
     text: () => Buffer.concat(chunks).toString('utf8'),
   };
+}
+
+/** The nice value of each thread of this process (Linux), by thread id. */
+function threadNices(): Map<number, number> {
+  const nices = new Map<number, number>();
+  for (const tid of readdirSync('/proc/self/task')) {
+    try {
+      // Field 19 of stat is the nice value; the fields after the command's closing parenthesis start at field 3.
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      nices.set(Number(tid), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]));
+    } catch { /* the thread ended */ }
+  }
+  return nices;
 }
 
 /** Stores a version of `code`'s plan made from `content`, checked as the service checks it. */
@@ -87,6 +102,23 @@ for (const engine of ENGINES) {
       const lines = one.text().split('\r\n');
       assert.ok(lines.length > 40 * 5, `${lines.length} lines`);
       assert.ok(one.text().includes(`"'=HYPERLINK(""http://example.com"", ""click"")"`), 'a formula made inert and quoted');
+    });
+
+    it('its two workers run at the check workers\' lower priority (nice 10), the thread answering HTTP at its own', async function () {
+      if (process.platform !== 'linux') this.skip();
+      let lowered = 0;
+      let main = NaN;
+      const watching = new Writable({
+        write(_c, _e, done) {
+          const nices = threadNices();
+          lowered = Math.max(lowered, [...nices.values()].filter((n) => n === WORKER_NICE).length);
+          main = nices.get(process.pid)!;
+          done();
+        },
+      });
+      await writeStoreActionsCsv(s, { today, template }, watching);
+      assert.equal(lowered, 2);
+      assert.equal(main, 0);
     });
 
     it('stops when the client hangs up midway, and gives the store\'s connection back', async () => {

@@ -1,12 +1,14 @@
 // The national Actions CSV from the service's store, on several threads: this one reads each organisation's latest
 // version from the store, hands them in turn to two worker threads (csvWorker.ts) that parse the stored plans and
 // make their lines, and writes the lines out in the order the versions were read. The same bytes as
-// writeActionsCsv(storeCollation(…)), in about half the time, and the thread that answers HTTP stays free meanwhile.
+// writeActionsCsv(storeCollation(…)), in about half the time; the workers run at the check workers' lower priority, so
+// the thread that answers HTTP stays free meanwhile.
 import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { Worker } from 'node:worker_threads';
 import type { Template } from '../../shared/template';
 import type { Store } from '../store/types';
+import { WORKER_NICE } from '../threadPriority';
 import { workerScript } from '../workerScript';
 import { openOutput } from './output';
 import type { StoreCollatorOptions } from './fromStore';
@@ -28,7 +30,7 @@ export async function writeStoreActionsCsv(store: Store, opts: { today: string; 
   const order: number[] = [0];
   const done: Uint8Array[][] = [];
   const workers = Array.from({ length: WORKERS }, (_, i) => {
-    const worker = new Worker(script, { eval: evaluate, workerData: { ...setup, header: i === 0 }, stdout: false, stderr: false });
+    const worker = new Worker(script, { eval: evaluate, workerData: { ...setup, header: i === 0, nice: WORKER_NICE }, stdout: false, stderr: false });
     done.push([]);
     worker.on('message', (bytes: Uint8Array) => {
       if (problem !== undefined) return; // stopping: nothing more is written

@@ -4,10 +4,12 @@
 // reads the store and answers HTTP.
 import { parentPort, workerData } from 'node:worker_threads';
 import { storedOf, type SubmissionRow } from '../store/rows';
+import { lowerThisThread } from '../threadPriority';
 import { actionsCsv } from './csv';
 import { addStored, storeCollator, type StoreCollatorOptions } from './fromStore';
 
-const { header: sendsHeader, ...setup } = workerData as StoreCollatorOptions & { header: boolean };
+const { header: sendsHeader, nice, ...setup } = workerData as StoreCollatorOptions & { header: boolean; nice: number };
+lowerThisThread(nice);
 const collator = storeCollator(setup);
 const { header, linesOf } = actionsCsv(collator);
 // Sent as UTF-8 bytes, moved rather than copied: the other thread writes them out as they are.

@@ -40,12 +40,6 @@ const WATCHDOG_GRACE_MS = 5_000;
 /** Time a check whose client has gone may still take before its worker is stopped. */
 const CANCEL_GRACE_MS = 300;
 
-/**
- * The service's check workers' nice value. Not 19: on a machine shared with other nice-0 work, 19 (weight 15 against
- * 1024) would starve the genuine checks too; 10 (weight 110) still gives the main thread ~9 times the workers' share.
- */
-export const WORKER_NICE = 10;
-
 export const defaultPoolSize = () => Math.max(1, Math.min(8, availableParallelism()));
 
 const closedError = () => new Error('The check pool is closed.');

@@ -2,8 +2,8 @@
 // and sends back each outcome (result and plan model; the bytes never go back). The organisations and templates arrive
 // in a setup message only when they change, and stay here: the per-template caches of the reader and the rules (keyed
 // by the very object) then hit on every job, instead of missing on a fresh structured-cloned copy each time.
-import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
+import { lowerThisThread } from '../threadPriority';
 import type { Organisation } from '../../shared/organisations';
 import type { Template } from '../../shared/template';
 import type { CheckOptions, CheckOutcome } from './checkWorkbook';
@@ -24,12 +24,7 @@ export interface WorkerJob {
 /** What a worker sends back: that it has loaded the checker, or a job's outcome. */
 export type WorkerAnswer = { ready: true } | { id: number; outcome: CheckOutcome };
 
-// On Linux setpriority(PRIO_PROCESS, 0) applies to the calling thread alone: this lowers this worker, not the process.
-// Elsewhere it would lower the whole process, so it is done on Linux only; failing to lower it is harmless.
-const nice = (workerData as { nice?: number } | null)?.nice ?? 0;
-if (nice > 0 && process.platform === 'linux') {
-  try { setPriority(nice); } catch { /* keep the inherited priority */ }
-}
+lowerThisThread((workerData as { nice?: number } | null)?.nice ?? 0);
 
 // The checker is loaded only now, at the lowered priority: a static import would run first, at the inherited one,
 // and its ~100 ms of loading would compete with the main thread answering its first requests on a small machine.
