@@ -456,7 +456,10 @@ describe('web pages in headless Chromium', function () {
       const key = await server.issueKey('RXX');
       const good = await workbook('RXX');
       const bad = await workbook('RXX', (c) => { c.header.auditLead = null; });
-      // Listen before any key is pressed: Playwright turns on file-chooser interception asynchronously.
+      // Listen before any key is pressed: Playwright turns on file-chooser interception asynchronously, and turns it
+      // off again when the last listener goes: one kept for the whole journey (the page is this test's) keeps it on
+      // between the two choosers.
+      page.on('filechooser', () => undefined);
       let chooserOpened = page.waitForEvent('filechooser', { timeout: 60_000 });
       await page.goto(new URL('/', server.url).href);
       await page.waitForSelector('#org-list option', { state: 'attached' });
