@@ -16,7 +16,7 @@ import { storeCollation } from '../server/collate/fromStore';
 import { loadOrganisations } from '../server/organisations';
 import type { Store } from '../server/store/types';
 import { WORKER_NICE } from '../server/threadPriority';
-import { ENGINES, type TestDatabase } from './helpers/engines';
+import { ENGINES, skipUnlessAvailable, type TestDatabase } from './helpers/engines';
 import { contentCells, goodPlanContent, type CellInput, type PlanContent } from './helpers/plans';
 
 const organisations = loadOrganisations();
@@ -64,11 +64,7 @@ for (const engine of ENGINES) {
     let s: Store;
 
     before(async function () {
-      const why = engine.skip();
-      if (why) {
-        console.log(`      ${why}`);
-        this.skip();
-      }
+      skipUnlessAvailable(this, engine);
       db = await engine.fresh();
       s = await db.open();
       await s.seedOrganisations(() => organisations);

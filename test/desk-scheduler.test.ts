@@ -12,7 +12,7 @@ import { currentTemplate } from '../shared/template';
 import { currentOccasion, runSchedule } from '../server/desk/scheduler';
 import { smtpMailer, type Mailer } from '../server/desk/mailer';
 import { startServer } from '../server/serve';
-import { ENGINES, type TestDatabase } from './helpers/engines';
+import { ENGINES, skipUnlessAvailable, type TestDatabase } from './helpers/engines';
 import { call, startTestServer } from './helpers/server';
 import { submitPlan } from './helpers/deskPlans';
 import { startTestSmtp, type TestSmtp } from './helpers/smtp';
@@ -53,11 +53,7 @@ describe('the reminder schedule', function () {
     let mailer: Mailer;
 
     before(async function () {
-      const why = engine.skip();
-      if (why) {
-        console.log(`      ${why}`);
-        this.skip();
-      }
+      skipUnlessAvailable(this, engine);
       smtp = await startTestSmtp();
       database = await engine.fresh();
       const s = await startTestServer({ dataDir: database.server.dataDir, serve: { reminderEveryMs: 0, database: database.server.database } });

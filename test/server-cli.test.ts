@@ -13,7 +13,7 @@ import { authenticate } from '../server/keys';
 import { startServer } from '../server/serve';
 import { SqliteStore } from '../server/store/sqlite/store';
 import { shownDatabase } from '../server/store/open';
-import { ENGINES, type TestDatabase } from './helpers/engines';
+import { ENGINES, skipUnlessAvailable, type TestDatabase } from './helpers/engines';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const naome = (...args: string[]) => spawnSync(process.execPath, ['bin/naome.js', ...args], { cwd: ROOT, encoding: 'utf8' });
@@ -243,11 +243,7 @@ for (const engine of ENGINES) describe(`naome serve --processes 2 (node:cluster)
   this.timeout(120_000);
   let database: TestDatabase;
   before(async function () {
-    const why = engine.skip();
-    if (why) {
-      console.log(`      ${why}`);
-      this.skip();
-    }
+    skipUnlessAvailable(this, engine);
     database = await engine.fresh();
   });
   after(async () => database?.drop());

@@ -11,7 +11,7 @@ import { PostgresStore } from '../server/store/postgres/store';
 import { MIGRATIONS } from '../server/store/postgres/migrations';
 import { storedOf } from '../server/store/rows';
 import { IdempotencyConflict, type NewSubmission, type Store } from '../server/store/types';
-import { ENGINES, type TestDatabase } from './helpers/engines';
+import { ENGINES, skipUnlessAvailable, type TestDatabase } from './helpers/engines';
 import { freshDatabase, postgresAvailable, POSTGRES_SKIP_MESSAGE } from './helpers/postgres';
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
@@ -39,11 +39,7 @@ for (const engine of ENGINES) {
     let b: Store;
 
     before(async function () {
-      const why = engine.skip();
-      if (why) {
-        console.log(`      ${why}`);
-        this.skip();
-      }
+      skipUnlessAvailable(this, engine);
       db = await engine.fresh();
       [a, b] = await Promise.all([db.open(), db.open()]);
       assert.equal(a.engine, engine.engine);

@@ -34,6 +34,15 @@ export interface Engine {
   fresh(): Promise<TestDatabase>;
 }
 
+/** In a suite's before(): skips the suite, saying why, when `engine` cannot run here. */
+export function skipUnlessAvailable(suite: Mocha.Context, engine: Engine): void {
+  const why = engine.skip();
+  if (why) {
+    console.log(`      ${why}`);
+    suite.skip();
+  }
+}
+
 export const ENGINES: Engine[] = [
   {
     name: 'SQLite',
