@@ -3,6 +3,7 @@
 // before it. Used by the service's /api/collation.* and by `naome collate --from-database`.
 import type { Organisation } from '../../shared/organisations';
 import type { Template } from '../../shared/template';
+import { eachLatestSubmission } from '../store/rows';
 import type { Review, Store, StoredSubmission } from '../store/types';
 import { Collator, type CollationSource, type CountedPlan, type LatestVersion } from './collator';
 
@@ -36,7 +37,7 @@ export async function storeCollation(store: Store, opts: { today: string; templa
   const [reviews, organisations] = await Promise.all([store.latestReviews(), store.round.organisations()]);
   const collator = storeCollator({ organisations, reviews, ...opts });
   async function* versions(changes: boolean): AsyncGenerator<LatestVersion> {
-    for await (const s of store.eachLatestSubmission()) {
+    for await (const s of eachLatestSubmission(store)) {
       const { version, organisation } = s.receipt;
       const plan = addStored(collator, s);
       const before = changes && version > 1 ? await store.submissionByVersion(organisation.code, version - 1) : undefined;

@@ -6,6 +6,7 @@ import { isExpected } from '../../shared/organisations';
 import type { Template } from '../../shared/template';
 import { BOM, csvField } from '../collate/csv';
 import { collatedAction, rowErrors, safeText } from '../collate/rows';
+import { eachLatestSubmission } from '../store/rows';
 import type { MessageTrigger, Review, RoundOrganisation, RoundStore, Store } from '../store/types';
 import type { Mailer } from './mailer';
 
@@ -119,7 +120,7 @@ export async function dueReminders(kind: ReminderKind, ctx: ReminderContext): Pr
     return out.sort(byCode);
   }
   const out: Reminder[] = [];
-  for await (const s of ctx.store.eachLatestSubmission()) {
+  for await (const s of eachLatestSubmission(ctx.store)) {
     const o = byCodeMap.get(s.receipt.organisation.code);
     if (!o) continue; // no longer on the list: nobody to write to
     const errors = rowErrors(s.result.findings);

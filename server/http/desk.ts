@@ -10,6 +10,7 @@ import { Collator } from '../collate/collator';
 import { roundFigures } from '../collate/figures';
 import type { Mailer } from '../desk/mailer';
 import { dueReminders, remindersCsv, sendReminders, type ReminderContext } from '../desk/reminders';
+import { eachLatestSubmission } from '../store/rows';
 import type { Store } from '../store/types';
 import { HttpError } from './errors';
 import {
@@ -87,7 +88,7 @@ export function deskRouter(opts: DeskOptions): express.Router {
   router.get('/api/dashboard', ...admin, asyncRoute(async (_req, res) => {
     const collator = new Collator({ organisations: await round.organisations(), today: opts.today(), template: opts.template, keepActions: false });
     async function* plans() {
-      for await (const s of store.eachLatestSubmission()) {
+      for await (const s of eachLatestSubmission(store)) {
         const counted = collator.add({ source: `submission ${s.receipt.id} (v${s.receipt.version})`, submittedAt: new Date(s.receipt.receivedAt), result: s.result, plan: s.plan });
         if (counted) yield counted;
       }

@@ -1,6 +1,6 @@
 // Rows as both engines read them (the same columns in SQLite and PostgreSQL), turned into what the Store returns.
 import type { ValidationResult } from '../../shared/findings';
-import { warningsOf, type Receipt, type Review, type ReviewState, type StoredSubmission, type SubmissionFormat } from './types';
+import { warningsOf, type Receipt, type Review, type ReviewState, type Store, type StoredSubmission, type SubmissionFormat } from './types';
 
 export interface SubmissionRow {
   id: string;
@@ -30,6 +30,11 @@ export function receiptOf(row: SubmissionRow, result: ValidationResult = JSON.pa
 export function storedOf(row: SubmissionRow): StoredSubmission {
   const result = JSON.parse(row.result_json) as ValidationResult;
   return { receipt: receiptOf(row, result), plan: JSON.parse(row.plan_json!), result };
+}
+
+/** Each organisation's latest submission, read one at a time as store.eachLatestSubmissionRow() gives them. */
+export async function* eachLatestSubmission(store: Pick<Store, 'eachLatestSubmissionRow'>): AsyncGenerator<StoredSubmission> {
+  for await (const row of store.eachLatestSubmissionRow()) yield storedOf(row);
 }
 
 export interface ReviewRow {

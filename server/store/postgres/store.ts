@@ -356,10 +356,10 @@ export class PostgresStore implements Store {
 
   /**
    * Rows of `query` one at a time through a server-side cursor, in a read-only REPEATABLE READ transaction (one
-   * snapshot) on a connection of its own; `fn` may query on that connection between rows. Ending the loop early (or
-   * an exception) closes the transaction and gives the connection back.
+   * snapshot) on a connection of its own. Ending the loop early (or an exception) closes the transaction and gives the
+   * connection back.
    */
-  private async *cursor<R extends object, T>(query: string, fn: (row: R, c: PoolClient) => Promise<T>): AsyncGenerator<T> {
+  private async *cursor<R extends object>(query: string): AsyncGenerator<R> {
     const client = await this.pool.connect();
     this.iterating.add(client);
     let broken: Error | undefined;
@@ -369,7 +369,7 @@ export class PostgresStore implements Store {
       for (;;) {
         const { rows } = await client.query<R>('FETCH NEXT FROM latest_rows');
         if (rows.length === 0) break;
-        yield await fn(rows[0]!, client);
+        yield rows[0]!;
       }
     } finally {
       if (this.iterating.delete(client)) {
@@ -379,12 +379,8 @@ export class PostgresStore implements Store {
     }
   }
 
-  eachLatestSubmission(): AsyncIterable<StoredSubmission> {
-    return this.cursor<SubmissionRow, StoredSubmission>(LATEST_SUBMISSIONS, async (row) => storedOf(row));
-  }
-
   eachLatestSubmissionRow(): AsyncIterable<SubmissionRow> {
-    return this.cursor<SubmissionRow, SubmissionRow>(LATEST_SUBMISSIONS, async (row) => row);
+    return this.cursor<SubmissionRow>(LATEST_SUBMISSIONS);
   }
 
   // ── reviews (append-only) ──────────────────────────────────────────────────────────────────────────────────────

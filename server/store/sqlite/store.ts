@@ -339,10 +339,6 @@ export class SqliteStore implements Store {
    * the caller may give the event loop a turn between submissions while this store's connection serves other
    * requests, and only one plan is in memory at a time. The connection closes when the iteration ends or is stopped.
    */
-  async *eachLatestSubmission(): AsyncGenerator<StoredSubmission> {
-    for await (const row of this.eachLatestSubmissionRow()) yield storedOf(row);
-  }
-
   async *eachLatestSubmissionRow(): AsyncGenerator<SubmissionRow> {
     const db = new Database(this.path, { readonly: true, fileMustExist: true });
     // Pages read through a memory map, not a read() call each: a national collation reads every latest plan (~90 MB
