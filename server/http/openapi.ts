@@ -6,7 +6,8 @@ import {
   newReviewSchema, organisationSchema, receiptSchema, rejectedSubmissionSchema, reviewSchema, submissionSchema,
   validationResultSchema,
 } from './schemas';
-import { latestPlanSchema, planSchema } from './planSchemas';
+import { planSchema } from '../../shared/planSchema';
+import { latestPlanSchema } from './planSchemas';
 import {
   dashboardSchema, messageSchema, organisationRoundSchema, organisationSettingsSchema, reminderPreviewSchema, roundSchema,
   roundSettingsSchema, sendRemindersSchema, sendResultSchema,

@@ -12,5 +12,3 @@ export const latestPlanSchema = z.object({
   reviewState: organisationReviewStateSchema,
   review: reviewSchema.nullable(),
 });
-
-export { planSchema };
