@@ -142,6 +142,24 @@ describe('the streaming .xlsx writer of the national workbook, read back by open
     }
   });
 
+  it('deflates a sheet many chunks long, each chunk on its own, into one entry that reads back whole', async () => {
+    // ~6 MB of XML: over 20 chunks deflated separately and several at once, joined in order.
+    const path = join(dir, 'long.xlsx');
+    const text = (i: number) => `row ${i} ${'ünïcödé 😀 '.repeat(i % 13)}${(i * 7919) % 104729}`;
+    const { stream } = await openOutput(path);
+    const xlsx = new XlsxStream(stream);
+    await xlsx.sheet('Long', [{ header: 'Text', width: 20, format: 'text' }, { header: 'n', width: 6, format: 'integer' }],
+      (function* () { for (let i = 0; i < 40_000; i++) yield [text(i), i] as Value[]; })());
+    await xlsx.finish(['Long']);
+    await xlsx.dispose();
+    const check = 'import sys, zipfile, openpyxl\nassert zipfile.ZipFile(sys.argv[1]).testzip() is None\n' +
+      'ws = openpyxl.load_workbook(sys.argv[1], read_only=True).worksheets[0]\nfor r in ws.iter_rows(min_row=2, values_only=True): print(f"{r[1]}\\t{r[0]}")';
+    const { stdout } = await run('/usr/bin/python3', ['-c', check, path], { maxBuffer: 64 * 1024 * 1024 });
+    const lines = stdout.split('\n').filter(Boolean);
+    assert.equal(lines.length, 40_000);
+    lines.forEach((line, i) => assert.equal(line, `${i}\t${text(i)}`));
+  });
+
   it('stops with an error when the output closes before the workbook is complete', async () => {
     const sink = new PassThrough({ highWaterMark: 1024 });
     const xlsx = new XlsxStream(sink);
