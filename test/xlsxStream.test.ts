@@ -142,8 +142,8 @@ describe('the streaming .xlsx writer of the national workbook, read back by open
     }
   });
 
-  it('deflates a sheet many chunks long, each chunk on its own, into one entry that reads back whole', async () => {
-    // ~6 MB of XML: over 20 chunks deflated separately and several at once, joined in order.
+  it('deflates a sheet many chunks long into one entry that reads back whole', async () => {
+    // ~6 MB of XML: over 20 chunks, written while the ones before are still being deflated.
     const path = join(dir, 'long.xlsx');
     const text = (i: number) => `row ${i} ${'ünïcödé 😀 '.repeat(i % 13)}${(i * 7919) % 104729}`;
     const { stream } = await openOutput(path);
