@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { guardWorkbook } from '../server/xlsx/guard';
 import { DEFAULT_LIMITS } from '../server/xlsx/limits';
 import { readWorkbook, type ReadOutcome } from '../server/xlsx/readWorkbook';
-import { MalformedPart, readMerges, readSheetCells, readWorksheet } from '../server/xlsx/sheetCells';
+import { MalformedPart, readDateStyles, readMerges, readSharedStrings, readSheetCells, readWorksheet } from '../server/xlsx/sheetCells';
 import { PLAN_SHEET } from '../shared/layout';
 import { sheetXml, workbookWithSheet } from './helpers/hostile';
 
@@ -58,7 +58,7 @@ describe('the cell reader decodes a sheet only as far as it reads', () => {
     const cut = ctx();
     const whole = ctx();
     const read = readWorksheet(Buffer.from(xml, 'utf8'), cut);
-    assert.deepEqual(read.cells, readSheetCells(xml, whole));
+    assert.deepEqual(read.cells, readSheetCells(Buffer.from(xml, 'utf8'), whole));
     assert.deepEqual([cut.formulas, cut.rows], [whole.formulas, whole.rows]);
     assert.deepEqual(read.merges, readMerges(xml));
     return read;
@@ -84,7 +84,45 @@ describe('the cell reader decodes a sheet only as far as it reads', () => {
   it('gives a damaged part the finding reading it whole gives, not one the cut would make', () => {
     // The last "</sheetData>" closes a second, inner sheetData: cut there, the cells would end unclosed.
     const xml = '<worksheet><sheetData><sheetData></sheetData><row r="1"/></worksheet>';
-    assert.throws(() => readSheetCells(xml, ctx()), /<\/worksheet> closes a tag it does not match/);
+    assert.throws(() => readSheetCells(Buffer.from(xml), ctx()), /<\/worksheet> closes a tag it does not match/);
     assert.throws(() => readWorksheet(Buffer.from(xml), ctx()), (err: Error) => err instanceof MalformedPart && /<\/worksheet> closes a tag it does not match/.test(err.message));
+  });
+});
+
+describe('the cell reader places cells among blanks and reads the bytes as the text they encode', () => {
+  const ctx = (sharedStrings: string[] = []) => ({ sharedStrings, dateStyles: [], date1904: false, part: 'the sheet', formulas: new Map<string, string>(), rows: new Set<number>() });
+  const sheet = (rows: string) => Buffer.from(`<worksheet><sheetData>${rows}</sheetData></worksheet>`, 'utf8');
+  const entries = (xml: Buffer, shared: string[] = []) => [...readSheetCells(xml, ctx(shared))];
+
+  it('places a cell without r after the latest blank that has one, counting the blanks without one between', () => {
+    // Blanks are only noted as they pass; a cell without r is placed from them when it comes.
+    assert.deepEqual(entries(sheet('<row r="3"><c r="B3" s="1"/><c/><c s="2"/><c><v>7</v></c></row>')), [['E3', 7]]);
+    assert.deepEqual(entries(sheet('<row r="3"><c r="B3"/><c r="F3"/><c/><c><v>7</v></c></row>')), [['H3', 7]]);
+    // No blank with r: the place after all of them, from column A; a cell with a value and an r resets the count.
+    assert.deepEqual(entries(sheet('<row r="4"><c/><c s="1"/><c><v>1</v></c><c r="D4"><v>2</v></c><c/><c><v>3</v></c></row>')), [['C4', 1], ['D4', 2], ['F4', 3]]);
+    // Blanks of the row before do not count in the next row.
+    assert.deepEqual(entries(sheet('<row r="1"><c r="C1"/><c r="D1"/></row><row r="2"><c><v>5</v></c></row>')), [['A2', 5]]);
+    // A blank whose r is written loosely ($, lower case, leading zeros) places the next cell as it did before.
+    assert.deepEqual(entries(sheet('<row r="2"><c r="$b$02"/><c><v>6</v></c></row>')), [['C2', 6]]);
+    // A blank's r after an attribute whose quoted value holds ">" and "<" is found when it is needed.
+    assert.deepEqual(entries(sheet('<row r="2"><c s="1" x="a>b<c" r="C2"/><c><v>6</v></c></row>')), [['D2', 6]]);
+  });
+
+  it('reads text, attributes and shared strings that are not ASCII, and a name followed by a Unicode space', () => {
+    assert.deepEqual(entries(sheet('<row r="1"><c r="A1" t="inlineStr"><is><t>Café – “ok” 😀</t></is></c><c r="B1" t="str"><v>&#233;&amp;</v></c></row>')), [['A1', 'Café – “ok” 😀'], ['B1', 'é&']]);
+    assert.deepEqual(readSharedStrings(Buffer.from('<sst><si><t>Ünïcödé</t></si><si><r><t>a\u00a0</t></r><r><t>b</t></r></si></sst>', 'utf8')), ['Ünïcödé', 'a\u00a0b']);
+    // Bytes that are not UTF-8 read as U+FFFD, as decoding the whole part did.
+    const bad = Buffer.concat([Buffer.from('<worksheet><sheetData><row r="1"><c r="A1" t="str"><v>x'), Buffer.from([0xe2, 0x82]), Buffer.from('</v></c></row></sheetData></worksheet>')]);
+    assert.deepEqual(entries(bad), [['A1', 'x\ufffd']]);
+    // "<sheetData" followed by U+2028 (a \s in the decoded text) is where the cells are looked for; followed by "é"
+    // it is not, so there are none.
+    assert.deepEqual(entries(Buffer.from('<worksheet><sheetData\u2028><row r="1"><c r="A1"><v>1</v></c></row></sheetData\u2028></worksheet>', 'utf8')), [['A1', 1]]);
+    assert.deepEqual(entries(Buffer.from('<worksheet><sheetDataé><row r="1"><c r="A1"><v>1</v></c></row></sheetDataé></worksheet>', 'utf8')), []);
+    assert.deepEqual(readDateStyles(Buffer.from('<styleSheet><cellXfs\u00a0><xf numFmtId="0"/><xf numFmtId="14"/></cellXfs\u00a0></styleSheet>', 'utf8')), [false, true]);
+  });
+
+  it('reads CDATA, line ends and processing instructions inside values as before', () => {
+    assert.deepEqual(entries(sheet('<row r="1"><c r="A1" t="str"><v><![CDATA[a<b\r\nc]]></v></c><c r="B1"><v>1<?pi x?>2</v></c><c r="C1" t="str"><v>p\rq</v></c></row>')), [['A1', 'a<b\nc'], ['B1', 12], ['C1', 'p\nq']]);
+    assert.throws(() => readSheetCells(sheet('<row r="1"><c r="A1"><v><![CDATA[1</v></c></row>'), ctx()), /a comment, declaration or CDATA section is not closed/);
   });
 });

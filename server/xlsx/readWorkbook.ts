@@ -38,8 +38,8 @@ export function readWorkbook(guarded: GuardedWorkbook): ReadOutcome {
     const rows = new Map<string, Set<number>>();
     // Shared strings and styles matter only when there is a sheet to read (the guard inflates them only then).
     if (guarded.sheets.some((s) => s.xml)) {
-      const sharedStrings = guarded.sharedStrings ? readSharedStrings(guarded.sharedStrings.toString('utf8')) : [];
-      const dateStyles = guarded.styles ? readDateStyles(guarded.styles.toString('utf8')) : [];
+      const sharedStrings = guarded.sharedStrings ? readSharedStrings(guarded.sharedStrings) : [];
+      const dateStyles = guarded.styles ? readDateStyles(guarded.styles) : [];
       for (const sheet of guarded.sheets) {
         if (!sheet.xml) continue;
         const sheetFormulas = new Map<string, string>();

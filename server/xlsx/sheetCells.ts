@@ -1,9 +1,10 @@
 // Reads cell values straight from the XML parts the guard inflated and checked: the shared strings, which cell styles
 // are dates (styles.xml), and each wanted sheet's <sheetData>. It gives each cell the RawCell exceljs gave (see
-// docs/reading.md for the few deliberate differences), at a fraction of exceljs's cost: one linear pass per part, no
-// DOM, no cell objects, no style models. It runs only after the guard (no DOCTYPE, bounded nesting, rows and cells),
-// so it never meets entity declarations, and every loop below moves forward through the text: no input can make it
-// quadratic. Damaged XML (an unclosed tag, mismatched tags) is a MalformedPart, never a crash.
+// docs/reading.md for the few deliberate differences), at a fraction of exceljs's cost: one linear pass over each
+// part's bytes, decoding only the values kept, no DOM, no cell objects, no style models. It runs only after the
+// guard (no DOCTYPE, bounded nesting, rows and cells), so it never meets entity declarations, and every loop below
+// moves forward through the bytes (a blank cell's tag is read again at most once): no input can make it quadratic.
+// Damaged XML (an unclosed tag, mismatched tags) is a MalformedPart, never a crash.
 import { colIndex, colName } from '../../shared/a1';
 import type { RawCell } from '../../shared/cells';
 import { attributes, decodeXmlText, findTags } from './parts';
@@ -14,8 +15,11 @@ export class MalformedPart extends Error {}
 const OPEN = 1, CLOSE = 2, TEXT = 3, END = 0;
 
 /**
- * A forward-only XML tokenizer over [from, to): start tags, end tags and text, with comments, processing
- * instructions and CDATA markers stepped over. It checks that tags nest properly, as any XML parser would.
+ * A forward-only XML tokenizer over the UTF-8 bytes [from, to): start tags, end tags and text, with comments,
+ * processing instructions and CDATA markers stepped over. It checks that tags nest properly, as any XML parser would.
+ * It walks bytes, not a decoded string (a byte costs half a character here, and only the values are decoded): every
+ * byte that ends a name, a tag or a value is ASCII, which UTF-8 never uses inside a multi-byte character, so the
+ * tokens are those of the decoded text.
  */
 class XmlCursor {
   kind = END;
@@ -23,44 +27,48 @@ class XmlCursor {
   /** Where the current tag's local name lies (prefix dropped: strict OOXML and prefixed parts read the same). */
   private nameStart = 0;
   private nameEnd = 0;
-  private attrsStart = 0;
-  private tagEnd = 0;
+  /** Where the current start tag's attributes lie: [attrsStart, tagEnd). */
+  attrsStart = 0;
+  tagEnd = 0;
   private textStart = 0;
   private textEnd = 0;
+  private cdata = false;
   private pendingClose = false;
   /** Start and length of each open element's name: compared in place, as slicing every name costs more than the rest. */
   private readonly open: number[] = [];
 
-  constructor(private readonly xml: string, private pos: number, private readonly to: number, private readonly part: string) {}
+  constructor(private readonly xml: Buffer, private pos: number, private readonly to: number, private readonly part: string) {}
 
   next(): number {
-    const { xml } = this;
+    const { xml, to } = this;
     if (this.pendingClose) { // a self-closing tag is reported as an open then a close
       this.pendingClose = false;
       this.kind = CLOSE;
       return CLOSE;
     }
-    if (this.pos >= this.to) {
+    if (this.pos >= to) {
       if (this.open.length) throw new MalformedPart(`${this.part} ends before all its tags are closed`);
       return (this.kind = END);
     }
-    const lt = xml.indexOf('<', this.pos);
-    if (lt === -1 || lt >= this.to) {
-      this.textStart = this.pos; this.textEnd = this.to; this.pos = this.to;
+    // In sheetData one tag mostly follows the next: look at the next byte before searching.
+    const lt = xml[this.pos] === 0x3c ? this.pos : xml.indexOf(0x3c, this.pos);
+    this.cdata = false;
+    if (lt === -1 || lt >= to) {
+      this.textStart = this.pos; this.textEnd = to; this.pos = to;
       return (this.kind = TEXT);
     }
     if (lt > this.pos) {
       this.textStart = this.pos; this.textEnd = lt; this.pos = lt;
       return (this.kind = TEXT);
     }
-    const c = xml.charCodeAt(lt + 1);
+    const c = xml[lt + 1];
     if (c === 0x21 /* ! */) {
-      if (xml.startsWith('<![CDATA[', lt)) {
+      if (startsWith(xml, '<![CDATA[', lt)) {
         const end = this.find(']]>', lt + 9);
-        this.textStart = lt; this.textEnd = end + 3; this.pos = end + 3;
+        this.textStart = lt + 9; this.textEnd = end; this.pos = end + 3; this.cdata = true;
         return (this.kind = TEXT);
       }
-      this.pos = this.find(xml.startsWith('<!--', lt) ? '-->' : '>', lt + 2) + 1;
+      this.pos = this.find(startsWith(xml, '<!--', lt) ? '-->' : '>', lt + 2) + 1;
       return this.next();
     }
     if (c === 0x3f /* ? */) {
@@ -70,83 +78,65 @@ class XmlCursor {
     const closing = c === 0x2f /* / */;
     let i = closing ? lt + 2 : lt + 1;
     let nameStart = i;
-    for (; i < this.to; i++) {
-      const b = xml.charCodeAt(i);
+    for (; i < to; i++) {
+      const b = xml[i]!;
+      if (b > 0x3e) continue; // a letter: the usual case
       if (b === 0x3a /* : */) nameStart = i + 1;
       else if (b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d || b === 0x2f || b === 0x3e || b === 0x3c) break;
     }
+    const nameEnd = i;
     this.nameStart = nameStart;
-    this.nameEnd = i;
+    this.nameEnd = nameEnd;
     this.attrsStart = i;
     // The tag ends at the first ">" outside quoted attribute values (each value is stepped over whole).
-    for (; i < this.to; i++) {
-      const b = xml.charCodeAt(i);
+    for (; i < to; i++) {
+      const b = xml[i]!;
+      if (b > 0x3e) continue;
       if (b === 0x3e || b === 0x3c) break;
       if (b === 0x22 || b === 0x27) {
-        const close = xml.indexOf(b === 0x22 ? '"' : "'", i + 1);
-        if (close === -1 || close >= this.to) { i = this.to; break; }
-        i = close;
+        i++;
+        while (i < to && xml[i] !== b) i++;
       }
     }
-    if (i >= this.to || xml.charCodeAt(i) === 0x3c || i === nameStart) throw new MalformedPart(`${this.part}: a tag is not closed`);
+    if (i >= to || xml[i] === 0x3c || i === nameStart) throw new MalformedPart(`${this.part}: a tag is not closed`);
     this.tagEnd = i;
     this.pos = i + 1;
     if (closing) {
       const length = this.open.pop();
       const start = this.open.pop();
-      if (length !== this.nameEnd - nameStart || !this.sameName(start!, nameStart, length)) {
-        throw new MalformedPart(`${this.part}: </${xml.slice(nameStart, this.nameEnd)}> closes a tag it does not match`);
+      if (length !== nameEnd - nameStart || !this.sameName(start!, nameStart, length)) {
+        throw new MalformedPart(`${this.part}: </${xml.toString('utf8', nameStart, nameEnd)}> closes a tag it does not match`);
       }
       return (this.kind = CLOSE);
     }
-    this.selfClosing = xml.charCodeAt(i - 1) === 0x2f;
+    this.selfClosing = xml[i - 1] === 0x2f;
     if (this.selfClosing) this.pendingClose = true;
-    else this.open.push(nameStart, this.nameEnd - nameStart);
+    else this.open.push(nameStart, nameEnd - nameStart);
     return (this.kind = OPEN);
   }
 
   /** Whether the current tag's local name is `name`. */
   is(name: string): boolean {
-    return this.nameEnd - this.nameStart === name.length && this.xml.startsWith(name, this.nameStart);
+    return this.nameEnd - this.nameStart === name.length && startsWith(this.xml, name, this.nameStart);
   }
 
   private sameName(a: number, b: number, length: number): boolean {
-    for (let k = 0; k < length; k++) if (this.xml.charCodeAt(a + k) !== this.xml.charCodeAt(b + k)) return false;
+    const { xml } = this;
+    for (let k = 0; k < length; k++) if (xml[a + k] !== xml[b + k]) return false;
     return true;
   }
 
   /** The current text token as the characters it stands for: line ends folded to \n, entities decoded, CDATA kept. */
   text(): string {
-    let raw = this.xml.slice(this.textStart, this.textEnd);
-    if (raw.startsWith('<![CDATA[')) return raw.slice(9, -3).replace(/\r\n?/g, '\n');
+    let raw = utf8Text(this.xml, this.textStart, this.textEnd);
+    if (this.cdata) return raw.replace(/\r\n?/g, '\n');
     if (raw.includes('\r')) raw = raw.replace(/\r\n?/g, '\n'); // as every XML parser does (XML 1.0 §2.11)
     return raw.includes('&') ? decodeXmlText(raw) : raw;
   }
 
   /** An attribute of the current start tag by its name as written (e.g. "r", "t"), entities decoded. */
   attr(name: string): string | undefined {
-    const { xml } = this;
-    let i = this.attrsStart;
-    while (i < this.tagEnd) {
-      while (i < this.tagEnd && isSpace(xml.charCodeAt(i))) i++;
-      const nameStart = i;
-      while (i < this.tagEnd && xml.charCodeAt(i) !== 0x3d /* = */ && !isSpace(xml.charCodeAt(i)) && xml.charCodeAt(i) !== 0x2f) i++;
-      const nameEnd = i;
-      while (i < this.tagEnd && isSpace(xml.charCodeAt(i))) i++;
-      if (xml.charCodeAt(i) !== 0x3d) { i++; continue; }
-      i++;
-      while (i < this.tagEnd && isSpace(xml.charCodeAt(i))) i++;
-      const quote = xml.charCodeAt(i);
-      if (quote !== 0x22 && quote !== 0x27) continue;
-      const valueEnd = xml.indexOf(quote === 0x22 ? '"' : "'", i + 1);
-      if (valueEnd === -1 || valueEnd > this.tagEnd) return undefined;
-      if (nameEnd - nameStart === name.length && xml.startsWith(name, nameStart)) {
-        const value = xml.slice(i + 1, valueEnd);
-        return value.includes('&') ? decodeXmlText(value) : value;
-      }
-      i = valueEnd + 1;
-    }
-    return undefined;
+    return attributeIn(this.xml, this.attrsStart, this.tagEnd, name);
   }
 
   private find(s: string, from: number): number {
@@ -156,14 +146,84 @@ class XmlCursor {
   }
 }
 
-const isSpace = (b: number) => b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d;
+/**
+ * The text of the UTF-8 bytes [from, to). Most values are a few ASCII characters (an address, a style, a number),
+ * which are cheaper to build here than to ask Buffer's decoder for.
+ */
+function utf8Text(xml: Buffer, from: number, to: number): string {
+  if (to - from > 12) return xml.toString('utf8', from, to);
+  let text = '';
+  for (let i = from; i < to; i++) {
+    const b = xml[i]!;
+    if (b > 0x7f) return xml.toString('utf8', from, to);
+    text += String.fromCharCode(b);
+  }
+  return text;
+}
 
-const startTag = (localName: string) => new RegExp(`<(?:[\\w.-]+:)?${localName}(?=[\\s/>])`);
+/** Whether the ASCII text `s` lies in `xml` at `at`. */
+function startsWith(xml: Buffer, s: string, at: number): boolean {
+  if (at + s.length > xml.length) return false;
+  for (let k = 0; k < s.length; k++) if (xml[at + k] !== s.charCodeAt(k)) return false;
+  return true;
+}
+
+const isSpace = (b: number | undefined) => b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d;
+const ONE_NAME = [''];
+const ONE_VALUE: Array<string | undefined> = [undefined];
+const CELL_ATTRIBUTES = ['r', 's', 't'];
+
+function attributeIn(xml: Buffer, from: number, to: number, name: string): string | undefined {
+  ONE_NAME[0] = name;
+  ONE_VALUE[0] = undefined;
+  attributesIn(xml, from, to, ONE_NAME, ONE_VALUE);
+  return ONE_VALUE[0];
+}
+
+/**
+ * The attributes `names` of the start tag whose attributes lie in [from, to), into `values` (each the first of its
+ * name, entities decoded; undefined when absent), in one walk. A value whose quote is not closed ends the walk.
+ */
+function attributesIn(xml: Buffer, from: number, to: number, names: readonly string[], values: Array<string | undefined>): void {
+  let missing = names.length;
+  let i = from;
+  while (i < to && missing > 0) {
+    while (i < to && isSpace(xml[i])) i++;
+    const nameStart = i;
+    while (i < to && xml[i] !== 0x3d /* = */ && !isSpace(xml[i]) && xml[i] !== 0x2f) i++;
+    const nameEnd = i;
+    while (i < to && isSpace(xml[i])) i++;
+    if (xml[i] !== 0x3d) { i++; continue; }
+    i++;
+    while (i < to && isSpace(xml[i])) i++;
+    const quote = xml[i];
+    if (quote !== 0x22 && quote !== 0x27) continue;
+    let valueEnd = i + 1;
+    while (valueEnd < to && xml[valueEnd] !== quote) valueEnd++;
+    if (valueEnd >= to) return;
+    for (let k = 0; k < names.length; k++) {
+      const name = names[k]!;
+      if (values[k] === undefined && nameEnd - nameStart === name.length && startsWith(xml, name, nameStart)) {
+        const value = utf8Text(xml, i + 1, valueEnd);
+        values[k] = value.includes('&') ? decodeXmlText(value) : value;
+        missing--;
+        break;
+      }
+    }
+    i = valueEnd + 1;
+  }
+}
+
+// A start tag's name followed by what \s, "/" or ">" matches in the decoded text, here as UTF-8 bytes read one
+// character a byte (latin1): the ASCII spaces, U+00A0, U+1680, U+2000-U+200A, U+2028, U+2029, U+202F, U+205F,
+// U+3000 and U+FEFF.
+const AFTER_NAME = '[\\t\\n\\v\\f\\r />]|\\xC2\\xA0|\\xE1\\x9A\\x80|\\xE2\\x80[\\x80-\\x8A\\xA8\\xA9\\xAF]|\\xE2\\x81\\x9F|\\xE3\\x80\\x80|\\xEF\\xBB\\xBF';
+const startTag = (localName: string) => new RegExp(`<(?:[\\w.-]+:)?${localName}(?=${AFTER_NAME})`);
 const SECTIONS = { sheetData: startTag('sheetData'), numFmts: startTag('numFmts'), cellXfs: startTag('cellXfs') };
 
 /** Where an element's start tag is (-1: nowhere), so a pass can begin there instead of at the top of the part. */
-function section(xml: string, name: keyof typeof SECTIONS): number {
-  return SECTIONS[name].exec(xml)?.index ?? -1;
+function section(xml: Buffer, name: keyof typeof SECTIONS): number {
+  return SECTIONS[name].exec(xml.toString('latin1'))?.index ?? -1;
 }
 
 /** Excel's escape for characters XML cannot hold (_x000D_); exceljs decodes it in shared strings and rich text. */
@@ -200,7 +260,7 @@ function readStringItem(cur: XmlCursor, decodeX: boolean): string | null {
 }
 
 /** The shared strings table, by index. */
-export function readSharedStrings(xml: string): Array<string | null> {
+export function readSharedStrings(xml: Buffer): Array<string | null> {
   const strings: Array<string | null> = [];
   const cur = new XmlCursor(xml, 0, xml.length, 'the shared strings');
   while (cur.next() !== END) {
@@ -225,7 +285,7 @@ export function isDateFormat(code: string | undefined): boolean {
 }
 
 /** For each cell style (cellXfs, by index): whether its number format shows a date. */
-export function readDateStyles(xml: string): boolean[] {
+export function readDateStyles(xml: Buffer): boolean[] {
   const custom = new Map<number, string>();
   const numFmts = section(xml, 'numFmts');
   if (numFmts !== -1) {
@@ -299,7 +359,7 @@ interface CellXml {
  * Every cell with a value in a worksheet, by A1 address. Rows and cells without an r attribute take the position
  * after the previous one, as Excel does. Only <sheetData> is read; what follows it (validations, merges…) is not.
  */
-export function readSheetCells(xml: string, ctx: SheetContext): Map<string, RawCell> {
+export function readSheetCells(xml: Buffer, ctx: SheetContext): Map<string, RawCell> {
   const cells = new Map<string, RawCell>();
   const start = section(xml, 'sheetData');
   if (start === -1) return cells;
@@ -308,9 +368,13 @@ export function readSheetCells(xml: string, ctx: SheetContext): Map<string, RawC
   if (cur.selfClosing) return cells;
   let row = 0;
   // Where a cell is: its r, or (without one) the place after the last cell in the row that had one. Worked out
-  // only for cells with a value: most cells in a formatted sheet are blanks (<c r="B7" s="3"/>).
+  // only for cells with a value: most cells in a formatted sheet are blanks (<c r="B7" s="3"/>), whose tags are only
+  // noted, and read back (the latest first) only when a cell without r follows them.
   let lastR: string | undefined;
   let sinceR = 0;
+  const blanks: number[] = []; // [attrsStart, tagEnd] of each blank since the last cell with a value…
+  let blankEnd = 0; // …up to here (the array is reused, not emptied)
+  const attrs: Array<string | undefined> = [undefined, undefined, undefined]; // r, s, t
   let depth = 0; // below <sheetData>
   let cell: CellXml | null = null;
   let textOf: 'f' | 'v' | null = null;
@@ -327,16 +391,29 @@ export function readSheetCells(xml: string, ctx: SheetContext): Map<string, RawC
         if (ctx.lastRow !== undefined && row > ctx.lastRow) break;
         lastR = undefined;
         sinceR = 0;
+        blankEnd = 0;
       } else if (depth === 2 && cur.is('c')) {
-        const r = cur.attr('r');
-        if (r !== undefined) { lastR = r; sinceR = 0; } else sinceR++;
         if (cur.selfClosing) { // no value (a formatted blank): only its place counts
+          blanks[blankEnd++] = cur.attrsStart;
+          blanks[blankEnd++] = cur.tagEnd;
           cur.next();
           depth--;
           continue;
         }
-        const s = cur.attr('s');
-        cell = { type: cur.attr('t'), style: s === undefined ? 0 : parseInt(s, 10), formula: null, formulaKind: undefined, formulaGroup: undefined, value: null, inline: null };
+        attrs[0] = attrs[1] = attrs[2] = undefined;
+        attributesIn(xml, cur.attrsStart, cur.tagEnd, CELL_ATTRIBUTES, attrs);
+        const r = attrs[0], s = attrs[1], type = attrs[2];
+        if (r !== undefined) { lastR = r; sinceR = 0; } else {
+          // Placed after the latest blank with an r, or after all the blanks too when none has one.
+          let k = blankEnd - 2;
+          for (; k >= 0; k -= 2) {
+            const blankR = attributeIn(xml, blanks[k]!, blanks[k + 1]!, 'r');
+            if (blankR !== undefined) { lastR = blankR; sinceR = (blankEnd - 2 - k) / 2 + 1; break; }
+          }
+          if (k < 0) sinceR += blankEnd / 2 + 1;
+        }
+        blankEnd = 0;
+        cell = { type, style: s === undefined ? 0 : parseInt(s, 10), formula: null, formulaKind: undefined, formulaGroup: undefined, value: null, inline: null };
       } else if (depth === 3 && cell) {
         if (cur.is('f')) {
           cell.formula ??= '';
@@ -446,27 +523,31 @@ function typed(c: CellXml, ctx: SheetContext, text: string, address: string): Ra
  * part gives; when the cut leaves the cells unclosed (a damaged part), the whole part is read, for the same finding.
  */
 export function readWorksheet(xml: Buffer, ctx: SheetContext): { cells: Map<string, RawCell>; merges: string[] } {
-  const cut = sheetText(xml);
+  const cut = sheetBytes(xml);
   try {
-    return { cells: readSheetCells(cut, ctx), merges: readMerges(cut) };
+    return { cells: readSheetCells(cut, ctx), merges: mergesOf(cut) };
   } catch (err) {
     if (!(err instanceof MalformedPart)) throw err;
     ctx.formulas?.clear();
     ctx.rows?.clear();
-    const whole = xml.toString('utf8');
-    return { cells: readSheetCells(whole, ctx), merges: readMerges(whole) };
+    return { cells: readSheetCells(xml, ctx), merges: mergesOf(xml) };
   }
 }
 
-/** A worksheet part's text up to the ">" ending its last <mergeCell> or its closing </sheetData>, whichever is later. */
-function sheetText(xml: Buffer): string {
+/** A worksheet part's bytes up to the ">" ending its last <mergeCell> or its closing </sheetData>, whichever is later. */
+function sheetBytes(xml: Buffer): Buffer {
   const data = xml.lastIndexOf('sheetData>');
   let k = data - 1;
   while (k >= 0 && xml[k] !== 0x2f && xml[k] !== 0x3c) k--; // over a prefix ("x:"), back to "</"
-  if (data === -1 || xml[k] !== 0x2f || xml[k - 1] !== 0x3c) return xml.toString('utf8');
+  if (data === -1 || xml[k] !== 0x2f || xml[k - 1] !== 0x3c) return xml;
   // A <mergeCell> tag ends at the first ">" after its name (readMerges's pattern stops at "<" or ">").
   const end = xml.indexOf(0x3e, Math.max(data, xml.lastIndexOf('mergeCell')));
-  return xml.toString('utf8', 0, end === -1 ? xml.length : end + 1);
+  return end === -1 ? xml : xml.subarray(0, end + 1);
+}
+
+/** readMerges on the text from the last "sheetData>" on: only that much is decoded. */
+function mergesOf(xml: Buffer): string[] {
+  return readMerges(xml.toString('utf8', Math.max(0, xml.lastIndexOf('sheetData>'))));
 }
 
 /** The merged ranges of a worksheet ("E22:E24"), from its <mergeCells>, which follows <sheetData>. */
