@@ -125,4 +125,10 @@ describe('the cell reader places cells among blanks and reads the bytes as the t
     assert.deepEqual(entries(sheet('<row r="1"><c r="A1" t="str"><v><![CDATA[a<b\r\nc]]></v></c><c r="B1"><v>1<?pi x?>2</v></c><c r="C1" t="str"><v>p\rq</v></c></row>')), [['A1', 'a<b\nc'], ['B1', 12], ['C1', 'p\nq']]);
     assert.throws(() => readSheetCells(sheet('<row r="1"><c r="A1"><v><![CDATA[1</v></c></row>'), ctx()), /a comment, declaration or CDATA section is not closed/);
   });
+
+  it('drops a comment inside a value whole, so the text on either side joins up (never the comment\'s own "->")', () => {
+    assert.deepEqual(entries(sheet('<row r="1"><c r="A1"><v>1<!-- x -->2</v></c><c r="B1" t="str"><v>a<!---->b</v></c><c r="C1"><v>3<!-- a -- b >< -->4</v></c></row>')),
+      [['A1', 12], ['B1', 'ab'], ['C1', 34]]);
+    assert.throws(() => readSheetCells(sheet('<row r="1"><c r="A1"><v>1<!-->2</v></c></row>'), ctx()), /a comment, declaration or CDATA section is not closed/);
+  });
 });

@@ -68,7 +68,8 @@ class XmlCursor {
         this.textStart = lt + 9; this.textEnd = end; this.pos = end + 3; this.cdata = true;
         return (this.kind = TEXT);
       }
-      this.pos = this.find(startsWith(xml, '<!--', lt) ? '-->' : '>', lt + 2) + 1;
+      // A comment is dropped whole, so the text on either side joins up, as in any XML parser.
+      this.pos = startsWith(xml, '<!--', lt) ? this.find('-->', lt + 4) + 3 : this.find('>', lt + 2) + 1;
       return this.next();
     }
     if (c === 0x3f /* ? */) {
