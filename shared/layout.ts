@@ -1,5 +1,6 @@
 // The one definition of where everything lives in a plan workbook. The exceljs writer, the add-in's Excel API writer
 // and both readers all work from it, so they cannot disagree. Pure: no Node or Office API.
+import { KnownText } from './cells';
 import type { Template, Recommendation } from './template';
 
 export const PLAN_SHEET = 'Action plan';
@@ -270,6 +271,14 @@ export function readingLayout(template: Template): PlanLayout {
   let layout = readingLayouts.get(template);
   if (!layout) readingLayouts.set(template, (layout = planLayout(template, [])));
   return layout;
+}
+
+/** The layout's official texts (readingLayout(template).official, in order), for reading them back: made once per template. */
+const officialTextsCache = new WeakMap<Template, KnownText[]>();
+export function officialTexts(template: Template): KnownText[] {
+  let texts = officialTextsCache.get(template);
+  if (!texts) officialTextsCache.set(template, (texts = readingLayout(template).official.map((o) => new KnownText(o.text))));
+  return texts;
 }
 
 /** The list's cells on the lists sheet (values from row 2; row 1 is its heading). */

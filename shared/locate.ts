@@ -4,7 +4,7 @@
 // official text as an anchor, and the fixed layout (shared/layout.ts) last. The file reader and the add-in both locate
 // through this module, so they agree. Pure: no Node or Office API.
 import { colIndex, colName, parseCell } from './a1';
-import { cellText, sameText } from './cells';
+import { KnownText, cellText, foldSpaces, sameText, type RawCell } from './cells';
 import { finding, type Finding } from './findings';
 import {
   ACTION_COLUMNS, ACTION_FIELDS, LAST_COL, META, META_NAMES, MORE_ACTIONS, NUMBER_COLUMN, PLAN_SHEET, a1, readingLayout,
@@ -35,12 +35,24 @@ export interface PlanPlaces {
 
 /** Parses a name's formula; null when it is broken (#REF!), not a plain range, or names several areas. */
 export function namedRange(formula: string): NamedRange | null {
+  // The same few formulas come in every plan made from a template: each is parsed once (bounded: short formulas only,
+  // emptied when full; the ranges are frozen, as they are shared).
+  if (formula.length > 200) return parseNamedRange(formula);
+  let range = namedRanges.get(formula);
+  if (range === undefined) {
+    if (namedRanges.size >= 1000) namedRanges.clear();
+    namedRanges.set(formula, (range = parseNamedRange(formula)));
+  }
+  return range;
+}
+const namedRanges = new Map<string, NamedRange | null>();
+function parseNamedRange(formula: string): NamedRange | null {
   const m = /^=?(?:'((?:[^']|'')+)'|([^'!]+))!\$?([A-Za-z]{1,3})\$?(\d{1,7})(?::\$?([A-Za-z]{1,3})\$?(\d{1,7}))?$/.exec(formula.trim());
   if (!m) return null;
   const sheet = m[1] !== undefined ? m[1].replace(/''/g, "'") : m[2]!;
   const [c1, r1] = [colIndex(m[3]!) + 1, Number(m[4])];
   const [c2, r2] = m[5] ? [colIndex(m[5]) + 1, Number(m[6])] : [c1, r1];
-  return { sheet, firstRow: Math.min(r1, r2), lastRow: Math.max(r1, r2), firstCol: Math.min(c1, c2), lastCol: Math.max(c1, c2) };
+  return Object.freeze({ sheet, firstRow: Math.min(r1, r2), lastRow: Math.max(r1, r2), firstCol: Math.min(c1, c2), lastCol: Math.max(c1, c2) });
 }
 
 /** The workbook-wide names (a copied sheet carries sheet-local copies, which must not win), by name. */
@@ -109,14 +121,16 @@ export type Located =
 
 /**
  * Finds the template and where every part of the plan is. `read` reads the sheets the reading plan named (up to its
- * last row and column). Never throws: a workbook whose structure cannot be resolved with confidence gets ONE finding
- * saying what changed and how to fix it, and no plan.
+ * last row and column); rowHasCells, when the reader can tell, lets rows holding nothing go unread. Never throws: a
+ * workbook whose structure cannot be resolved with confidence gets ONE finding saying what changed and how to fix it,
+ * and no plan.
  */
-export function locatePlan(plan: ReadingPlan, names: DefinedName[], read: CellReader, sheetNames: string[], templates: Template[]): Located {
-  const sheets = sheetNames.map((s) => `"${s}"`).join(', ') || 'none';
+export function locatePlan(plan: ReadingPlan, names: DefinedName[], read: CellReader, sheetNames: string[], templates: Template[],
+  rowHasCells?: RowHasCells): Located {
+  const sheets = () => sheetNames.map((s) => `"${s}"`).join(', ') || 'none';
   if (plan.planSheet === null) {
     return { ok: false, finding: finding('NOT_ACTION_PLAN',
-      `This workbook is not a NAoMe action plan: it has no "${PLAN_SHEET}" sheet (its sheets: ${sheets}). Fill in the action plan workbook you were sent, and send that.`,
+      `This workbook is not a NAoMe action plan: it has no "${PLAN_SHEET}" sheet (its sheets: ${sheets()}). Fill in the action plan workbook you were sent, and send that.`,
       { sheet: META.sheet, cell: META.idCell }) };
   }
   const sheet = plan.planSheet;
@@ -134,14 +148,14 @@ export function locatePlan(plan: ReadingPlan, names: DefinedName[], read: CellRe
     if (!template) {
       return { ok: false, finding: finding('NOT_ACTION_PLAN', plan.meta
         ? `This workbook is not a NAoMe action plan: its "${plan.meta.sheet}" sheet does not name a template in ${plan.meta.idCell}. Download a new action plan workbook and copy your entries into it.`
-        : `This workbook is not a NAoMe action plan: it has no "${META.sheet}" sheet naming the template and its "${sheet}" sheet does not have an action plan's title (its sheets: ${sheets}). Fill in the action plan workbook you were sent, and send that.`,
+        : `This workbook is not a NAoMe action plan: it has no "${META.sheet}" sheet naming the template and its "${sheet}" sheet does not have an action plan's title (its sheets: ${sheets()}). Fill in the action plan workbook you were sent, and send that.`,
       { sheet: plan.meta?.sheet ?? META.sheet, cell: plan.meta?.idCell ?? META.idCell }) };
     }
     notes.push(finding('TEMPLATE_MARK_MISSING',
       `The hidden "${META.sheet}" sheet that names the template and holds the dropdown lists has been deleted (or its template id cleared), so the dropdowns no longer work. The plan was recognised from its title and official text as "${template.id}" version ${template.version} and checked as usual; to restore the dropdowns, copy your entries into a new blank action plan.`,
       { sheet: META.sheet, cell: META.idCell }));
   }
-  const placed = placePlan(template, sheet, nameMap(names), read, plan);
+  const placed = placePlan(template, sheet, nameMap(names), read, plan, rowHasCells);
   if (!placed.ok) return placed;
   return { ok: true, template, places: placed.places, notes: [...notes, ...placed.outside] };
 }
@@ -189,10 +203,49 @@ const structureFinding = (sheet: string, what: string): Placed => ({ ok: false, 
   `Nothing from this plan has been taken into the national data. Copy your entries (Paste Special > Values) into a new blank action plan, ` +
   `without adding, deleting or moving rows, columns or sheets, and send that.`, { sheet }) });
 
-function placePlan(template: Template, sheet: string, named: Map<string, NamedRange | 'broken'>, read: CellReader, plan: ReadingPlan): Placed {
+/** What placing a plan compares cells with (as sameText does) and counts from, worked out once per template. */
+interface Landmarks {
+  /** Each column heading, space-folded → its field (the first field, should two fold alike). */
+  headings: Map<string, ActionField>;
+  /** Each recommendation's text, by number - 1. */
+  texts: KnownText[];
+  /** The row of each recommendation's text in the fixed layout, in layout order. */
+  textRows: number[];
+  /** Each header field's cell in the fixed layout, in layout order. */
+  headerCells: Array<{ col: string; row: number }>;
+  /** The first note's text; null when the layout has no note. */
+  note: KnownText | null;
+}
+const landmarksCache = new WeakMap<Template, Landmarks>();
+function landmarksOf(template: Template): Landmarks {
+  let marks = landmarksCache.get(template);
+  if (!marks) {
+    const layout = readingLayout(template);
+    const headings = new Map<string, ActionField>();
+    for (const c of ACTION_COLUMNS) if (!headings.has(foldSpaces(c.header))) headings.set(foldSpaces(c.header), c.field);
+    const note = layout.rows.find((r) => r.kind === 'note')?.cells[0]?.value;
+    marks = {
+      headings,
+      texts: template.recommendations.map((rec) => new KnownText(rec.text)),
+      textRows: layout.recommendations.map((rec) => parseCell(rec.textCell).row),
+      headerCells: layout.header.map((h) => parseCell(h.cell)),
+      note: typeof note === 'string' ? new KnownText(note) : null,
+    };
+    landmarksCache.set(template, marks);
+  }
+  return marks;
+}
+
+function placePlan(template: Template, sheet: string, named: Map<string, NamedRange | 'broken'>, read: CellReader, plan: ReadingPlan,
+  rowHasCells?: RowHasCells): Placed {
   const layout = readingLayout(template);
-  const text = (cell: string) => cellText(read(sheet, cell));
+  const marks = landmarksOf(template);
+  // A row without a cell holding a value reads as nothing in every column: most rows searched are such rows.
+  const hasCells = (row: number) => rowHasCells === undefined || rowHasCells(sheet, row);
+  const raw = (col: string, row: number): RawCell => (hasCells(row) ? read(sheet, a1(col, row)) : null);
+  const text = (col: string, row: number) => cellText(raw(col, row));
   const lastCol = colIndex(plan.lastCol) + 1;
+  const colNames = range(1, lastCol).map((c) => colName(c - 1));
 
   // Columns: the headings row (found near where the layout puts it), else the shift of the actions' names, else fixed.
   const firstName = named.get(layout.recommendations[0]!.name);
@@ -200,11 +253,12 @@ function placePlan(template: Template, sheet: string, named: Map<string, NamedRa
   const columns = {} as Record<ActionField, string>;
   let headingsRow: number | null = null;
   for (const row of [layout.columnsRow + rowShift, layout.columnsRow, ...range(1, layout.columnsRow + Math.max(0, rowShift) + 5)]) {
+    if (!hasCells(row)) continue;
     const found = new Map<ActionField, string>();
-    for (let c = 1; c <= lastCol; c++) {
-      const t = text(a1(colName(c - 1), row));
-      const field = t === null ? undefined : ACTION_COLUMNS.find((a) => sameText(a.header, t))?.field;
-      if (field && !found.has(field)) found.set(field, colName(c - 1));
+    for (const col of colNames) {
+      const t = cellText(read(sheet, a1(col, row)));
+      const field = t === null ? undefined : marks.headings.get(foldSpaces(t));
+      if (field && !found.has(field)) found.set(field, col);
     }
     if (found.size >= ACTION_FIELDS.length - 1) {
       headingsRow = row;
@@ -222,30 +276,27 @@ function placePlan(template: Template, sheet: string, named: Map<string, NamedRa
   // Header fields: their names, else the fixed cell shifted as the headings moved.
   const headShift = headingsRow === null ? 0 : headingsRow - layout.columnsRow;
   const header: Record<string, string> = {};
-  for (const h of layout.header) {
+  layout.header.forEach((h, i) => {
     const r = named.get(h.name);
-    const { col, row } = parseCell(h.cell);
+    const { col, row } = marks.headerCells[i]!;
     header[h.id] = r && r !== 'broken' && r.sheet === sheet ? a1(colName(r.firstCol - 1), r.firstRow) : a1(colName(colIndex(col) + colShift), row + headShift);
-  }
+  });
 
   // Blocks: each recommendation's text is the anchor; the actions are the rows after its suggested actions, down to the
   // next recommendation's group heading or text. The names say where to look first; a search of the column second.
-  const anchors: Array<number | null> = layout.recommendations.map((rec) => {
+  const anchors: Array<number | null> = layout.recommendations.map((rec, i) => {
     const r = named.get(rec.name);
-    const guesses = [
-      r && r !== 'broken' && r.sheet === sheet ? r.firstRow - 2 : null,
-      parseCell(rec.textCell).row + headShift,
-      parseCell(rec.textCell).row,
-    ];
-    for (const g of guesses) if (g !== null && g > 0 && sameText(text(a1(textCol, g)), template.recommendations[rec.number - 1]!.text)) return g;
+    const guesses = [r && r !== 'broken' && r.sheet === sheet ? r.firstRow - 2 : null, marks.textRows[i]! + headShift, marks.textRows[i]!];
+    const known = marks.texts[rec.number - 1]!;
+    for (const g of guesses) if (g !== null && g > 0 && known.same(known.read(raw(textCol, g)))) return g;
     return null;
   });
   // Anchors not where expected: search the column once for every recommendation text still missing.
   if (anchors.some((a) => a === null)) {
     for (let row = 1; row <= plan.lastRow; row++) {
-      const t = text(a1(textCol, row));
+      const t = text(textCol, row);
       if (t === null) continue;
-      const i = template.recommendations.findIndex((rec, k) => anchors[k] === null && sameText(t, rec.text));
+      const i = marks.texts.findIndex((known, k) => anchors[k] === null && known.same(t));
       if (i !== -1) anchors[i] = row;
     }
   }
@@ -262,7 +313,7 @@ function placePlan(template: Template, sheet: string, named: Map<string, NamedRa
       lost++;
       const prev = blocks[i - 1];
       const shift = prev ? prev.lastRow - layout.recommendations[i - 1]!.lastActionRow : headShift;
-      textRow = byName ? byName.firstRow - 2 : parseCell(rec.textCell).row + shift;
+      textRow = byName ? byName.firstRow - 2 : marks.textRows[i]! + shift;
     }
     const firstRow = textRow + 2;
     let lastRow: number;
@@ -284,7 +335,7 @@ function placePlan(template: Template, sheet: string, named: Map<string, NamedRa
       return structureFinding(sheet, `recommendations ${blocks[i - 1]!.recommendation} and ${blocks[i]!.recommendation} are out of order or overlap`);
     }
   }
-  const outside = belowLastBlock(template, sheet, blocks, columns, text, plan.lastRow);
+  const outside = belowLastBlock(marks, sheet, blocks, columns, raw, plan.lastRow, hasCells);
   const more = plan.moreSheet ? moreActionsPlaces(plan.moreSheet, named, plan.moreLastRow) : null;
   return { ok: true, places: { sheet, header, blocks, columns, more }, outside };
 }
@@ -296,25 +347,27 @@ function placePlan(template: Template, sheet: string, named: Map<string, NamedRa
  * any block: each such row gets one finding naming its cell, so it is never silently dropped. Extends the last block
  * in place.
  */
-function belowLastBlock(template: Template, sheet: string, blocks: PlanPlaces['blocks'], columns: Record<ActionField, string>,
-  text: (cell: string) => string | null, lastRead: number): Finding[] {
+function belowLastBlock(marks: Landmarks, sheet: string, blocks: PlanPlaces['blocks'], columns: Record<ActionField, string>,
+  raw: (col: string, row: number) => RawCell, lastRead: number, hasCells: (row: number) => boolean): Finding[] {
   const last = blocks[blocks.length - 1];
   if (!last) return [];
-  const layout = readingLayout(template);
-  const note = layout.rows.find((r) => r.kind === 'note')?.cells[0];
   const noteCol = colName(colIndex(columns.action) - 1);
-  if (note && typeof note.value === 'string') {
+  const { note } = marks;
+  if (note !== null) {
     for (let row = last.lastRow + 2; row <= lastRead; row++) {
-      if (sameText(text(a1(noteCol, row)), note.value)) { last.lastRow = row - 2; break; }
+      if (note.same(note.read(raw(noteCol, row)))) { last.lastRow = row - 2; break; }
     }
   }
+  const text = (col: string, row: number) => cellText(raw(col, row));
   const out: Finding[] = [];
   const cols = ACTION_COLUMNS.map((c) => columns[c.field]).sort((a, b) => colIndex(a) - colIndex(b));
   for (let row = last.lastRow + 1; row <= lastRead; row++) {
-    const cell = cols.map((c) => a1(c, row)).find((c) => text(c) !== null);
-    if (!cell) continue;
+    if (!hasCells(row)) continue;
+    const col = cols.find((c) => text(c, row) !== null);
+    if (!col) continue;
+    const cell = a1(col, row);
     out.push(finding('ACTION_OUTSIDE_PLAN_ROWS',
-      `${cell} holds "${clip(text(cell)!)}", typed outside the plan's rows: below the rows of recommendation ${last.recommendation} ` +
+      `${cell} holds "${clip(text(col, row)!)}", typed outside the plan's rows: below the rows of recommendation ${last.recommendation} ` +
       `(rows ${last.firstRow}–${last.lastRow}) it is not read as an action of any recommendation. Move it into a free row of its ` +
       `recommendation (or onto the "${MORE_ACTIONS.sheet}" sheet, with the recommendation number in column A), and clear ${cell}.`,
       { sheet, cell }));
@@ -367,7 +420,7 @@ export type PlanRead =
  * (a missing template mark, formulas). One finding and no plan when the plan cannot be read with confidence.
  */
 export function readLocatedPlan(view: WorkbookView, reading: ReadingPlan, templates: Template[] = builtInTemplates): PlanRead {
-  const located = locatePlan(reading, view.names, view.read, view.sheetNames, templates);
+  const located = locatePlan(reading, view.names, view.read, view.sheetNames, templates, view.rowHasCells);
   if (!located.ok) return located;
   const { template, places } = located;
   const plan = extractPlan(template, view.read, view.date1904, places, view.merges, view.rowHasCells);

@@ -3,7 +3,7 @@
 // (shared/planSchema.ts, which also defines the model's types).
 import { cellDate, cellText, type RawCell } from './cells';
 import { parseCell } from './a1';
-import { ACTION_FIELDS, a1, readingLayout, type ActionField, type PlanLayout } from './layout';
+import { ACTION_FIELDS, a1, officialTexts, readingLayout, type ActionField, type PlanLayout } from './layout';
 import { fixedPlacesOf, type PlanPlaces } from './locate';
 import type { Plan, PlanAction } from './planSchema';
 import type { Template } from './template';
@@ -33,27 +33,30 @@ export function extractPlan(template: Template, read: CellReader, date1904 = fal
   merges: (sheet: string) => readonly string[] = () => [], rowHasCells?: RowHasCells): Plan {
   const actions: PlanAction[] = [];
   const readRow = (sheet: string, row: number, columns: Record<ActionField, string>, recommendation: number, down: MergedDown) => {
-    // A row is an action only when it holds a value of its own (not one merged down into it). Most rows are empty, so
-    // that is checked before anything is built.
-    const ownCell = (field: ActionField) => down.topOf(columns[field], row) === null && !blank(read(sheet, a1(columns[field], row)));
-    if (!ACTION_FIELDS.some(ownCell)) return null;
-    const value = (field: ActionField) => {
+    // Under a merge, what shows (and what a person reads) is the merge's top cell, whatever the hidden cell keeps. A row
+    // is an action only when it holds a value of its own (not one merged down into it): most rows are empty, so nothing
+    // is built until one is found.
+    const value = {} as Record<ActionField, RawCell>;
+    let own = false;
+    for (const field of ACTION_FIELDS) {
       const col = columns[field];
-      // Under a merge, what shows (and what a person reads) is the merge's top cell, whatever the hidden cell keeps.
       const top = down.topOf(col, row);
-      return read(sheet, a1(col, top ?? row));
-    };
+      const v = read(sheet, a1(col, top ?? row));
+      if (top === null && !blank(v)) own = true;
+      value[field] = v;
+    }
+    if (!own) return null;
     const action: PlanAction = {
       recommendation,
       row,
       ...(sheet === places.sheet ? {} : { sheet }),
-      action: cellText(value('action')),
-      responsible: cellText(value('responsible')),
-      deadline: cellDate(value('deadline'), date1904),
-      status: cellText(value('status')),
-      priority: cellText(value('priority')),
-      reason: cellText(value('reason')),
-      progress: cellText(value('progress')),
+      action: cellText(value.action),
+      responsible: cellText(value.responsible),
+      deadline: cellDate(value.deadline, date1904),
+      status: cellText(value.status),
+      priority: cellText(value.priority),
+      reason: cellText(value.reason),
+      progress: cellText(value.progress),
     };
     return action;
   };
@@ -86,7 +89,10 @@ export function extractPlan(template: Template, read: CellReader, date1904 = fal
   return {
     template: { id: template.id, version: template.version },
     header: Object.fromEntries(layout.header.map((h) => [h.id, cellText(read(places.sheet, places.header[h.id]!))])),
-    official: layout.official.map((o) => ({ cell: officialCell(o), text: cellText(read(places.sheet, officialCell(o))) })),
+    official: layout.official.map((o, i) => {
+      const cell = officialCell(o);
+      return { cell, text: officialTexts(template)[i]!.read(read(places.sheet, cell)) };
+    }),
     actions,
     ...(isFixed(template, places) ? {} : { places }),
   };
@@ -98,14 +104,26 @@ export function extractPlan(template: Template, read: CellReader, date1904 = fal
  */
 function isFixed(template: Template, places: PlanPlaces): boolean {
   const fixed = fixedPlacesOf(template);
-  return places === fixed || JSON.stringify(places.more === null ? { ...places, more: fixed.more } : places) === fixedJson(template, fixed);
+  return places === fixed || sameJson(places.more === null ? { ...places, more: fixed.more } : places, fixed);
 }
-const fixedJsonCache = new WeakMap<Template, string>();
-function fixedJson(template: Template, fixed: PlanPlaces): string {
-  let j = fixedJsonCache.get(template);
-  if (j === undefined) fixedJsonCache.set(template, (j = JSON.stringify(fixed)));
-  return j;
+
+/**
+ * Whether two values of plain data (objects, arrays, strings, finite numbers, null; no undefined) write the same JSON:
+ * the same keys in the same order, and the same values. Compared in place, without writing either.
+ */
+function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null || Array.isArray(a) !== Array.isArray(b)) return false;
+  const keys = Object.keys(a);
+  const other = Object.keys(b);
+  if (keys.length !== other.length) return false;
+  for (let i = 0; i < keys.length; i++) {
+    if (keys[i] !== other[i] || !sameJson((a as Record<string, unknown>)[keys[i]!], (b as Record<string, unknown>)[keys[i]!])) return false;
+  }
+  return true;
 }
+
+const RANGE = /^([A-Z]{1,3})(\d+):([A-Z]{1,3})(\d+)$/;
 
 const blank = (v: RawCell) => v === null || v === undefined || v === '';
 
@@ -121,6 +139,9 @@ export class MergedDown {
   private readonly byCol = new Map<string, Array<[number, number]>>();
   constructor(ranges: readonly string[]) {
     for (const ref of ranges) {
+      // Most merges run across one row (titles, official texts): the usual "B20:H20" is told in one match.
+      const m = RANGE.exec(ref);
+      if (m && m[2] === m[4]) continue;
       const [from, to = from] = ref.split(':') as [string, string?];
       const p = parseCell(from);
       const q = parseCell(to!);

@@ -2,10 +2,10 @@
 // Pure: no Node or Office API. Every finding names where it is (sheet, cell, recommendation, field) and says, in plain
 // English, what was found and how to put it right. docs/findings.md documents every code.
 import { colIndex } from './a1';
-import { addDays, foldWords, isIsoDate, parseDateText, sameText, ukDate } from './cells';
+import { ASCII, addDays, foldWords, isIsoDate, parseDateText, ukDate } from './cells';
 import { finding, type Finding, type FindingCode, type ValidationResult } from './findings';
 import { priorityLabel, priorityLabelsIn, statusCode, statusCodesIn } from './keys';
-import { ACTION_FIELDS, DEADLINE_RANGE, LISTS_SHEET, META, MORE_ACTIONS, a1, readingLayout, statusOption, type ActionField } from './layout';
+import { ACTION_FIELDS, DEADLINE_RANGE, LISTS_SHEET, META, MORE_ACTIONS, a1, officialTexts, readingLayout, statusOption, type ActionField } from './layout';
 import { actionCell, fixedPlacesOf, type PlanPlaces } from './locate';
 import { holdsNhsNumber, maskNhsNumbers } from './nhsNumber';
 import { matchOrganisation, organisationLabel, type Organisation } from './organisations';
@@ -112,12 +112,22 @@ export function namesIndividual(value: string): boolean {
   if (isPlaceholder(value)) return false;
   // Words split at hyphens and apostrophes ("Smith-Jones", "O'Brien"), a possessive 's dropped ("team's"),
   // single letters (initials) ignored: one remaining word outside the list is taken as a name.
-  const words = value.toLowerCase().replace(/['’]s\b/g, '').match(/\p{L}+/gu) ?? [];
+  const v = value.toLowerCase().replace(/['’]s\b/g, '');
+  const words = v.match(ASCII.test(v) ? ASCII_LETTERS : LETTERS) ?? [];
   return words.some((w) => w.length >= 2 && !NOT_A_NAME_WORDS.has(w));
 }
 
-/** Words in an action, counting only runs of letters or digits. */
-const wordCount = (value: string) => (value.match(/[\p{L}\p{N}]+/gu) ?? []).length;
+const LETTERS = /\p{L}+/gu;
+/** The letters of ASCII text (as foldWords, without the Unicode class). */
+const ASCII_LETTERS = /[A-Za-z]+/g;
+
+/** Whether an action has MIN_ACTION_WORDS words, counting only runs of letters or digits: counting stops there. */
+function enoughWords(value: string): boolean {
+  WORD.lastIndex = 0;
+  for (let n = 0; n < MIN_ACTION_WORDS; n++) if (WORD.exec(value) === null) return false;
+  return true;
+}
+const WORD = /[\p{L}\p{N}]+/gu;
 
 /** An ISO date `years` later (29 Feb falls back to 28 Feb). */
 function addYears(iso: string, years: number): string {
@@ -241,11 +251,11 @@ export function checkPlan(plan: Plan, ctx: CheckContext): Finding[] {
 
   // Official text: the recommendations and suggested actions must stay as the national team wrote them.
   const found = new Map(plan.official.map((o) => [o.cell, o.text]));
-  for (const official of layout.official) {
+  for (const [i, official] of layout.official.entries()) {
     const block = places.blocks.find((b) => b.recommendation === official.recommendation);
     const o = { ...official, cell: block ? (official.kind === 'text' ? block.textCell : block.suggestedCell) : official.cell };
     const text = found.get(o.cell) ?? null;
-    if (text === o.text || sameText(text, o.text)) continue; // the identical case is the common one, and cheap
+    if (officialTexts(template)[i]!.same(text)) continue;
     const what = o.kind === 'text' ? `The text of recommendation ${o.recommendation}` : `The suggested actions for recommendation ${o.recommendation}`;
     add('OFFICIAL_TEXT_CHANGED',
       `${what} in ${o.cell} ${o.kind === 'text' ? 'has' : 'have'} been ${text === null ? 'deleted' : `changed (the cell now reads ${quote(text)})`}: ` +
@@ -254,7 +264,9 @@ export function checkPlan(plan: Plan, ctx: CheckContext): Finding[] {
       at(o.cell, { recommendation: o.recommendation, field: o.kind === 'text' ? 'recommendationText' : 'suggestedActions' }));
   }
 
-  // Action rows, recommendation by recommendation.
+  // Action rows, recommendation by recommendation. The far-ahead limit is the same for every row: worked out once.
+  let farAhead: string | undefined;
+  const farAheadDate = () => (farAhead ??= addYears(ctx.today, FAR_AHEAD_YEARS));
   for (const layoutRec of layout.recommendations) {
     const block = places.blocks.find((b) => b.recommendation === layoutRec.number);
     const rec = { number: layoutRec.number, firstActionRow: block?.firstRow ?? layoutRec.firstActionRow, lastActionRow: block?.lastRow ?? layoutRec.lastActionRow };
@@ -268,7 +280,7 @@ export function checkPlan(plan: Plan, ctx: CheckContext): Finding[] {
     }
     for (const a of rows) {
       const cell = (field: ActionField) => actionCell(places, a, field);
-      checkAction(a, ctx, cell, (code, field, message) => add(code, message, at(cell(field), { recommendation: rec.number, field, ...(a.sheet ? { sheet: a.sheet } : {}) })));
+      checkAction(a, ctx, farAheadDate, cell, (code, field, message) => add(code, message, at(cell(field), { recommendation: rec.number, field, ...(a.sheet ? { sheet: a.sheet } : {}) })));
     }
   }
   // Rows of the "More actions" sheet that do not say which recommendation they belong to.
@@ -300,8 +312,8 @@ type Report = (code: FindingCode, field: ActionField, message: string) => void;
 /** A value, or null when it is missing or only spaces (a plan sent as JSON may hold "" where a cell reads null). */
 const present = (v: string | null | undefined) => (v == null || v.trim() === '' ? null : v);
 
-/** The checks on one action row, field by field (cell: where each field of this row is). */
-function checkAction(row: PlanAction, ctx: CheckContext, cell: (field: ActionField) => string, report: Report): void {
+/** The checks on one action row, field by field (farAhead: today + FAR_AHEAD_YEARS; cell: where each field of this row is). */
+function checkAction(row: PlanAction, ctx: CheckContext, farAhead: () => string, cell: (field: ActionField) => string, report: Report): void {
   const a: PlanAction = { ...row };
   for (const field of ACTION_FIELDS) a[field] = present(row[field]);
   const { template, today } = ctx;
@@ -334,7 +346,7 @@ function checkAction(row: PlanAction, ctx: CheckContext, cell: (field: ActionFie
     }
   }
 
-  if (a.action !== null && (isPlaceholder(a.action) || wordCount(a.action) < MIN_ACTION_WORDS)) {
+  if (a.action !== null && (isPlaceholder(a.action) || !enoughWords(a.action))) {
     report('ACTION_VAGUE', 'action',
       `The action ${quote(a.action)} in ${cell('action')} is too vague to be specific: say what will be done, how, and how ` +
       `success will be measured (at least ${MIN_ACTION_WORDS} words), e.g. "Audit MDT listing of all new MBC patients quarterly".`);
@@ -363,7 +375,7 @@ function checkAction(row: PlanAction, ctx: CheckContext, cell: (field: ActionFie
         `The deadline ${ukDate(a.deadline)} in ${cell('deadline')} has passed but the status is ` +
         `${a.status === null ? 'empty' : quote(a.status)}: if the action is done set status ` +
         `${template.statusKey.implementedCode}, otherwise agree a new deadline and update it.`);
-    } else if (a.deadline > addYears(today, FAR_AHEAD_YEARS)) {
+    } else if (a.deadline > farAhead()) {
       report('DEADLINE_FAR_AHEAD', 'deadline',
         `The deadline ${ukDate(a.deadline)} in ${cell('deadline')} is more than ${FAR_AHEAD_YEARS} years ahead: check the ` +
         `year was typed correctly, or split the action into steps with nearer deadlines.`);

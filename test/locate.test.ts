@@ -4,15 +4,22 @@
 // findings and actions were written before the code. The add-in's Check (office-addin-mock loaded from the same file)
 // must give the same findings and plan.
 import assert from 'node:assert/strict';
+import ExcelJS from 'exceljs';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { isoToSerial, todayIso, addDays } from '../shared/cells';
+import { planLayout } from '../shared/layout';
+import { readLocatedPlan, readingPlan, type ReadingPlan } from '../shared/locate';
 import { planSchema } from '../shared/planSchema';
+import { builtInTemplates, currentTemplate } from '../shared/template';
 import { loadOrganisations } from '../server/organisations';
 import type { CheckOutcome } from '../server/xlsx/checkWorkbook';
+import { guardWorkbook } from '../server/xlsx/guard';
+import { DEFAULT_LIMITS } from '../server/xlsx/limits';
+import { readWorkbook } from '../server/xlsx/readWorkbook';
 import { writePlanWorkbook } from '../server/xlsx/writePlanWorkbook';
 import { PYTHON } from './helpers/apps';
 import { editWithLibreOffice, type Edit } from './helpers/libreofficeEdits';
@@ -203,5 +210,33 @@ wb.save(d + '/py-formulas.xlsx')
     }
     assert.ok(plans >= 18, `${plans} plans`);
     assert.ok(Object.values(outcome).some((o) => o.file.plan?.places), 'some of them carry places');
+  });
+});
+
+describe('locate, then read: rows that hold nothing go unread', () => {
+  it('reads the same plan and findings whether or not the reader can tell which rows hold nothing', async () => {
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(await fillWorkbook(await writePlanWorkbook({ organisations }), goodPlanContent('RGT')) as unknown as ArrayBuffer);
+    const ws = wb.getWorksheet(P)!;
+    const last = planLayout(currentTemplate, []).lastRow;
+    ws.getCell(`D${last + 20}`).value = 'typed far below the notes';
+    ws.spliceRows(30, 0, []); // a row inserted in block 2's place, as openpyxl does (names not moved)
+    ws.mergeCells('E22:E23'); // row 23's own status is hidden under row 22's
+    const bytes = Buffer.from(await wb.xlsx.writeBuffer());
+    let reading: ReadingPlan | undefined;
+    const guarded = await guardWorkbook(bytes, DEFAULT_LIMITS, (sheetNames, names) => {
+      reading = readingPlan(sheetNames, names, builtInTemplates);
+      return { [P]: reading.lastRow, Lists: 2, 'More actions': reading.moreLastRow };
+    });
+    assert.ok(guarded.ok);
+    const read = readWorkbook(guarded.workbook);
+    assert.ok(read.ok);
+    const withRows = readLocatedPlan(read.workbook, reading!);
+    const { rowHasCells: _, ...everyRow } = read.workbook;
+    assert.deepEqual(readLocatedPlan(everyRow, reading!), withRows);
+    assert.ok(withRows.ok);
+    assert.deepEqual(withRows.readerFindings.map((f) => `${f.code}@${f.cell}`), [`ACTION_OUTSIDE_PLAN_ROWS@D${last + 21}`]);
+    assert.ok(withRows.plan.places, 'rows moved: the plan carries its places');
+    assert.deepEqual(withRows.plan.actions.filter((a) => a.row <= 23).map((a) => a.status), ['2. Action in progress', '2. Action in progress']);
   });
 });

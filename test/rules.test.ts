@@ -105,6 +105,9 @@ describe('rules: a fully correct plan', () => {
     for (const team of ['TBC', 'Breast team', 'MDT', 'Oncology', 'All', 'Consultants', 'Lead CNS', 'Breast care nurses',
       'Cancer services manager', 'MDT co-ordinator', "Breast team's data lead", 'n/a', '-'])
       assert.ok(!namesIndividual(team), team);
+    // Names in any script; a role with accented or non-Latin letters around it is still only a role.
+    for (const name of ['Dr Zoë Brontë', 'Núñez', 'Dr 王 Wei', 'Ólafur (CNS)']) assert.ok(namesIndividual(name), name);
+    for (const team of ['Breast team – CNS', 'MDT · Oncology', 'Lead CNS’s team']) assert.ok(!namesIndividual(team), team);
   });
 });
 
@@ -250,6 +253,15 @@ describe('rules: one test per code', () => {
       assert.equal(f.severity, 'warning');
     }
     assert.deepEqual(checkPlan(withFirstAction({ action: 'Audit MDT listing quarterly' }), ctx), []);
+  });
+
+  it('ACTION_VAGUE: words are whole runs of letters or digits in any script, however they are separated', () => {
+    for (const vague of ['Audit — MDT — listing', 'Café naïve 数据', 'Audit/MDT/listing2026', '   Audit, MDT;  listing.  ', 'x'.repeat(30)]) {
+      only(checkPlan(withFirstAction({ action: vague }), ctx), 'ACTION_VAGUE');
+    }
+    for (const enough of ['Audit/MDT/listing/2026', 'Café naïve 数据 ok', '1 2 3 4', '— Audit, MDT; listing. Quarterly —', `Audit MDT listing quarterly ${'and more '.repeat(2000)}`]) {
+      assert.deepEqual(codes(checkPlan(withFirstAction({ action: enough }), ctx)), [], enough.slice(0, 40));
+    }
   });
 
   it('RESPONSIBLE_NOT_NAMED: TBC or a team or role alone; a name with a role is fine', () => {

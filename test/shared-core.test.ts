@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
-import { cellDate, cellText, isIsoDate, parseDateText, serialToIso, isoToSerial, sameText, todayIso } from '../shared/cells';
+import { KnownText, cellDate, cellText, foldWords, isIsoDate, parseDateText, serialToIso, isoToSerial, sameText, todayIso } from '../shared/cells';
 import { ACTION_ROWS_PER_RECOMMENDATION, definedNames, planLayout } from '../shared/layout';
+import { fixedPlacesOf, namedRange } from '../shared/locate';
+import { MergedDown, extractPlan } from '../shared/plan';
 import { parseOrganisationsCsv } from '../shared/organisations';
 import { currentTemplate } from '../shared/template';
 import { parseTemplate } from '../shared/templateSchema';
@@ -71,6 +73,81 @@ describe('shared core: cell values', () => {
       const s = Array.from({ length: 1 + (i % 12) }, () => alphabet[next()]).join('');
       assert.equal(cellText(s), rewrite(s), JSON.stringify(s));
     }
+  });
+
+  it('folds words in ASCII text exactly as the Unicode letter and digit classes do', () => {
+    const unicode = (s: string) => {
+      let v = s.toLowerCase();
+      if (/['’‘`&]/.test(v)) v = v.replace(/['’‘`]/g, '').replace(/&/g, ' and ');
+      return v.replace(/[^\p{L}\p{N}]+/gu, ' ').trim();
+    };
+    // Every pair of ASCII characters, then longer strings of them.
+    for (let a = 0; a < 128; a++) for (let b = 0; b < 128; b++) {
+      const s = String.fromCharCode(a, b);
+      assert.equal(foldWords(s), unicode(s), JSON.stringify(s));
+    }
+    const alphabet = ['A', 'z', '0', '9', ' ', '\n', '_', '-', "'", '&', '`', '.', ' and '];
+    let seed = 3;
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2147483648) % alphabet.length;
+    for (let i = 0; i < 5000; i++) {
+      const s = Array.from({ length: 1 + (i % 10) }, () => alphabet[next()]).join('');
+      assert.equal(foldWords(s), unicode(s), JSON.stringify(s));
+    }
+    // Other scripts keep their letters and digits; a sign that lower-cases to ASCII (the Kelvin sign) is a letter.
+    assert.equal(foldWords("Zoë O’Brien & Núñez – ٣ 数据"), 'zoë obrien and núñez ٣ 数据');
+    assert.equal(foldWords('\u212a-Team'), 'k team');
+  });
+
+  it('reads and compares a known text as cellText and sameText do, whether it is unchanged, re-spaced or edited', () => {
+    // The second has two spaces, which a cell's text loses: read back unchanged, it is not the text itself.
+    for (const official of ['Audit the MDT listing', 'Record “recurrence”  with the date', 'Suggested actions:\n• One\n• Two', '  padded  ']) {
+      const known = new KnownText(official);
+      const variants: Array<string | number | null> = [official, cellText(official), official.replace(/ /g, '\n'), `${official} `, official.replace(/ +/g, ' '),
+        official.toUpperCase(), official.slice(1), '', null, 5];
+      for (const v of variants) {
+        assert.equal(known.read(v), cellText(v), JSON.stringify(v));
+        const t = typeof v === 'string' || v === null ? v : String(v);
+        assert.equal(known.same(t), sameText(t, official), JSON.stringify([t, official]));
+      }
+    }
+  });
+
+  it('finds the top of a merge down a column: merges across one row are no such merge; a bad address throws', () => {
+    const down = new MergedDown(['B20:H20', 'E22:E24', 'F30:G33', 'C5', 'e40:e41', 'D050:D52']);
+    assert.equal(down.topOf('B', 20), null);
+    assert.equal(down.topOf('E', 22), null, 'the top cell itself');
+    assert.equal(down.topOf('E', 24), 22);
+    assert.equal(down.topOf('E', 25), null);
+    assert.equal(down.topOf('F', 33), 30);
+    assert.equal(down.topOf('G', 31), null, 'a merge is found by its first column');
+    assert.equal(down.topOf('E', 41), 40, 'lower-case letters');
+    assert.equal(down.topOf('D', 51), 50, 'leading zeros');
+    assert.throws(() => new MergedDown(['X:Y']), /not a cell address/);
+  });
+
+  it('leaves the places out of a plan read where the fixed layout puts everything, and only then', () => {
+    const read = () => null;
+    const fixed = fixedPlacesOf(currentTemplate);
+    const copy = JSON.parse(JSON.stringify(fixed)) as typeof fixed;
+    assert.equal(extractPlan(currentTemplate, read, false, fixed).places, undefined);
+    assert.equal(extractPlan(currentTemplate, read, false, copy).places, undefined, 'equal places, another object');
+    assert.equal(extractPlan(currentTemplate, read, false, { ...copy, more: null }).places, undefined, 'no "More actions" sheet');
+    const moved = { ...copy, blocks: copy.blocks.map((b, i) => (i === 4 ? { ...b, lastRow: b.lastRow + 1 } : b)) };
+    assert.deepEqual(extractPlan(currentTemplate, read, false, moved).places, moved);
+    // The same columns found in another order (a heading cleared, its column then taken from the layout) are kept, as ever.
+    const { action, ...rest } = copy.columns;
+    const reordered = { ...copy, columns: { ...rest, action } };
+    assert.deepEqual(extractPlan(currentTemplate, read, false, reordered).places, reordered);
+  });
+
+  it('parses a defined name once: the same range each time, shared and so frozen; a long formula still parses', () => {
+    const first = namedRange("'Action plan'!$A$22:$H$36");
+    assert.deepEqual(first, { sheet: 'Action plan', firstRow: 22, lastRow: 36, firstCol: 1, lastCol: 8 });
+    assert.equal(namedRange("'Action plan'!$A$22:$H$36"), first);
+    assert.ok(Object.isFrozen(first));
+    const long = `'${'x'.repeat(250)}'!$B$3`;
+    assert.deepEqual(namedRange(long), { sheet: 'x'.repeat(250), firstRow: 3, lastRow: 3, firstCol: 2, lastCol: 2 });
+    assert.equal(namedRange('#REF!'), null);
   });
 });
 

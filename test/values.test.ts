@@ -103,6 +103,13 @@ describe('values: organisation', () => {
     }
   });
 
+  it('answers for the list it is given: the same value against another list is matched against that list', () => {
+    const others = organisations.filter((o) => o.code !== 'RGT');
+    assert.equal(matchOrganisation('RGT', organisations).organisation?.code, 'RGT');
+    assert.equal(matchOrganisation('RGT', others).organisation, null);
+    assert.equal(matchOrganisation('RGT', organisations).organisation?.code, 'RGT');
+  });
+
   it('refuses a value that could mean two organisations, naming both', () => {
     for (const [value, codes] of [
       ['RR8 – Cambridge University Hospitals NHS Foundation Trust', ['RR8', 'RGT']],
