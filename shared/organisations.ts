@@ -66,15 +66,6 @@ export interface OrganisationMatch {
  * up to three close names suggested.
  */
 export function matchOrganisation(value: string, organisations: Organisation[]): OrganisationMatch {
-  // A plan's organisation is matched twice (by the rules, then for the result): the last answer is kept, for that list.
-  if (last?.value === value && last.organisations === organisations) return last.match;
-  const match = findOrganisation(value, organisations);
-  last = { value, organisations, match };
-  return match;
-}
-let last: { value: string; organisations: Organisation[]; match: OrganisationMatch } | undefined;
-
-function findOrganisation(value: string, organisations: Organisation[]): OrganisationMatch {
   const index = indexOf(organisations);
   const v = value.trim();
   const none = (candidates: Organisation[], ambiguous = false): OrganisationMatch => ({ organisation: null, ambiguous, candidates });

@@ -82,6 +82,7 @@ export function extractPlan(template: Template, read: CellReader, date1904 = fal
     }
   }
   const layout = readingLayout(template);
+  const officials = officialTexts(template);
   const officialCell = (o: PlanLayout['official'][number]) => {
     const block = places.blocks.find((b) => b.recommendation === o.recommendation)!;
     return o.kind === 'text' ? block.textCell : block.suggestedCell;
@@ -91,7 +92,7 @@ export function extractPlan(template: Template, read: CellReader, date1904 = fal
     header: Object.fromEntries(layout.header.map((h) => [h.id, cellText(read(places.sheet, places.header[h.id]!))])),
     official: layout.official.map((o, i) => {
       const cell = officialCell(o);
-      return { cell, text: officialTexts(template)[i]!.read(read(places.sheet, cell)) };
+      return { cell, text: officials[i]!.read(read(places.sheet, cell)) };
     }),
     actions,
     ...(isFixed(template, places) ? {} : { places }),

@@ -251,11 +251,12 @@ export function checkPlan(plan: Plan, ctx: CheckContext): Finding[] {
 
   // Official text: the recommendations and suggested actions must stay as the national team wrote them.
   const found = new Map(plan.official.map((o) => [o.cell, o.text]));
+  const officials = officialTexts(template);
   for (const [i, official] of layout.official.entries()) {
     const block = places.blocks.find((b) => b.recommendation === official.recommendation);
     const o = { ...official, cell: block ? (official.kind === 'text' ? block.textCell : block.suggestedCell) : official.cell };
     const text = found.get(o.cell) ?? null;
-    if (officialTexts(template)[i]!.same(text)) continue;
+    if (officials[i]!.same(text)) continue;
     const what = o.kind === 'text' ? `The text of recommendation ${o.recommendation}` : `The suggested actions for recommendation ${o.recommendation}`;
     add('OFFICIAL_TEXT_CHANGED',
       `${what} in ${o.cell} ${o.kind === 'text' ? 'has' : 'have'} been ${text === null ? 'deleted' : `changed (the cell now reads ${quote(text)})`}: ` +
@@ -265,8 +266,7 @@ export function checkPlan(plan: Plan, ctx: CheckContext): Finding[] {
   }
 
   // Action rows, recommendation by recommendation. The far-ahead limit is the same for every row: worked out once.
-  let farAhead: string | undefined;
-  const farAheadDate = () => (farAhead ??= addYears(ctx.today, FAR_AHEAD_YEARS));
+  const farAhead = addYears(ctx.today, FAR_AHEAD_YEARS);
   for (const layoutRec of layout.recommendations) {
     const block = places.blocks.find((b) => b.recommendation === layoutRec.number);
     const rec = { number: layoutRec.number, firstActionRow: block?.firstRow ?? layoutRec.firstActionRow, lastActionRow: block?.lastRow ?? layoutRec.lastActionRow };
@@ -280,7 +280,7 @@ export function checkPlan(plan: Plan, ctx: CheckContext): Finding[] {
     }
     for (const a of rows) {
       const cell = (field: ActionField) => actionCell(places, a, field);
-      checkAction(a, ctx, farAheadDate, cell, (code, field, message) => add(code, message, at(cell(field), { recommendation: rec.number, field, ...(a.sheet ? { sheet: a.sheet } : {}) })));
+      checkAction(a, ctx, farAhead, cell, (code, field, message) => add(code, message, at(cell(field), { recommendation: rec.number, field, ...(a.sheet ? { sheet: a.sheet } : {}) })));
     }
   }
   // Rows of the "More actions" sheet that do not say which recommendation they belong to.
@@ -313,7 +313,7 @@ type Report = (code: FindingCode, field: ActionField, message: string) => void;
 const present = (v: string | null | undefined) => (v == null || v.trim() === '' ? null : v);
 
 /** The checks on one action row, field by field (farAhead: today + FAR_AHEAD_YEARS; cell: where each field of this row is). */
-function checkAction(row: PlanAction, ctx: CheckContext, farAhead: () => string, cell: (field: ActionField) => string, report: Report): void {
+function checkAction(row: PlanAction, ctx: CheckContext, farAhead: string, cell: (field: ActionField) => string, report: Report): void {
   const a: PlanAction = { ...row };
   for (const field of ACTION_FIELDS) a[field] = present(row[field]);
   const { template, today } = ctx;
@@ -375,7 +375,7 @@ function checkAction(row: PlanAction, ctx: CheckContext, farAhead: () => string,
         `The deadline ${ukDate(a.deadline)} in ${cell('deadline')} has passed but the status is ` +
         `${a.status === null ? 'empty' : quote(a.status)}: if the action is done set status ` +
         `${template.statusKey.implementedCode}, otherwise agree a new deadline and update it.`);
-    } else if (a.deadline > farAhead()) {
+    } else if (a.deadline > farAhead) {
       report('DEADLINE_FAR_AHEAD', 'deadline',
         `The deadline ${ukDate(a.deadline)} in ${cell('deadline')} is more than ${FAR_AHEAD_YEARS} years ahead: check the ` +
         `year was typed correctly, or split the action into steps with nearer deadlines.`);
