@@ -53,14 +53,14 @@ describe('the cell reader and the last row wanted', () => {
 
 describe('the cell reader decodes a sheet only as far as it reads', () => {
   const ctx = () => ({ sharedStrings: [], dateStyles: [], date1904: false, part: 'the sheet', formulas: new Map<string, string>(), rows: new Set<number>() });
-  /** readWorksheet on the bytes, and readSheetCells and readMerges on the whole text: the same cells, formulas, rows and merges. */
+  /** readWorksheet on the bytes, and readSheetCells and readMerges on the whole part: the same cells, formulas, rows and merges. */
   function sameAsWhole(xml: string): { cells: Map<string, unknown>; merges: string[] } {
     const cut = ctx();
     const whole = ctx();
     const read = readWorksheet(Buffer.from(xml, 'utf8'), cut);
     assert.deepEqual(read.cells, readSheetCells(Buffer.from(xml, 'utf8'), whole));
     assert.deepEqual([cut.formulas, cut.rows], [whole.formulas, whole.rows]);
-    assert.deepEqual(read.merges, readMerges(xml));
+    assert.deepEqual(read.merges, readMerges(Buffer.from(xml, 'utf8')));
     return read;
   }
 

@@ -32,7 +32,7 @@ async function namesAndMerges(bytes: Buffer): Promise<{ names: Array<{ name: str
   const guarded = await guardWorkbook(bytes, DEFAULT_LIMITS, (sheets) => Object.fromEntries(sheets.map((s) => [s, null])));
   if (!guarded.ok) return { names: [], merges: new Map() };
   const names = guarded.workbook.names.map((n) => ({ name: n.name, formula: `=${n.formula}` }));
-  return { names, merges: new Map(guarded.workbook.sheets.map((s) => [s.name, s.xml ? readMerges(s.xml.toString('utf8')) : []])) };
+  return { names, merges: new Map(guarded.workbook.sheets.map((s) => [s.name, s.xml ? readMerges(s.xml) : []])) };
 }
 
 export async function openXlsx(bytes: Buffer): Promise<{ date1904: boolean; names: Array<{ name: string; formula: string }>; sheets: OpenedSheet[] }> {

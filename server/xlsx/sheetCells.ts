@@ -526,12 +526,12 @@ function typed(c: CellXml, ctx: SheetContext, text: string, address: string): Ra
 export function readWorksheet(xml: Buffer, ctx: SheetContext): { cells: Map<string, RawCell>; merges: string[] } {
   const cut = sheetBytes(xml);
   try {
-    return { cells: readSheetCells(cut, ctx), merges: mergesOf(cut) };
+    return { cells: readSheetCells(cut, ctx), merges: readMerges(cut) };
   } catch (err) {
     if (!(err instanceof MalformedPart)) throw err;
     ctx.formulas?.clear();
     ctx.rows?.clear();
-    return { cells: readSheetCells(xml, ctx), merges: mergesOf(xml) };
+    return { cells: readSheetCells(xml, ctx), merges: readMerges(xml) };
   }
 }
 
@@ -546,15 +546,12 @@ function sheetBytes(xml: Buffer): Buffer {
   return end === -1 ? xml : xml.subarray(0, end + 1);
 }
 
-/** readMerges on the text from the last "sheetData>" on: only that much is decoded. */
-function mergesOf(xml: Buffer): string[] {
-  return readMerges(xml.toString('utf8', Math.max(0, xml.lastIndexOf('sheetData>'))));
-}
-
-/** The merged ranges of a worksheet ("E22:E24"), from its <mergeCells>, which follows <sheetData>. */
-export function readMerges(xml: string): string[] {
-  const after = xml.lastIndexOf('sheetData>');
-  const tail = after === -1 ? xml : xml.slice(after);
+/**
+ * The merged ranges of a worksheet ("E22:E24"), from its <mergeCells>, which follows <sheetData>: only the bytes from
+ * the last "sheetData>" on are decoded.
+ */
+export function readMerges(xml: Buffer): string[] {
+  const tail = xml.toString('utf8', Math.max(0, xml.lastIndexOf('sheetData>')));
   const out: string[] = [];
   for (const tag of findTags(tail, 'mergeCell')) {
     const ref = attributes(tag).ref;
