@@ -37,7 +37,7 @@ async function slowPlan(good: Buffer): Promise<Buffer> {
     parts.push({ name: entry.fileName, data: Buffer.concat(chunks) });
   }
   const strings = parts.find((p) => p.name === 'xl/sharedStrings.xml')!;
-  const padding = Array.from({ length: 390_000 }, (_, i) => `<si><t>${(i * 2654435761 % 4294967296).toString(16)}-${i}</t></si>`).join('');
+  const padding = Array.from({ length: 390_000 }, (_, i) => `<si><t>${(i * 2654435761 % 4294967296).toString(16)}-${i} ${'long enough to take the reader well past the grace '.repeat(2)}</t></si>`).join('');
   strings.data = Buffer.from(strings.data.toString('utf8').replace('</sst>', `${padding}</sst>`));
   return zip(parts);
 }
