@@ -12,8 +12,18 @@ export async function optimizeLater(): Promise<void> {
   later = setTimeout(() => setFlagsFromString('--turbofan'), 200).unref();
 }
 
+/**
+ * How much bytecode a function runs before V8 considers optimizing it: four times V8's default (132 KB). A batch of
+ * plans is checked by a few hundred functions, each run thousands of times; at the default, V8 compiles many of them
+ * on thin feedback, throws the code away when a later plan takes another path, and compiles them again, on the same
+ * two cores that check. Against the build before it (means of interleaved runs on this 2-core machine): collate 200
+ * plans 1.21 -> 1.03 s (CPU 1.93 -> 1.60 s), 2,000 plans 4.25 -> 3.67 s; the outputs are byte for byte the same.
+ */
+const BATCH_INTERRUPT_BUDGET = 4 * 132 * 1024;
+
 export async function optimizeNow(): Promise<void> {
   clearTimeout(later);
   const { setFlagsFromString } = await import('node:v8');
   setFlagsFromString('--turbofan');
+  setFlagsFromString(`--interrupt-budget=${BATCH_INTERRUPT_BUDGET}`);
 }
