@@ -274,14 +274,21 @@ export async function bench(): Promise<void> {
           return { took, bytes: r.bytes, healthMax: Math.max(...health) };
         };
         await get(`${server.url}/api/collation.csv`, admin); // warm-up
-        const csv = await collate('/api/collation.csv');
-        const xlsx = await collate('/api/collation.xlsx');
+        // Each the median of 3 requests (a single one moves by ±20 % on this shared machine), health its worst.
+        const medianRun = async (path: string) => {
+          const runs = [];
+          for (let i = 0; i < 3; i++) runs.push(await collate(path));
+          console.log(`${path}: ${runs.map((r) => s(r.took)).join(', ')}`);
+          return { ...runs.sort((a, b) => a.took - b.took)[1]!, healthMax: Math.max(...runs.map((r) => r.healthMax)) };
+        };
+        const csv = await medianRun('/api/collation.csv');
+        const xlsx = await medianRun('/api/collation.xlsx');
         const peak = peakMb(server.pid);
         const n = national.actions.toLocaleString('en-GB');
         console.log(`national collation, ${n} actions: .xlsx ${(xlsx.bytes / 1e6).toFixed(1)} MB (health answered within ${ms(xlsx.healthMax)} meanwhile), ` +
           `CSV ${(csv.bytes / 1e6).toFixed(1)} MB (health within ${ms(csv.healthMax)})`);
-        rows.push([`national collation .xlsx, ${n} stored actions`, s(xlsx.took), '—', '≤ 3 s', xlsx.took <= 3000]);
-        rows.push([`national collation CSV, ${n} stored actions`, s(csv.took), '—', '≤ 1 s', csv.took <= 1000]);
+        rows.push([`national collation .xlsx, ${n} stored actions, median of 3`, s(xlsx.took), '—', '≤ 3 s', xlsx.took <= 3000]);
+        rows.push([`national collation CSV, ${n} stored actions, median of 3`, s(csv.took), '—', '≤ 1 s', csv.took <= 1000]);
         rows.push(['server peak memory (after both collations)', `${peak.toFixed(0)} MB`, '—', '≤ 300 MB', peak <= 300]);
         rows.push(['health while the .xlsx collation streams (worst)', ms(xlsx.healthMax), '—', '—', null]);
 
