@@ -134,6 +134,8 @@ async function collateStore(where: { data?: string; database?: string }, today: 
     return 2;
   }
   const store = await openStore({ data: dataDir, database: where.database });
+  // A national collation is a long batch, as a folder of many plans is.
+  await optimizeNow();
   try {
     const { storeCollation } = await import('../../server/collate/fromStore');
     // Each output is one pass over the store (the CSV's own, as the admin page's two downloads are).
