@@ -10,10 +10,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { authenticate } from '../server/keys';
+import { loadOrganisations } from '../server/organisations';
 import { startServer } from '../server/serve';
 import { SqliteStore } from '../server/store/sqlite/store';
+import { writePlanWorkbook } from '../server/xlsx/writePlanWorkbook';
 import { shownDatabase } from '../server/store/open';
 import { ENGINES, skipUnlessAvailable, type TestDatabase } from './helpers/engines';
+import { fillWorkbook, goodPlanContent, revisedContent } from './helpers/plans';
+import { XLSX_TYPE } from './helpers/server';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const naome = (...args: string[]) => spawnSync(process.execPath, ['bin/naome.js', ...args], { cwd: ROOT, encoding: 'utf8' });
@@ -71,7 +75,8 @@ describe('naome keys and naome serve', function () {
     assert.match(unknown.stderr, /"ZZZ99" is not an organisation on the list/);
     assert.equal(unknown.stdout, '');
     for (const args of [['keys'], ['keys', 'issue'], ['keys', 'frobnicate', 'RGT'], ['keys', 'admin', 'RGT'],
-      ['serve', '--port', 'abc'], ['serve', '--cert', 'x.pem'], ['serve', '--http', '--cert', 'a', '--key', 'b'], ['serve', '--client-limit', '0']]) {
+      ['serve', '--port', 'abc'], ['serve', '--cert', 'x.pem'], ['serve', '--http', '--cert', 'a', '--key', 'b'], ['serve', '--client-limit', '0'],
+      ['serve', '--quota-versions', '0'], ['serve', '--quota-mb', 'lots']]) {
       const r = naome(...args, '--data', dataDir);
       assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
       assert.match(r.stderr, /Usage: naome/, args.join(' '));
@@ -235,6 +240,46 @@ describe('naome: the rough edges a first user meets', function () {
       }
     } finally {
       rmSync(clone, { recursive: true, force: true });
+    }
+  });
+
+  it('naome serve --quota-versions and --quota-mb set what an organisation may store a day; past it, a clear 429', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'naome-quota-'));
+    try {
+      const key = naome('keys', 'issue', 'RGT', '--data', dir).stdout.trim();
+      const organisations = loadOrganisations();
+      const blank = await writePlanWorkbook({ organisations });
+      const plans = await Promise.all([0, 1].map((i) => fillWorkbook(blank, revisedContent(goodPlanContent('RGT'), i))));
+      const submit = async (url: string, body: Buffer) => {
+        const res = await fetch(`${url}/api/submissions`, { method: 'POST', body: body as BodyInit, headers: { authorization: `Bearer ${key}`, 'content-type': XLSX_TYPE } });
+        return { status: res.status, json: await res.json() as { error?: { code: string; message: string } } };
+      };
+      const one = serveIn(ROOT, '--http', '--port', '0', '--data', dir, '--quota-versions', '1');
+      try {
+        const url = await one.url;
+        assert.equal((await submit(url, plans[0]!)).status, 201);
+        const over = await submit(url, plans[1]!);
+        assert.equal(over.status, 429);
+        assert.equal(over.json.error?.code, 'QUOTA_EXCEEDED');
+        assert.match(over.json.error!.message, /RGT has stored 1 version \(.*\) in the last 24 hours; the quota is 1 version and 200 MB a day/);
+      } finally {
+        one.child.kill('SIGTERM');
+        await new Promise((done) => one.child.once('exit', done));
+      }
+      // The national team raises it: the same organisation may now store its second version; the bytes have their own quota.
+      const raised = serveIn(ROOT, '--http', '--port', '0', '--data', dir, '--quota-versions', '5', '--quota-mb', '1');
+      try {
+        const url = await raised.url;
+        assert.equal((await submit(url, plans[1]!)).status, 201);
+        const big = await submit(url, Buffer.concat([plans[0]!, Buffer.alloc(1024 * 1024)]));
+        assert.equal(big.status, 429, 'over the 1 MB a day');
+        assert.match(big.json.error!.message, /the quota is 5 versions and 1(\.0)? MB a day/);
+      } finally {
+        raised.child.kill('SIGTERM');
+        await new Promise((done) => raised.child.once('exit', done));
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

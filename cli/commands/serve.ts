@@ -58,6 +58,8 @@ Starts the service: the submission page, the admin page, the HTTP API and the ad
   --trust-proxy  believe X-Forwarded-For from the proxy in front (rate limits per real client)
   --client-limit N  requests per minute from one client address (default 3000)
   --key-limit N     requests per minute with one key (default 1200)
+  --quota-versions N  versions one organisation may store in 24 hours (default 200); past it, 429 QUOTA_EXCEEDED
+  --quota-mb N        megabytes of uploads one organisation may store in 24 hours (default 200)
   --processes N     server processes sharing the port (default 1); with --data each counts rate limits on its
                     own, with --database they are counted once, in the database
   --smtp URL        send reminder e-mails through this SMTP server (smtp://user:pass@host:587 or smtps://…:465;
@@ -81,6 +83,8 @@ export const serve: Command = {
       'trust-proxy': { type: 'boolean' },
       'client-limit': { type: 'string' },
       'key-limit': { type: 'string' },
+      'quota-versions': { type: 'string' },
+      'quota-mb': { type: 'string' },
       processes: { type: 'string' },
       smtp: { type: 'string' },
       'mail-from': { type: 'string' },
@@ -90,13 +94,21 @@ export const serve: Command = {
       await runClusterWorker();
       return 0;
     }
-    const perMinute = (flag: string, value: string | undefined) => {
+    const count = (flag: string, what: string) => {
+      const value = values[flag as 'client-limit'];
       if (value === undefined) return undefined;
       const n = Number(value);
-      if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${flag} must be a whole number of requests per minute, not "${value}".`);
+      if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${flag} must be a whole number of ${what}, not "${value}".`);
       return n;
     };
-    const limits = { windowMs: 60_000, perClient: perMinute('client-limit', values['client-limit']), perKey: perMinute('key-limit', values['key-limit']) };
+    const quotaMb = count('quota-mb', 'megabytes a day');
+    const limits = {
+      windowMs: 60_000,
+      perClient: count('client-limit', 'requests per minute'),
+      perKey: count('key-limit', 'requests per minute'),
+      quotaVersionsPerDay: count('quota-versions', 'versions a day'),
+      quotaBytesPerDay: quotaMb === undefined ? undefined : quotaMb * 1024 * 1024,
+    };
     const port = values.port === undefined ? 3000 : Number(values.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a whole number from 0 to 65535, not "${values.port}".`);
     if (Boolean(values.cert) !== Boolean(values.key)) throw new UsageError('--cert and --key go together.');

@@ -299,8 +299,9 @@ export function createApp(opts: AppOptions) {
   const refuseOverQuota = async (code: string, bytes: number) => {
     const used = await store.usageSince(code, new Date(Date.now() - 24 * 3600_000).toISOString());
     if (used.versions >= limits.quotaVersionsPerDay || used.bytes + bytes > limits.quotaBytesPerDay) {
+      const versions = (n: number) => `${n} ${n === 1 ? 'version' : 'versions'}`;
       throw new HttpError(429, 'QUOTA_EXCEEDED',
-        `${code} has stored ${used.versions} versions (${formatBytes(used.bytes)}) in the last 24 hours; the quota is ${limits.quotaVersionsPerDay} versions and ${formatBytes(limits.quotaBytesPerDay)} a day per organisation. Your latest version is kept: try again tomorrow, or ask the national team to raise the quota.`,
+        `${code} has stored ${versions(used.versions)} (${formatBytes(used.bytes)}) in the last 24 hours; the quota is ${versions(limits.quotaVersionsPerDay)} and ${formatBytes(limits.quotaBytesPerDay)} a day per organisation. Your latest version is kept: try again tomorrow, or ask the national team to raise the quota.`,
         { 'Retry-After': '3600' });
     }
   };
