@@ -18,7 +18,9 @@ export async function optimizeLater(): Promise<void> {
  * optimizes many of them on thin feedback, drops the code when a later plan takes another path and optimizes them
  * again, on the same two cores that check. Against the build before it (means of interleaved runs on this 2-core
  * machine): collate 200 plans 1.21 -> 1.03 s (CPU 1.93 -> 1.60 s), 2,000 plans 4.25 -> 3.67 s; the outputs are byte
- * for byte the same.
+ * for byte the same. V8's own count (--trace-opt, 200 plans, one thread): 138 functions optimized, 15 of them again,
+ * ~1.1 s of compiling, before; 42, 2 and ~0.23 s after. Not for the service (optimizeLater): a server's first seconds
+ * were quicker with it, but its steady upload p99 slower (16.3 -> 19.7 ms), and it runs for days.
  */
 const BATCH_INTERRUPT_BUDGET = 8 * 67_584;
 

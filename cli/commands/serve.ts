@@ -94,8 +94,8 @@ export const serve: Command = {
       await runClusterWorker();
       return 0;
     }
-    const count = (flag: string, what: string) => {
-      const value = values[flag as 'client-limit'];
+    const count = (flag: 'client-limit' | 'key-limit' | 'quota-versions' | 'quota-mb', what: string) => {
+      const value = values[flag];
       if (value === undefined) return undefined;
       const n = Number(value);
       if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${flag} must be a whole number of ${what}, not "${value}".`);
