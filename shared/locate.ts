@@ -256,7 +256,7 @@ function placePlan(template: Template, sheet: string, named: Map<string, NamedRa
     if (!hasCells(row)) continue;
     const found = new Map<ActionField, string>();
     for (const col of colNames) {
-      const t = cellText(read(sheet, a1(col, row)));
+      const t = text(col, row);
       const field = t === null ? undefined : marks.headings.get(foldSpaces(t));
       if (field && !found.has(field)) found.set(field, col);
     }

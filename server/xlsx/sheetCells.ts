@@ -222,9 +222,12 @@ const AFTER_NAME = '[\\t\\n\\v\\f\\r />]|\\xC2\\xA0|\\xE1\\x9A\\x80|\\xE2\\x80[\
 const startTag = (localName: string) => new RegExp(`<(?:[\\w.-]+:)?${localName}(?=${AFTER_NAME})`);
 const SECTIONS = { sheetData: startTag('sheetData'), numFmts: startTag('numFmts'), cellXfs: startTag('cellXfs') };
 
-/** Where an element's start tag is (-1: nowhere), so a pass can begin there instead of at the top of the part. */
-function section(xml: Buffer, name: keyof typeof SECTIONS): number {
-  return SECTIONS[name].exec(xml.toString('latin1'))?.index ?? -1;
+/**
+ * Where an element's start tag is (-1: nowhere), so a pass can begin there instead of at the top of the part. `latin1`
+ * is the part's bytes read one character a byte, so the index found is a byte offset.
+ */
+function section(latin1: string, name: keyof typeof SECTIONS): number {
+  return SECTIONS[name].exec(latin1)?.index ?? -1;
 }
 
 /** Excel's escape for characters XML cannot hold (_x000D_); exceljs decodes it in shared strings and rich text. */
@@ -288,7 +291,8 @@ export function isDateFormat(code: string | undefined): boolean {
 /** For each cell style (cellXfs, by index): whether its number format shows a date. */
 export function readDateStyles(xml: Buffer): boolean[] {
   const custom = new Map<number, string>();
-  const numFmts = section(xml, 'numFmts');
+  const latin1 = xml.toString('latin1'); // decoded once for both sections
+  const numFmts = section(latin1, 'numFmts');
   if (numFmts !== -1) {
     const cur = new XmlCursor(xml, numFmts, xml.length, 'the styles');
     cur.next();
@@ -303,7 +307,7 @@ export function readDateStyles(xml: Buffer): boolean[] {
     }
   }
   const dates: boolean[] = [];
-  const cellXfs = section(xml, 'cellXfs');
+  const cellXfs = section(latin1, 'cellXfs');
   if (cellXfs === -1) return dates;
   const cur = new XmlCursor(xml, cellXfs, xml.length, 'the styles');
   cur.next();
@@ -362,7 +366,7 @@ interface CellXml {
  */
 export function readSheetCells(xml: Buffer, ctx: SheetContext): Map<string, RawCell> {
   const cells = new Map<string, RawCell>();
-  const start = section(xml, 'sheetData');
+  const start = section(xml.toString('latin1'), 'sheetData');
   if (start === -1) return cells;
   const cur = new XmlCursor(xml, start, xml.length, ctx.part);
   cur.next();
