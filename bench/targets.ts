@@ -40,6 +40,17 @@ function wall(cmd: string, args: string[], cwd = ROOT): number {
 }
 const medianOf = (n: number, f: () => number) => median(Array.from({ length: n }, f));
 
+/**
+ * `run` 3 times in turn, each time printed: the run of median time, and all three. A single run of a second moves by
+ * ±15–20 % on this shared machine.
+ */
+async function threeRuns<T>(label: string, run: () => Promise<T>, ms: (r: T) => number): Promise<{ median: T; runs: T[] }> {
+  const runs: T[] = [];
+  for (let i = 0; i < 3; i++) runs.push(await run());
+  console.log(`${label}: ${runs.map((r) => `${(ms(r) / 1000).toFixed(2)} s`).join(', ')}`);
+  return { median: [...runs].sort((a, b) => ms(a) - ms(b))[1]!, runs };
+}
+
 /** The peer: an analyst's openpyxl script — each workbook's action rows (by the documented layout) into one CSV. */
 const PEER = String.raw`
 import csv, glob, os, sys, openpyxl
@@ -221,17 +232,13 @@ export async function bench(): Promise<void> {
     const { distinct, repeated } = await generate();
     const layout = planLayout(currentTemplate, []);
     const actionRows = layout.recommendations.flatMap((r) => Array.from({ length: r.lastActionRow - r.firstActionRow + 1 }, (_, i) => r.firstActionRow + i)).join(',');
-    // Ours: the median of 3 runs (a single run of a second moves by ±15 % on this shared machine); the peer, many
-    // times slower, once.
+    // Ours: the median of 3 runs; the peer, many times slower, once.
     for (const [label, dir, limit] of [['200 plans', distinct, 800], ['2,000 plans', repeated, 4000]] as const) {
-      const runs = [];
-      for (let i = 0; i < 3; i++) {
+      const { median: ours } = await threeRuns(`collate ${label}`, async () => {
         const run = await runCli(['collate', '-o', join(work, 'national.xlsx'), '--csv', join(work, 'actions.csv'), dir]);
         if (run.code !== 0) throw new Error(`naome collate exited ${run.code}`);
-        runs.push(run);
-      }
-      const ours = runs.sort((a, b) => a.wallMs - b.wallMs)[1]!;
-      console.log(`collate ${label}: ${runs.map((r) => s(r.wallMs)).join(', ')}`);
+        return run;
+      }, (r) => r.wallMs);
       const peer = wall(PYTHON, ['-c', PEER, dir, join(work, 'peer.csv'), actionRows]);
       const ratio = peer / ours.wallMs;
       rows.push([`collate ${label}, whole process, median of 3 (peak ${ours.maxRssMb.toFixed(0)} MB)`, `${s(ours.wallMs)} (${ratio.toFixed(1)}× faster)`, `openpyxl script: ${s(peer)}`,
@@ -274,12 +281,10 @@ export async function bench(): Promise<void> {
           return { took, bytes: r.bytes, healthMax: Math.max(...health) };
         };
         await get(`${server.url}/api/collation.csv`, admin); // warm-up
-        // Each the median of 3 requests (a single one moves by ±20 % on this shared machine), health its worst.
+        // Each the median of 3 requests, health its worst.
         const medianRun = async (path: string) => {
-          const runs = [];
-          for (let i = 0; i < 3; i++) runs.push(await collate(path));
-          console.log(`${path}: ${runs.map((r) => s(r.took)).join(', ')}`);
-          return { ...runs.sort((a, b) => a.took - b.took)[1]!, healthMax: Math.max(...runs.map((r) => r.healthMax)) };
+          const { median: run, runs } = await threeRuns(path, () => collate(path), (r) => r.took);
+          return { ...run, healthMax: Math.max(...runs.map((r) => r.healthMax)) };
         };
         const csv = await medianRun('/api/collation.csv');
         const xlsx = await medianRun('/api/collation.xlsx');
