@@ -3,13 +3,14 @@
 // work — upload size, zip entries and their paths, declared AND actually inflated sizes, compression ratio, XML
 // nesting, rows and cells. Only the parts a plan is read from are ever inflated, each at most to its limit.
 import { inflateRawSync } from 'node:zlib';
-import yauzl, { type Entry, type ZipFile } from 'yauzl';
+import yauzl from 'yauzl';
 import { finding, type Finding } from '../../shared/findings';
 import { RATIO_FLOOR_BYTES, formatBytes, type ReadLimits } from './limits';
 import type { DefinedName } from '../../shared/locate';
 import { attributes, decodeXmlText, dirOf, findTags, readDefinedNames, resolvePart } from './parts';
 import { sniff } from './sniff';
 import { scanXml } from './xmlScan';
+import { openZipDirectory, type ZipDirectory, type ZipEntry } from './zipDirectory';
 
 /** The parts of a workbook the reader needs, inflated, checked, and named by what they are. */
 export interface GuardedWorkbook {
@@ -62,11 +63,11 @@ export async function guardWorkbook(bytes: Buffer, limits: ReadLimits, wantedShe
 
 async function guard(bytes: Buffer, limits: ReadLimits, chooseSheets: ChooseSheets, deadline: number): Promise<GuardedWorkbook> {
   refuseByKind(bytes, limits);
-  const zip = await openZip(bytes);
+  const zip = openZip(bytes);
   if (zip.entryCount > limits.maxEntries) {
     refuse('ZIP_TOO_MANY_ENTRIES', `The file holds ${zip.entryCount} parts; an .xlsx action plan has about 15 and at most ${limits.maxEntries} are accepted. Send the action plan workbook itself.`);
   }
-  const entries = await readEntries(zip, limits);
+  const entries = readEntries(zip, limits);
   const inflater = new Inflater(bytes, entries, limits, deadline);
 
   if (entries.has('mimetype') && !entries.has('[content_types].xml')) {
@@ -148,7 +149,7 @@ function refuseByKind(bytes: Buffer, limits: ReadLimits): void {
 }
 
 /** What the entry names alone reveal: OpenDocument, binary workbook, macros. */
-function classifyPackage(entries: Map<string, Entry>): void {
+function classifyPackage(entries: Map<string, ZipEntry>): void {
   const names = [...entries.keys()];
   if (entries.has('xl/workbook.bin')) refuse('FILE_XLSB', `This is an Excel Binary Workbook (.xlsb), which cannot be checked: ${SAVE_AS_XLSX}.`);
   if (names.some((n) => n.endsWith('vbaproject.bin'))) {
@@ -157,42 +158,33 @@ function classifyPackage(entries: Map<string, Entry>): void {
   if (!entries.has('[content_types].xml')) refuse('FILE_NOT_XLSX', 'This file is a zip archive but not an Excel workbook. Send the action plan workbook (.xlsx).');
 }
 
-function openZip(bytes: Buffer): Promise<ZipFile> {
-  return new Promise((resolve, reject) => {
-    yauzl.fromBuffer(bytes, { lazyEntries: true, decodeStrings: false, validateEntrySizes: true }, (err, zip) => {
-      if (err) reject(new Refusal(finding('FILE_CORRUPT', `The file is damaged or incomplete: it looks like an .xlsx (a zip) but cannot be opened (${err.message}). It may have been cut short while uploading or copying; save it again from Excel and send the new copy.`)));
-      else resolve(zip);
-    });
-  });
+function openZip(bytes: Buffer): ZipDirectory {
+  try {
+    return openZipDirectory(bytes);
+  } catch (err) {
+    return refuse('FILE_CORRUPT', `The file is damaged or incomplete: it looks like an .xlsx (a zip) but cannot be opened (${(err as Error).message}). It may have been cut short while uploading or copying; save it again from Excel and send the new copy.`);
+  }
 }
 
 /** Reads the central directory: names (no escaping the package), declared sizes and ratios, before inflating anything. */
-function readEntries(zip: ZipFile, limits: ReadLimits): Promise<Map<string, Entry>> {
-  return new Promise((resolve, reject) => {
-    const entries = new Map<string, Entry>();
-    let declaredTotal = 0;
-    zip.on('error', (err: Error) => reject(err instanceof Refusal ? err : new Refusal(finding('FILE_CORRUPT', `The file is damaged or incomplete (${err.message}). Save it again from Excel as .xlsx and send the new copy.`))));
-    zip.on('end', () => resolve(entries));
-    zip.on('entry', (entry: Entry) => {
-      try {
-        const name = yauzl.getFileNameLowLevel(entry.generalPurposeBitFlag, entry.fileNameRaw, entry.extraFields, true);
-        const unsafe = yauzl.validateFileName(name);
-        if (unsafe) refuse('ZIP_UNSAFE_PATH', `The file contains a part with an unsafe path ("${name.slice(0, 120)}": ${unsafe.replace(/:.*$/, '')}). Excel never writes such paths: the file has been tampered with or was not made by a spreadsheet program.`);
-        const key = name.toLowerCase();
-        if (entries.has(key)) refuse('ZIP_UNSAFE_PATH', `The file contains the part "${name.slice(0, 120)}" twice, so it is ambiguous which one a program would read. Save the workbook again from Excel.`);
-        checkSize(name, entry.uncompressedSize, entry.compressedSize, limits, 'declares');
-        declaredTotal += entry.uncompressedSize;
-        if (declaredTotal > limits.maxTotalBytes) {
-          refuse('ZIP_TOO_LARGE_UNCOMPRESSED', `The file's parts add up to more than ${formatBytes(limits.maxTotalBytes)} once uncompressed (an action plan is under 1 MB). Send the action plan workbook itself.`);
-        }
-        if (!name.endsWith('/')) entries.set(key, entry);
-        zip.readEntry();
-      } catch (err) {
-        reject(err);
-      }
-    });
-    zip.readEntry();
-  });
+function readEntries(zip: ZipDirectory, limits: ReadLimits): Map<string, ZipEntry> {
+  const entries = new Map<string, ZipEntry>();
+  let declaredTotal = 0;
+  // A damaged record throws a plain Error: guardWorkbook turns it into FILE_CORRUPT, after any refusal of an entry before it.
+  for (const entry of zip.entries()) {
+    const name = yauzl.getFileNameLowLevel(entry.generalPurposeBitFlag, entry.fileNameRaw, entry.extraFields, true);
+    const unsafe = yauzl.validateFileName(name);
+    if (unsafe) refuse('ZIP_UNSAFE_PATH', `The file contains a part with an unsafe path ("${name.slice(0, 120)}": ${unsafe.replace(/:.*$/, '')}). Excel never writes such paths: the file has been tampered with or was not made by a spreadsheet program.`);
+    const key = name.toLowerCase();
+    if (entries.has(key)) refuse('ZIP_UNSAFE_PATH', `The file contains the part "${name.slice(0, 120)}" twice, so it is ambiguous which one a program would read. Save the workbook again from Excel.`);
+    checkSize(name, entry.uncompressedSize, entry.compressedSize, limits, 'declares');
+    declaredTotal += entry.uncompressedSize;
+    if (declaredTotal > limits.maxTotalBytes) {
+      refuse('ZIP_TOO_LARGE_UNCOMPRESSED', `The file's parts add up to more than ${formatBytes(limits.maxTotalBytes)} once uncompressed (an action plan is under 1 MB). Send the action plan workbook itself.`);
+    }
+    if (!name.endsWith('/')) entries.set(key, entry);
+  }
+  return entries;
 }
 
 function checkSize(name: string, size: number, compressed: number, limits: ReadLimits, verb: 'declares' | 'inflates to'): void {
@@ -209,7 +201,7 @@ class Inflater {
   private total = 0;
   constructor(
     private readonly bytes: Buffer,
-    private readonly entries: Map<string, Entry>,
+    private readonly entries: Map<string, ZipEntry>,
     private readonly limits: ReadLimits,
     private readonly deadline: number,
   ) {}
@@ -248,7 +240,7 @@ class Inflater {
 }
 
 /** Where an entry's data lies: after its local header, whose name and extra field lengths may differ from the directory's. */
-function fileData(bytes: Buffer, entry: Entry): [number, number] {
+function fileData(bytes: Buffer, entry: ZipEntry): [number, number] {
   const at = entry.relativeOffsetOfLocalHeader;
   if (at + 30 > bytes.length || bytes.readUInt32LE(at) !== 0x04034b50) {
     refuse('FILE_CORRUPT', 'The file is damaged: a part\'s header is missing. Save it again from Excel as .xlsx and send the new copy.');
