@@ -196,6 +196,9 @@ function checkSize(name: string, size: number, compressed: number, limits: ReadL
   }
 }
 
+/** The largest output buffer zlib is given at once: a plan's parts are each under 100 KB. */
+const INFLATE_CHUNK_MAX = 1024 * 1024;
+
 /** Inflates parts one at a time, counting the bytes really produced and stopping the moment a limit is passed. */
 class Inflater {
   private total = 0;
@@ -218,8 +221,11 @@ class Inflater {
     else if (entry.compressionMethod === 8) {
       try {
         // maxOutputLength makes zlib stop (and throw) as soon as the output passes the limit: a lying header cannot
-        // make us inflate more than `room` bytes.
-        data = inflateRawSync(raw, { maxOutputLength: room + 1 });
+        // make us inflate more than `room` bytes. The output buffer is sized for what the header declares (up to
+        // 1 MB, so a lie cannot make it allocate much before a byte is inflated): a part then comes out in one piece,
+        // not in 16 KB pieces joined afterwards (~30 % of inflating a plan's parts).
+        const chunkSize = Math.max(64, Math.min(entry.uncompressedSize + 1, room + 1, INFLATE_CHUNK_MAX));
+        data = inflateRawSync(raw, { maxOutputLength: room + 1, chunkSize });
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
           return refuse('ZIP_TOO_LARGE_UNCOMPRESSED', `The part "${path}" inflates to more than ${formatBytes(room)} although its header says ${formatBytes(entry.uncompressedSize)}: the file's size records are false, as in a "zip bomb". Send the action plan workbook itself.`);
