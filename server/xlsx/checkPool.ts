@@ -138,7 +138,7 @@ export class CheckPool {
   private watch(slot: Slot): void {
     const job = slot.jobs[0];
     if (!job) return;
-    // The reader's own timer cannot fire while its thread is stuck in a loop: stop such a worker from here.
+    // The reader looks at its deadline only between the parts it inflates: a worker stuck in a loop is stopped from here.
     const limit = (job.opts.limits?.timeoutMs ?? 10_000) + WATCHDOG_GRACE_MS;
     job.watchdog = setTimeout(() => { slot.overran = true; void slot.worker.terminate(); }, limit);
     job.watchdog.unref();

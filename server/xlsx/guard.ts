@@ -42,7 +42,7 @@ const refuse = (code: Parameters<typeof finding>[0], message: string, where: Par
   throw new Refusal(finding(code, message, where));
 };
 
-export const timeoutFinding = (limits: ReadLimits): Finding => finding('READ_TIMEOUT',
+const timeoutFinding = (limits: ReadLimits): Finding => finding('READ_TIMEOUT',
   `Reading the file took longer than ${limits.timeoutMs} ms, so it was stopped. An action plan reads in a few milliseconds: check that this is the action plan workbook, or save it again from Excel as .xlsx.`);
 
 const SAVE_AS_XLSX = 'open it in Excel and use File > Save As > Excel Workbook (.xlsx), then send the .xlsx file';
