@@ -16,6 +16,10 @@ describe('the XML scan before parsing', () => {
     assert.deepEqual(scan('<sst><si><t>a</t></si><x:si><x:t>b</x:t></x:si><sic/><s/></sst>'), { ok: true, rows: 0, cells: 0, strings: 2 });
     // A ">" inside a quoted attribute value does not end the tag early.
     assert.deepEqual(scan('<sheetData><row r="1" x="a>b"><c r="A1" y=\'>\'/></row></sheetData>'), { ok: true, rows: 1, cells: 1, strings: 0 });
+    // However long the prefix, the local name is what counts.
+    assert.deepEqual(scan(`<sheetData><${'p'.repeat(70)}:c/></sheetData>`), { ok: true, rows: 0, cells: 1, strings: 0 });
+    // A quote straight after a name is no name counted, and still a quoted value: the tag ends after it, closing itself.
+    assert.deepEqual(scan('<a><c"x>"/></a>', { ...roomy, maxDepth: 1 }), { ok: true, rows: 0, cells: 0, strings: 0 });
   });
 
   it('stops at the first limit passed, and refuses any declaration', () => {

@@ -12,21 +12,6 @@ export type XmlScan =
 
 const LT = 0x3c, GT = 0x3e, SLASH = 0x2f, BANG = 0x21, QUERY = 0x3f, COLON = 0x3a, QUOTE = 0x22, APOS = 0x27;
 
-const isNameEnd = (b: number | undefined) => b === undefined || b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d || b === SLASH || b === GT;
-
-/** Where the local name (after any prefix) of the tag name starting at `from` begins. */
-function localNameStart(xml: Buffer, from: number): number {
-  let start = from;
-  for (let i = from; i < from + 64 && i < xml.length && !isNameEnd(xml[i]); i++) if (xml[i] === COLON) start = i + 1;
-  return start;
-}
-
-/** True when the name at `start` is exactly `name`. */
-function nameIs(xml: Buffer, start: number, name: string): boolean {
-  for (let k = 0; k < name.length; k++) if (xml[start + k] !== name.charCodeAt(k)) return false;
-  return isNameEnd(xml[start + name.length]);
-}
-
 /**
  * The next "<" at or after `from` (-1: none). Tags mostly follow each other closely, and Buffer.indexOf is a native
  * call dearer than a few bytes of a plain loop: the loop looks first, indexOf only past a long run of text.
@@ -51,10 +36,19 @@ export function scanXml(xml: Buffer, limits: XmlScanLimits): XmlScan {
     }
     if (next === QUERY) { i = nextTag(xml, i + 2); continue; }
     if (next === SLASH) { depth--; i = nextTag(xml, i + 2); continue; }
-    // An opening tag: find its end outside quoted attribute values, to see whether it closes itself.
-    let j = i + 1;
+    // An opening tag: its name, to the first byte that ends it (or opens a quoted value), noting where the local name
+    // starts (after any prefix); then on to the tag's end outside quoted values, to see whether it closes itself.
+    let j = i + 1, local = j;
     for (; j < length; j++) {
       const b = xml[j]!;
+      if (b > GT) continue; // a letter: most of a name
+      if (b === COLON) local = j + 1;
+      else if (b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d || b === SLASH || b === GT || b === QUOTE || b === APOS) break;
+    }
+    const nameEnd = j;
+    for (; j < length; j++) {
+      const b = xml[j]!;
+      if (b > GT) continue;
       if (b === GT) break;
       if (b === QUOTE || b === APOS) { j++; while (j < length && xml[j] !== b) j++; } // to the closing quote (or the end)
     }
@@ -62,11 +56,11 @@ export function scanXml(xml: Buffer, limits: XmlScanLimits): XmlScan {
     if (xml[j - 1] !== SLASH) {
       if (++depth > limits.maxDepth) return { ok: false, problem: 'depth', at: i };
     }
-    // The prefix is stepped over once per tag, not once per name compared.
-    const name = localNameStart(xml, i + 1);
-    if (nameIs(xml, name, 'c')) { if (++cells > limits.maxCells) return { ok: false, problem: 'cells', at: i }; }
-    else if (nameIs(xml, name, 'row')) { if (++rows > limits.maxRows) return { ok: false, problem: 'rows', at: i }; }
-    else if (nameIs(xml, name, 'si')) { if (++strings > limits.maxCells) return { ok: false, problem: 'strings', at: i }; }
+    // Counted by local name, compared in place (a name a quote cuts short is no name: the parser refuses it).
+    const size = xml[nameEnd] === QUOTE || xml[nameEnd] === APOS ? 0 : nameEnd - local;
+    if (size === 1 && xml[local] === 0x63 /* c */) { if (++cells > limits.maxCells) return { ok: false, problem: 'cells', at: i }; }
+    else if (size === 3 && xml[local] === 0x72 && xml[local + 1] === 0x6f && xml[local + 2] === 0x77 /* row */) { if (++rows > limits.maxRows) return { ok: false, problem: 'rows', at: i }; }
+    else if (size === 2 && xml[local] === 0x73 && xml[local + 1] === 0x69 /* si */) { if (++strings > limits.maxCells) return { ok: false, problem: 'strings', at: i }; }
     i = nextTag(xml, j);
   }
   return { ok: true, rows, cells, strings };
