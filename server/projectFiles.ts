@@ -3,7 +3,7 @@
 // (dist/node/, one folder deeper: the product), so every path to a project file is worked out here, in one place.
 import { fileURLToPath } from 'node:url';
 
-/** True when running from the build (dist/node/*.js), false from the TypeScript sources. */
+/** True when running from the build (dist/node/*.js and the workers' *.cjs), false from the TypeScript sources. */
 export const runningBuilt = !import.meta.url.endsWith('.ts');
 
 const ROOT = new URL(runningBuilt ? '../../' : '../', import.meta.url);

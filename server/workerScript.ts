@@ -1,5 +1,5 @@
-// Where a worker thread's script is. From the build: dist/node/NAME.js, built JavaScript like the rest (build.js makes
-// each worker an entry point). From the TypeScript sources (tests, benches): the worker's module and ours bundled by
+// Where a worker thread's script is. From the build: dist/node/NAME.cjs, built JavaScript like the rest (build.js makes
+// each worker one CommonJS file). From the TypeScript sources (tests, benches): the worker's module and ours bundled by
 // esbuild into one script, packages required from node_modules as usual; loaded natively rather than through tsx's
 // loader hooks, a worker starts in a fraction of the time and memory. Bundled once per process, synchronously.
 import { createRequire } from 'node:module';
@@ -10,7 +10,7 @@ const bundled = new Map<string, string>();
 
 /** `name`: the worker's entry in build.js; `source`: its TypeScript module. */
 export function workerScript(name: string, source: URL): { script: URL | string; evaluate: boolean } {
-  if (runningBuilt) return { script: projectUrl(`dist/node/${name}.js`), evaluate: false };
+  if (runningBuilt) return { script: projectUrl(`dist/node/${name}.cjs`), evaluate: false };
   let script = bundled.get(name);
   if (!script) {
     const entry = fileURLToPath(source);

@@ -78,12 +78,23 @@ export async function resolve(specifier, context, next) {
       });
       assert.equal((await fetch(`${url}/api/health`)).status, 200);
 
-      // An .xlsx upload is checked on the pool's worker threads, which run dist/node/checkWorker.js.
+      // An .xlsx upload is checked on the pool's worker threads, which run dist/node/checkWorker.cjs.
       const checked = await fetch(`${url}/api/validate`, { method: 'POST', headers: { 'content-type': 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' }, body: new Uint8Array(plan) });
       assert.equal(checked.status, 200);
       const result = await checked.json() as { valid: boolean; organisation: { code: string } };
       assert.equal(result.valid, true);
       assert.equal(result.organisation.code, 'RGT');
+
+      // The national CSV is made on worker threads too, which run dist/node/csvWorker.cjs.
+      const key = (...args: string[]) => spawnSync(process.execPath, [BIN, 'keys', ...args, '--data', join(dir, 'data')], { encoding: 'utf8' }).stdout.trim();
+      const [admin, rgt] = [key('admin'), key('issue', 'RGT')];
+      const submitted = await fetch(`${url}/api/submissions`, { method: 'POST', headers: { authorization: `Bearer ${rgt}`, 'content-type': 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' }, body: new Uint8Array(plan) });
+      assert.equal(submitted.status, 201);
+      const csv = await fetch(`${url}/api/collation.csv`, { headers: { authorization: `Bearer ${admin}` } });
+      assert.equal(csv.status, 200);
+      const lines = (await csv.text()).trim().split('\r\n');
+      assert.equal(lines.length, 1 + goodPlanContent('RGT').actions.filter((a) => a.action).length, 'the header and one line an action');
+      assert.ok(lines.slice(1).every((l) => l.includes('RGT')), lines[1]);
 
       // fetch() would decompress by itself: node:http shows the bytes as sent.
       const { get } = await import('node:http');
