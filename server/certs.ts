@@ -34,10 +34,12 @@ export async function developmentCertificate(dataDir: string): Promise<TlsFiles>
   if (!existsSync(caPath) || !existsSync(certPath) || !existsSync(keyPath) || !stillValid(certPath)) {
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    // Loaded only when needed: the package pulls in its usage-data module at import.
-    const { generateCertificates } = (await import('office-addin-dev-certs/lib/generate.js')) as {
+    // Loaded only when needed: the package pulls in its usage-data module at import. It is CommonJS: its exports are
+    // the namespace's default, both under Node and in the build, whose chunk for it exports nothing else (named
+    // exports worked from the TypeScript sources but not from dist/node, so `npm start` could not make a certificate).
+    const { generateCertificates } = ((await import('office-addin-dev-certs/lib/generate.js')) as { default: {
       generateCertificates: (ca: string, cert: string, key: string, days: number, domains: string[]) => Promise<void>;
-    };
+    } }).default;
     await generateCertificates(caPath, certPath, keyPath, DAYS, ['localhost', '127.0.0.1', '::1']);
     generated = true;
   }

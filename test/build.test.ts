@@ -132,4 +132,32 @@ export async function resolve(specifier, context, next) {
       child.kill('SIGTERM');
     }
   });
+
+  it('serves HTTPS as `npm start` does, on a fresh data folder, with a development certificate made offline', async () => {
+    // The README's first command: `naome serve` with no --http makes its own certificate authority and localhost
+    // certificate in <data>/certs (office-addin-dev-certs, loaded only then) and serves HTTPS with them.
+    const data = join(dir, 'fresh-tls');
+    const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--data', data], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      let said = '';
+      const url = await new Promise<string>((resolve, reject) => {
+        const hear = (c: Buffer) => {
+          said += c;
+          const m = /service: (https:\/\/\S+)/.exec(said);
+          if (m) resolve(m[1]!);
+        };
+        child.stdout!.on('data', hear);
+        child.stderr!.on('data', hear);
+        child.on('exit', (code) => reject(new Error(`naome serve exited (${code}): ${said}`)));
+      });
+      const { get } = await import('node:https');
+      const ca = readFileSync(join(data, 'certs', 'ca.crt'));
+      const status = await new Promise<number>((resolve, reject) => {
+        get(`${url}/api/health`, { ca }, (res) => { res.resume(); resolve(res.statusCode!); }).on('error', reject);
+      });
+      assert.equal(status, 200, 'the health check answers over TLS, trusted through the generated authority');
+    } finally {
+      child.kill('SIGTERM');
+    }
+  });
 });
