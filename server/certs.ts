@@ -3,6 +3,7 @@
 // to install the CA with sudo) and reuses them afterwards. A real certificate comes from options or the environment.
 import { X509Certificate } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 
 export interface TlsFiles {
@@ -34,12 +35,12 @@ export async function developmentCertificate(dataDir: string): Promise<TlsFiles>
   if (!existsSync(caPath) || !existsSync(certPath) || !existsSync(keyPath) || !stillValid(certPath)) {
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    // Loaded only when needed: the package pulls in its usage-data module at import. It is CommonJS: its exports are
-    // the namespace's default, both under Node and in the build, whose chunk for it exports nothing else (named
-    // exports worked from the TypeScript sources but not from dist/node, so `npm start` could not make a certificate).
-    const { generateCertificates } = ((await import('office-addin-dev-certs/lib/generate.js')) as { default: {
+    // Loaded only when needed (the package pulls in its usage-data module at import), and with require(): it is
+    // CommonJS, whose named exports an import() gave from the TypeScript sources but not from the build (whose chunk
+    // for it exported only a default), so `npm start` could not make a certificate.
+    const { generateCertificates } = createRequire(import.meta.url)('office-addin-dev-certs/lib/generate.js') as {
       generateCertificates: (ca: string, cert: string, key: string, days: number, domains: string[]) => Promise<void>;
-    } }).default;
+    };
     await generateCertificates(caPath, certPath, keyPath, DAYS, ['localhost', '127.0.0.1', '::1']);
     generated = true;
   }
