@@ -56,7 +56,7 @@ export async function bench(): Promise<void> {
   const checkTimes: number[] = [];
   const guardTimes: number[] = [];
   const readTimes: number[] = [];
-  const guard = () => guardWorkbook(bytes, DEFAULT_LIMITS, { [PLAN_SHEET]: null, [LISTS_SHEET]: 2 });
+  const guard = async () => guardWorkbook(bytes, DEFAULT_LIMITS, { [PLAN_SHEET]: null, [LISTS_SHEET]: 2 });
   const guarded = await guard();
   if (!guarded.ok) throw new Error(guarded.finding.message);
   const read = async () => readWorkbook(guarded.workbook);

@@ -224,7 +224,7 @@ describe('locate, then read: rows that hold nothing go unread', () => {
     ws.mergeCells('E22:E23'); // row 23's own status is hidden under row 22's
     const bytes = Buffer.from(await wb.xlsx.writeBuffer());
     let reading: ReadingPlan | undefined;
-    const guarded = await guardWorkbook(bytes, DEFAULT_LIMITS, (sheetNames, names) => {
+    const guarded = guardWorkbook(bytes, DEFAULT_LIMITS, (sheetNames, names) => {
       reading = readingPlan(sheetNames, names, builtInTemplates);
       return { [P]: reading.lastRow, Lists: 2, 'More actions': reading.moreLastRow };
     });

@@ -28,8 +28,8 @@ function apiValue(v: ExcelJS.CellValue, date1904: boolean): CellValue | null {
 }
 
 /** The file's workbook-wide defined names as Excel lists them (read from workbook.xml: exceljs drops broken ones). */
-async function namesAndMerges(bytes: Buffer): Promise<{ names: Array<{ name: string; formula: string }>; merges: Map<string, string[]> }> {
-  const guarded = await guardWorkbook(bytes, DEFAULT_LIMITS, (sheets) => Object.fromEntries(sheets.map((s) => [s, null])));
+function namesAndMerges(bytes: Buffer): { names: Array<{ name: string; formula: string }>; merges: Map<string, string[]> } {
+  const guarded = guardWorkbook(bytes, DEFAULT_LIMITS, (sheets) => Object.fromEntries(sheets.map((s) => [s, null])));
   if (!guarded.ok) return { names: [], merges: new Map() };
   const names = guarded.workbook.names.map((n) => ({ name: n.name, formula: `=${n.formula}` }));
   return { names, merges: new Map(guarded.workbook.sheets.map((s) => [s.name, s.xml ? readMerges(s.xml) : []])) };
@@ -38,7 +38,7 @@ async function namesAndMerges(bytes: Buffer): Promise<{ names: Array<{ name: str
 export async function openXlsx(bytes: Buffer): Promise<{ date1904: boolean; names: Array<{ name: string; formula: string }>; sheets: OpenedSheet[] }> {
   const wb = new ExcelJS.Workbook();
   await wb.xlsx.load(bytes as unknown as ArrayBuffer);
-  const { names, merges: mergesOf } = await namesAndMerges(bytes);
+  const { names, merges: mergesOf } = namesAndMerges(bytes);
   const date1904 = !!(wb.properties as { date1904?: boolean }).date1904;
   const sheets = wb.worksheets.map((ws) => {
     const cells: OpenedSheet['cells'] = [];

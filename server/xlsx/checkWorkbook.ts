@@ -30,21 +30,21 @@ export async function checkWorkbook(bytes: Buffer, opts: CheckOptions): Promise<
   const limits = resolveLimits(opts.limits);
   try {
     // The guard bounds the work (sizes, counts) and checks the time against the deadline as it inflates each part. A
-    // check runs to its end without giving the event loop a turn, so a timer could never stop it: a check that never
-    // ends (a bug) is stopped from outside, by the check pool's watchdog.
-    return await check(bytes, opts, limits, Date.now() + limits.timeoutMs);
+    // check is synchronous, so a timer could never stop it: a check that never ends (a bug) is stopped from outside,
+    // by the check pool's watchdog.
+    return check(bytes, opts, limits, Date.now() + limits.timeoutMs);
   } catch (err) {
     // Nothing above should throw; if something does, the caller still gets one finding instead of a crash.
     return refused(opts, finding('FILE_CORRUPT', `The file could not be read (${String((err as Error)?.message ?? err).split('\n')[0]}). Save it again from Excel as .xlsx and send the new copy.`));
   }
 }
 
-async function check(bytes: Buffer, opts: CheckOptions, limits: ReadLimits, deadline: number): Promise<CheckOutcome> {
+function check(bytes: Buffer, opts: CheckOptions, limits: ReadLimits, deadline: number): CheckOutcome {
   const templates = opts.templates ?? builtInTemplates;
   // Which sheets, and how many of their rows, is decided from workbook.xml's sheet list and defined names: the plan
   // sheet wherever its names now point, the template mark's two cells, the "More actions" sheet, copies of the plan.
   let reading: ReadingPlan | undefined;
-  const guarded = await guardWorkbook(bytes, limits, (sheetNames, names) => {
+  const guarded = guardWorkbook(bytes, limits, (sheetNames, names) => {
     reading = readingPlan(sheetNames, names, templates);
     return sheetsToRead(reading);
   }, deadline);

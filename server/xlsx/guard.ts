@@ -52,16 +52,16 @@ const SAVE_AS_XLSX = 'open it in Excel and use File > Save As > Excel Workbook (
  * `wantedSheets` (sheet name → the last row the reader needs, or null for every row). Never throws: a file that is
  * refused gives one finding saying why and how to fix it.
  */
-export async function guardWorkbook(bytes: Buffer, limits: ReadLimits, wantedSheets: ChooseSheets, deadline = Infinity): Promise<GuardOutcome> {
+export function guardWorkbook(bytes: Buffer, limits: ReadLimits, wantedSheets: ChooseSheets, deadline = Infinity): GuardOutcome {
   try {
-    return { ok: true, workbook: await guard(bytes, limits, wantedSheets, deadline) };
+    return { ok: true, workbook: guard(bytes, limits, wantedSheets, deadline) };
   } catch (err) {
     if (err instanceof Refusal) return { ok: false, finding: err.finding };
     return { ok: false, finding: finding('FILE_CORRUPT', `The file is damaged or incomplete (${(err as Error).message}). Save it again from Excel as .xlsx and send the new copy.`) };
   }
 }
 
-async function guard(bytes: Buffer, limits: ReadLimits, chooseSheets: ChooseSheets, deadline: number): Promise<GuardedWorkbook> {
+function guard(bytes: Buffer, limits: ReadLimits, chooseSheets: ChooseSheets, deadline: number): GuardedWorkbook {
   refuseByKind(bytes, limits);
   const zip = openZip(bytes);
   if (zip.entryCount > limits.maxEntries) {
@@ -71,7 +71,7 @@ async function guard(bytes: Buffer, limits: ReadLimits, chooseSheets: ChooseShee
   const inflater = new Inflater(bytes, entries, limits, deadline);
 
   if (entries.has('mimetype') && !entries.has('[content_types].xml')) {
-    const mimetype = (await inflater.part('mimetype', false)).toString('latin1').trim();
+    const mimetype = inflater.part('mimetype', false).toString('latin1').trim();
     if (mimetype === 'application/vnd.oasis.opendocument.spreadsheet') {
       refuse('FILE_ODS', 'This is an OpenDocument spreadsheet (.ods), not an Excel workbook. In LibreOffice use File > Save As, choose "Excel 2007-365 (.xlsx)", and send the .xlsx file.');
     }
@@ -79,9 +79,9 @@ async function guard(bytes: Buffer, limits: ReadLimits, chooseSheets: ChooseShee
   }
   classifyPackage(entries);
   // The workbook part is wherever the package relationships say (Excel: xl/workbook.xml); what it is, its content type.
-  const rootRels = entries.has('_rels/.rels') ? relationships(await inflater.part('_rels/.rels', true), '', limits) : [];
+  const rootRels = entries.has('_rels/.rels') ? relationships(inflater.part('_rels/.rels', true), '', limits) : [];
   const workbookPath = rootRels.find((r) => /\/officeDocument$/.test(r.type))?.target ?? 'xl/workbook.xml';
-  const mainType = contentTypeOf(workbookPath, (await inflater.part('[Content_Types].xml', true)).toString('utf8'));
+  const mainType = contentTypeOf(workbookPath, inflater.part('[Content_Types].xml', true).toString('utf8'));
   if (/sheet\.binary/i.test(mainType)) refuse('FILE_XLSB', `This is an Excel Binary Workbook (.xlsb), which cannot be checked: ${SAVE_AS_XLSX}.`);
   if (/macroEnabled/i.test(mainType)) refuse('FILE_MACRO_ENABLED', `This is a macro-enabled workbook (.xlsm); files with macros are not accepted. To remove the macros, ${SAVE_AS_XLSX}.`);
   if (/wordprocessingml/i.test(mainType)) refuse('FILE_NOT_XLSX', 'This is a Word document, not an Excel workbook. Send the action plan workbook (.xlsx).');
@@ -89,9 +89,9 @@ async function guard(bytes: Buffer, limits: ReadLimits, chooseSheets: ChooseShee
   if (!/spreadsheetml\.(sheet|template)\.main/i.test(mainType) || !entries.has(workbookPath.toLowerCase())) {
     refuse('FILE_NOT_XLSX', 'This file is a zip archive but not an Excel workbook (it has no workbook part). Send the action plan workbook (.xlsx).');
   }
-  const workbookXml = await inflater.part(workbookPath, true);
+  const workbookXml = inflater.part(workbookPath, true);
   const relsPath = `${dirOf(workbookPath)}_rels/${workbookPath.split('/').pop()}.rels`;
-  const rels = entries.has(relsPath.toLowerCase()) ? relationships(await inflater.part(relsPath, true), dirOf(workbookPath), limits) : [];
+  const rels = entries.has(relsPath.toLowerCase()) ? relationships(inflater.part(relsPath, true), dirOf(workbookPath), limits) : [];
   // Indexed by id once, so each sheet finds its part in constant time (matching every sheet against every
   // relationship was quadratic: 40,000 of each held a worker for 20 s).
   const relById = new Map<string, Relationship>();
@@ -117,15 +117,15 @@ async function guard(bytes: Buffer, limits: ReadLimits, chooseSheets: ChooseShee
     const rel = relById.get(rId);
     const target = rel && /\/worksheet$/.test(rel.type) ? rel.target : undefined;
     const wanted = Object.hasOwn(wantedSheets, name) && target && entries.has(target.toLowerCase());
-    const xml = wanted ? await inflater.part(target, true, name) : null;
+    const xml = wanted ? inflater.part(target, true, name) : null;
     sheets.push({ name, rId, xml, lastRow: wanted ? wantedSheets[name] ?? null : null });
   }
   const stylesRel = relOf('/styles');
   const stringsRel = relOf('/sharedStrings');
   // Styles (which numbers are dates) and shared strings matter only when there is a sheet to read.
   const wanted = sheets.some((s) => s.xml);
-  const styles = wanted && stylesRel && entries.has(stylesRel.target.toLowerCase()) ? await inflater.part(stylesRel.target, true) : null;
-  const sharedStrings = wanted && stringsRel && entries.has(stringsRel.target.toLowerCase()) ? await inflater.part(stringsRel.target, true) : null;
+  const styles = wanted && stylesRel && entries.has(stylesRel.target.toLowerCase()) ? inflater.part(stylesRel.target, true) : null;
+  const sharedStrings = wanted && stringsRel && entries.has(stringsRel.target.toLowerCase()) ? inflater.part(stringsRel.target, true) : null;
   const workbookPr = findTags(workbookText, 'workbookPr')[0];
   const date1904 = workbookPr ? /^(1|true)$/i.test(attributes(workbookPr).date1904 ?? '') : false;
   return { names, styles, sharedStrings, sheets, date1904 };
@@ -209,7 +209,7 @@ class Inflater {
     private readonly deadline: number,
   ) {}
 
-  async part(path: string, xml: boolean, sheet?: string): Promise<Buffer> {
+  part(path: string, xml: boolean, sheet?: string): Buffer {
     if (Date.now() > this.deadline) throw new Refusal(timeoutFinding(this.limits));
     const entry = this.entries.get(path.toLowerCase());
     if (!entry) return refuse('FILE_CORRUPT', `The workbook refers to a part "${path}" that is missing. Save it again from Excel as .xlsx and send the new copy.`);
