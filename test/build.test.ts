@@ -2,7 +2,7 @@
 // bin/naome.js runs it as plain JavaScript, loads heavy packages only in the commands that use them, and the built
 // service checks uploads on worker threads that run the built worker. Static files go out compressed and revalidated.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +15,22 @@ import { fillWorkbook, goodPlanContent } from './helpers/plans';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BIN = join(ROOT, 'bin', 'naome.js');
 const HEAVY = ['exceljs', 'express', 'better-sqlite3', 'pino', 'nodemailer'];
+
+/** The built service, started with `args` after `serve` in `cwd`; the caller stops it. */
+const serveBuilt = (cwd: string, ...args: string[]) => spawn(process.execPath, [BIN, 'serve', ...args], { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
+
+/** The address the service prints once it listens (or the reason it exited first). */
+function addressOf(child: ChildProcess): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let err = '';
+    child.stderr!.on('data', (c) => {
+      err += c;
+      const m = /service: (https?:\/\/\S+)/.exec(err);
+      if (m) resolve(m[1]!);
+    });
+    child.on('exit', (code) => reject(new Error(`naome serve exited (${code}): ${err}`)));
+  });
+}
 
 describe('the built product (dist/node) run by bin/naome.js', function () {
   this.timeout(120_000);
@@ -65,17 +81,9 @@ export async function resolve(specifier, context, next) {
   });
 
   it('serves uploads checked by the built worker, and static files compressed with validators', async () => {
-    const child = spawn(process.execPath, [BIN, 'serve', '--http', '--port', '0', '--data', join(dir, 'data')], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = serveBuilt(dir, '--http', '--port', '0', '--data', join(dir, 'data'));
     try {
-      let err = '';
-      const url = await new Promise<string>((resolve, reject) => {
-        child.stderr!.on('data', (c) => {
-          err += c;
-          const m = /service: (http:\/\/\S+)/.exec(err);
-          if (m) resolve(m[1]!.replace('localhost', '127.0.0.1'));
-        });
-        child.on('exit', (code) => reject(new Error(`naome serve exited (${code}): ${err}`)));
-      });
+      const url = (await addressOf(child)).replace('localhost', '127.0.0.1');
       assert.equal((await fetch(`${url}/api/health`)).status, 200);
 
       // An .xlsx upload is checked on the pool's worker threads, which run dist/node/checkWorker.cjs.
@@ -137,19 +145,10 @@ export async function resolve(specifier, context, next) {
     // The README's first command: `naome serve` with no --http makes its own certificate authority and localhost
     // certificate in <data>/certs (office-addin-dev-certs, loaded only then) and serves HTTPS with them.
     const data = join(dir, 'fresh-tls');
-    const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--data', data], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = serveBuilt(dir, '--port', '0', '--data', data);
     try {
-      let said = '';
-      const url = await new Promise<string>((resolve, reject) => {
-        const hear = (c: Buffer) => {
-          said += c;
-          const m = /service: (https:\/\/\S+)/.exec(said);
-          if (m) resolve(m[1]!);
-        };
-        child.stdout!.on('data', hear);
-        child.stderr!.on('data', hear);
-        child.on('exit', (code) => reject(new Error(`naome serve exited (${code}): ${said}`)));
-      });
+      const url = await addressOf(child);
+      assert.match(url, /^https:/);
       const { get } = await import('node:https');
       const ca = readFileSync(join(data, 'certs', 'ca.crt'));
       const status = await new Promise<number>((resolve, reject) => {
