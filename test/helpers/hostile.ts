@@ -13,8 +13,14 @@ export interface ZipEntry {
   deflated?: { raw: Buffer; declaredSize: number };
 }
 
-/** A zip written by hand, so headers can say whatever the test needs (sizes that lie, names that escape). */
-export function zip(entries: ZipEntry[]): Buffer {
+/** An 8-byte little-endian number, as zip64 fields hold them. */
+const writeUInt64 = (b: Buffer, v: number, at: number) => { b.writeUInt32LE(v % 0x100000000, at); b.writeUInt32LE(Math.floor(v / 0x100000000), at + 4); };
+
+/**
+ * A zip written by hand, so headers can say whatever the test needs (sizes that lie, names that escape). With `zip64`,
+ * the central directory's sizes and offsets and the end record are in zip64 fields, as a writer puts them past 4 GB.
+ */
+export function zip(entries: ZipEntry[], { zip64 = false } = {}): Buffer {
   const chunks: Buffer[] = [];
   const central: Buffer[] = [];
   let offset = 0;
@@ -27,18 +33,30 @@ export function zip(entries: ZipEntry[]): Buffer {
     const local = Buffer.alloc(30);
     local.writeUInt32LE(0x04034b50, 0); local.writeUInt16LE(20, 4); local.writeUInt16LE(8, 8);
     local.writeUInt32LE(crc, 14); local.writeUInt32LE(raw.length, 18); local.writeUInt32LE(size, 22); local.writeUInt16LE(name.length, 26);
+    const extra = Buffer.alloc(zip64 ? 28 : 0);
+    if (zip64) { extra.writeUInt16LE(0x0001, 0); extra.writeUInt16LE(24, 2); writeUInt64(extra, size, 4); writeUInt64(extra, raw.length, 12); writeUInt64(extra, offset, 20); }
     const dir = Buffer.alloc(46);
     dir.writeUInt32LE(0x02014b50, 0); dir.writeUInt16LE(20, 4); dir.writeUInt16LE(20, 6); dir.writeUInt16LE(8, 10);
-    dir.writeUInt32LE(crc, 16); dir.writeUInt32LE(raw.length, 20); dir.writeUInt32LE(size, 24); dir.writeUInt16LE(name.length, 28);
-    dir.writeUInt32LE(offset, 42);
+    dir.writeUInt32LE(crc, 16); dir.writeUInt32LE(zip64 ? 0xffffffff : raw.length, 20); dir.writeUInt32LE(zip64 ? 0xffffffff : size, 24);
+    dir.writeUInt16LE(name.length, 28); dir.writeUInt16LE(extra.length, 30); dir.writeUInt32LE(zip64 ? 0xffffffff : offset, 42);
     chunks.push(local, name, raw);
-    central.push(dir, name);
+    central.push(dir, name, extra);
     offset += 30 + name.length + raw.length;
   }
+  const directorySize = central.reduce((n, b) => n + b.length, 0);
+  const zip64End: Buffer[] = [];
+  if (zip64) {
+    const record = Buffer.alloc(56);
+    record.writeUInt32LE(0x06064b50, 0); writeUInt64(record, 44, 4); record.writeUInt16LE(45, 12); record.writeUInt16LE(45, 14);
+    writeUInt64(record, entries.length, 24); writeUInt64(record, entries.length, 32); writeUInt64(record, directorySize, 40); writeUInt64(record, offset, 48);
+    const locator = Buffer.alloc(20);
+    locator.writeUInt32LE(0x07064b50, 0); writeUInt64(locator, offset + directorySize, 8); locator.writeUInt32LE(1, 16);
+    zip64End.push(record, locator);
+  }
   const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0); end.writeUInt16LE(entries.length, 8); end.writeUInt16LE(entries.length, 10);
-  end.writeUInt32LE(central.reduce((n, b) => n + b.length, 0), 12); end.writeUInt32LE(offset, 16);
-  return Buffer.concat([...chunks, ...central, end]);
+  end.writeUInt32LE(0x06054b50, 0); end.writeUInt16LE(zip64 ? 0xffff : entries.length, 8); end.writeUInt16LE(zip64 ? 0xffff : entries.length, 10);
+  end.writeUInt32LE(zip64 ? 0xffffffff : directorySize, 12); end.writeUInt32LE(zip64 ? 0xffffffff : offset, 16);
+  return Buffer.concat([...chunks, ...central, ...zip64End, end]);
 }
 
 /**
