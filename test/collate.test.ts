@@ -12,11 +12,11 @@ import { addDays, isoDate, todayIso, type RawCell } from '../shared/cells';
 import { finding, type ValidationResult } from '../shared/findings';
 import { PLAN_SHEET, planLayout } from '../shared/layout';
 import type { Organisation } from '../shared/organisations';
-import { extractPlan, type Plan } from '../shared/plan';
+import { extractPlan, MAX_CELL_CHARS, type Plan } from '../shared/plan';
 import { validatePlan } from '../shared/rules';
 import { currentTemplate } from '../shared/template';
 import { Collator, type CollationEntry } from '../server/collate/collator';
-import { writeActionsCsv } from '../server/collate/csv';
+import { csvField, writeActionsCsv } from '../server/collate/csv';
 import { inert } from '../server/collate/inert';
 import type { Input } from '../server/collate/inputs';
 import { checkPoolFor, FILES_PER_WORKER, readFiles, workersFor } from '../server/collate/readFiles';
@@ -239,6 +239,18 @@ describe('Collator (entries given as Plan objects, as the service does)', () => 
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  it('makes a CSV field of a text as inert() makes it, quoted when it holds a comma, a quote or a line break', () => {
+    // csvField looks once for what either step would act on: every text of up to three of these characters, and texts
+    // longer than a cell holds, must come out as the two steps make them.
+    const chars = ['a', ' ', ',', '"', '\n', '\r', '\t', '=', '+', '-', '@', '\u0000', '\u0007', '\u000B', '\u001F', '\uD800', '\uDC00', '\uFFFE', '\uFFFF', '’', '🩺'];
+    const texts = [''];
+    for (let n = 0; n < 3; n++) texts.push(...texts.filter((t) => [...t].length === n).flatMap((t) => chars.map((c) => t + c)));
+    texts.push('x'.repeat(MAX_CELL_CHARS + 1), `${'x'.repeat(MAX_CELL_CHARS - 1)},y`, `=${'x'.repeat(MAX_CELL_CHARS)}`);
+    const quoted = (s: string) => (/[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
+    for (const t of texts) assert.equal(csvField(t, 'text'), quoted(inert(t)), JSON.stringify(t.slice(0, 20)));
+    assert.ok(texts.length > 9000, `${texts.length} texts`);
   });
 
   it('exports a refused value as the text typed, flagged in "Errors in row", never as a date or key value', async () => {

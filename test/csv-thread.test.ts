@@ -77,6 +77,8 @@ for (const engine of ENGINES) {
         if (i % 5 === 2) a.action = '=HYPERLINK("http://example.com", "click")';
         if (i % 5 === 3) a.progress = 'Agreed, "in principle";\nreview in May';
         if (i % 5 === 4) a.deadline = 'end of Q2';
+        // Text beyond ASCII: SQLite hands the plan over as UTF-8 bytes, which a worker decodes.
+        if (i % 5 === 0) a.responsible = 'Siân O’Neill – Ysbyty Gwynedd 🩺';
         await store(s, code, content, i);
         // A second version for some: only the latest counts.
         if (i % 7 === 0) await store(s, code, { ...content, actions: content.actions.slice(1) }, 100 + i);
@@ -98,6 +100,7 @@ for (const engine of ENGINES) {
       const lines = one.text().split('\r\n');
       assert.ok(lines.length > 40 * 5, `${lines.length} lines`);
       assert.ok(one.text().includes(`"'=HYPERLINK(""http://example.com"", ""click"")"`), 'a formula made inert and quoted');
+      assert.ok(one.text().includes(',Siân O’Neill – Ysbyty Gwynedd 🩺,'), 'text beyond ASCII as it was typed');
     });
 
     it('its two workers run at the check workers\' lower priority (nice 10), the thread answering HTTP at its own', async function () {

@@ -7,7 +7,7 @@ import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { Writable } from 'node:stream';
 import { isoDate } from '../../shared/cells';
 import { sourceParts, type CollationSource, type Collator, type CountedPlan } from './collator';
-import { inert } from './inert';
+import { csvPlain, inert } from './inert';
 import { LastValues } from './lastValues';
 import { openOutput } from './output';
 import { actionsTable, type Format, type Value } from './tables';
@@ -20,6 +20,7 @@ export function csvField(v: Value, format: Format): string {
   if (v === null) return '';
   if (typeof v === 'number') return String(v);
   if (v instanceof Date) return format === 'date' ? isoDate(v)! : `${v.toISOString().slice(0, 19)}Z`;
+  if (csvPlain(v)) return v;
   const s = inert(v);
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
@@ -28,14 +29,10 @@ export function csvField(v: Value, format: Format): string {
 export function actionsCsv(collator: Collator): { header: string; linesOf: (plan: CountedPlan) => string } {
   const table = actionsTable(collator);
   const fields = new LastValues(table.columns.length, (v, i) => csvField(v, table.columns[i]!.format));
-  const line = (values: Value[]) => {
-    let s = fields.get(0, values[0]!);
-    for (let i = 1; i < values.length; i++) s += `,${fields.get(i, values[i]!)}`;
-    return `${s}\r\n`;
-  };
+  const line = (values: Value[]) => values.map((v, i) => fields.get(i, v)).join(',');
   return {
     header: BOM + table.columns.map((c) => csvField(c.header, 'text')).join(',') + '\r\n',
-    linesOf: (plan) => table.rowsOf(plan).map(line).join(''),
+    linesOf: (plan) => { const rows = table.rowsOf(plan); return rows.length === 0 ? '' : `${rows.map(line).join('\r\n')}\r\n`; },
   };
 }
 

@@ -64,7 +64,9 @@ export async function writeStoreActionsCsv(store: Store, opts: { today: string; 
       while (problem === undefined && (order.length >= AHEAD * WORKERS || stream.writableNeedDrain)) await next();
       if (problem !== undefined) throw problem;
       const i = sent++ % WORKERS;
-      workers[i]!.postMessage(row);
+      // A plan read as bytes that it alone holds is moved to the worker, not copied.
+      const plan = row.plan_json;
+      workers[i]!.postMessage(row, plan instanceof Uint8Array && plan.buffer instanceof ArrayBuffer && plan.byteLength === plan.buffer.byteLength ? [plan.buffer] : []);
       order.push(i);
     }
     while (problem === undefined && order.length > 0) await next();

@@ -7,6 +7,8 @@ import { withoutXmlIllegal } from '../../shared/unsafeText';
 const FORMULA_START = /^[=+\-@\t\r]/;
 /** Either of the above, or a character XML may not hold: one look that clears most text (a national collation has 1.5 million cells). */
 const MAYBE_UNSAFE = /^[=+\-@\t\r]|[\u0000-\u0008\u000B\u000C\u000E-\u001F\uD800-\uDFFF\uFFFE\uFFFF]/;
+/** The same look, and also a comma, a quote or a line break, which a CSV field must be quoted for: one look per CSV field. */
+const MAYBE_UNSAFE_OR_QUOTED = /^[=+\-@\t\r]|[\u0000-\u0008\u000A-\u001F",\uD800-\uDFFF\uFFFE\uFFFF]/;
 
 /**
  * The text as it should appear in an output cell: characters XML cannot hold removed, a leading apostrophe added when
@@ -19,3 +21,6 @@ export function inert(text: string): string {
   if (FORMULA_START.test(s)) s = `'${s}`;
   return s.length > MAX_CELL_CHARS ? s.slice(0, MAX_CELL_CHARS) : s;
 }
+
+/** Whether text goes into a CSV field as it is: inert() would not change it, and it needs no quotes. */
+export const csvPlain = (text: string) => text.length <= MAX_CELL_CHARS && !MAYBE_UNSAFE_OR_QUOTED.test(text);

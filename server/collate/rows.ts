@@ -76,8 +76,11 @@ export function typedDateText(iso: string): string {
   return String(isoToSerial(iso) - (iso < '1900-03-01' ? 1 : 0));
 }
 
+const NO_ERRORS: Array<{ field: ActionField; code: string }> = [];
+
 export function collatedAction(template: Template, today: string, a: PlanAction, errors: RowErrors): CollatedAction {
-  const onRow = errors.bySheetRow.get(rowKey(sheetOf(a, errors), a.row)) ?? [];
+  // Most plans have no error on an action row: no key to make for them.
+  const onRow = (errors.bySheetRow.size > 0 && errors.bySheetRow.get(rowKey(sheetOf(a, errors), a.row))) || NO_ERRORS;
   const refused = (field: ActionField) => onRow.some((e) => e.field === field);
   const code = refused('status') ? null : statusCode(template, a.status);
   const label = refused('priority') ? null : priorityLabel(template, a.priority);

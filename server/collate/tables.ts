@@ -1,6 +1,7 @@
 // What each sheet of the national workbook holds, column by column, as plain tables. The xlsx writer and the CSV
 // writer both draw from here, so the Actions sheet and the CSV cannot drift apart. docs/collation.md describes them.
 import { ACTION_COLUMNS, statusOption, type ActionField } from '../../shared/layout';
+import type { PlanAction } from '../../shared/plan';
 import { diffPlans } from '../../shared/planDiff';
 import type { Collator, CountedPlan, EntryRecord, VersionPair } from './collator';
 import { collatedActions, safeText, sheetOf, type CollatedAction } from './rows';
@@ -33,8 +34,17 @@ export interface ActionsTable {
 const col = (header: string, width: number, format: Format = 'text'): Column => ({ header, width, format });
 const header = (field: ActionField) => ACTION_COLUMNS.find((c) => c.field === field)!.header;
 const yesNo = (b: boolean) => (b ? 'Yes' : 'No');
-/** A Date at UTC midnight from an ISO day (an accepted deadline, 2020–2099), as exceljs writes a calendar date; from its numbers, not by parsing text. */
-const day = (iso: string) => new Date(Date.UTC(Number(iso.slice(0, 4)), Number(iso.slice(5, 7)) - 1, Number(iso.slice(8, 10))));
+/**
+ * A Date at UTC midnight from an ISO day (an accepted deadline, 2020–2099), as exceljs writes a calendar date; from its
+ * numbers, not by parsing text. One Date per day, kept (at most 29,220 of them): a plan's actions share a few
+ * deadlines, and the writers make a column's output again only when its value is not the one before (lastValues.ts).
+ */
+const days = new Map<string, Date>();
+function day(iso: string): Date {
+  let d = days.get(iso);
+  if (!d) days.set(iso, (d = new Date(Date.UTC(Number(iso.slice(0, 4)), Number(iso.slice(5, 7)) - 1, Number(iso.slice(8, 10))))));
+  return d;
+}
 
 /** The Summary, from the tallies of every counted plan (so it is written after them). */
 export function summaryTable(c: Collator, summary: SummaryTally): Table {
@@ -115,11 +125,11 @@ export function actionsTable(c: Collator): ActionsTable {
     rowsOf(plan, collated = collatedActions(c, plan)) {
       const { organisation: o, entry, actions } = plan;
       const leads = leadValues(c, plan);
-      // By recommendation, its plan-sheet rows before its "More actions" rows, then by row.
-      const order = actions.map((_, i) => i).sort((i, j) => {
-        const a = actions[i]!, b = actions[j]!;
-        return a.recommendation - b.recommendation || Number(a.sheet !== undefined) - Number(b.sheet !== undefined) || a.row - b.row;
-      });
+      // By recommendation, its plan-sheet rows before its "More actions" rows, then by row (most plans are in that order already).
+      const before = (a: PlanAction, b: PlanAction) =>
+        a.recommendation - b.recommendation || Number(a.sheet !== undefined) - Number(b.sheet !== undefined) || a.row - b.row;
+      const order = actions.map((_, i) => i);
+      if (actions.some((a, i) => i > 0 && before(actions[i - 1]!, a) > 0)) order.sort((i, j) => before(actions[i]!, actions[j]!));
       return order.map((i) => {
         const a = actions[i]!;
         // Key values and dates only where the rules accepted them; otherwise the text typed (rows.ts).

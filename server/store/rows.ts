@@ -10,7 +10,8 @@ export interface SubmissionRow {
   sha256: string;
   format: SubmissionFormat;
   result_json: string;
-  plan_json?: string;
+  /** The plan as JSON text, or as its UTF-8 bytes (SQLite's eachLatestSubmissionRow). */
+  plan_json?: string | Uint8Array;
 }
 
 export const RECEIPT_COLUMNS = 'id, organisation, version, received_at, sha256, format, result_json';
@@ -27,9 +28,12 @@ export function receiptOf(row: SubmissionRow, result: ValidationResult = JSON.pa
   };
 }
 
+const utf8 = new TextDecoder();
+
 export function storedOf(row: SubmissionRow): StoredSubmission {
   const result = JSON.parse(row.result_json) as ValidationResult;
-  return { receipt: receiptOf(row, result), plan: JSON.parse(row.plan_json!), result };
+  const plan = typeof row.plan_json === 'string' ? row.plan_json : utf8.decode(row.plan_json);
+  return { receipt: receiptOf(row, result), plan: JSON.parse(plan), result };
 }
 
 /** Each organisation's latest submission, read one at a time as store.eachLatestSubmissionRow() gives them. */

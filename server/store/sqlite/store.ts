@@ -31,9 +31,15 @@ export function sqliteErrorText(err: unknown): string | null {
   return null;
 }
 
-const LATEST_SUBMISSIONS = `SELECT ${RECEIPT_COLUMNS}, plan_json FROM submissions s
+const latestSubmissions = (plan: string) => `SELECT ${RECEIPT_COLUMNS}, ${plan} FROM submissions s
   WHERE version = (SELECT MAX(version) FROM submissions WHERE organisation = s.organisation)
   ORDER BY organisation`;
+const LATEST_SUBMISSIONS = latestSubmissions('plan_json');
+/**
+ * The same with each plan as its UTF-8 bytes, as SQLite holds it: no string made on the reading thread (a third of
+ * its time in a national CSV), and bytes another thread can be given without a copy.
+ */
+const LATEST_SUBMISSION_BYTES = latestSubmissions('CAST(plan_json AS BLOB) AS plan_json');
 
 export class SqliteStore implements Store {
   readonly engine = 'sqlite' as const;
@@ -345,7 +351,7 @@ export class SqliteStore implements Store {
     // of pages for 1,334 plans), and the calls were a third of SQLite's time. Past 1 GiB, pages are read as before.
     db.pragma('mmap_size = 1073741824');
     try {
-      yield* db.prepare(LATEST_SUBMISSIONS).iterate() as IterableIterator<SubmissionRow>;
+      yield* db.prepare(LATEST_SUBMISSION_BYTES).iterate() as IterableIterator<SubmissionRow>;
     } finally {
       db.close();
     }
