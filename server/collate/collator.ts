@@ -109,6 +109,8 @@ export class Collator {
   readonly template: Template;
   private readonly byCode: Map<string, Organisation>;
   private readonly entryList: EntryRecord[] = [];
+  /** Each organisation's entries, in the order added: superseded() is asked for every organisation. */
+  private readonly entriesOf = new Map<string, EntryRecord[]>();
   private readonly newest = new Map<string, CountedPlan>();
   /** Organisations met in entries but missing from the list (e.g. the list was replaced after they submitted). */
   private readonly extra = new Map<string, Organisation>();
@@ -147,6 +149,9 @@ export class Collator {
     const organisation = plan ? this.organisationOf(result, plan) : null;
     if (!organisation || !plan) return null;
     record.code = organisation.code;
+    const ofCode = this.entriesOf.get(organisation.code);
+    if (ofCode) ofCode.push(record);
+    else this.entriesOf.set(organisation.code, [record]);
     const current = this.newest.get(organisation.code);
     if (current && !this.keepActions) throw new Error(`${organisation.code} came twice to a collator that keeps no actions`);
     // Same time: the one added later wins, as the service adds versions in order.
@@ -195,8 +200,8 @@ export class Collator {
 
   /** Older entries of an organisation that a newer plan replaced, newest first. */
   superseded(code: string): EntryRecord[] {
-    return this.entryList
-      .filter((e) => e.code === code && this.stateOf(e) === 'superseded')
+    return (this.entriesOf.get(code) ?? [])
+      .filter((e) => this.stateOf(e) === 'superseded')
       .sort((a, b) => b.submittedAt.getTime() - a.submittedAt.getTime() || b.seq - a.seq);
   }
 

@@ -29,10 +29,14 @@ export function csvField(v: Value, format: Format): string {
 export function actionsCsv(collator: Collator): { header: string; linesOf: (plan: CountedPlan) => string } {
   const table = actionsTable(collator);
   const fields = new LastValues(table.columns.length, (v, i) => csvField(v, table.columns[i]!.format));
-  const line = (values: Value[]) => values.map((v, i) => fields.get(i, v)).join(',');
+  const line = (values: Value[]) => {
+    let s = fields.get(0, values[0]!);
+    for (let i = 1; i < values.length; i++) s += `,${fields.get(i, values[i]!)}`;
+    return `${s}\r\n`;
+  };
   return {
     header: BOM + table.columns.map((c) => csvField(c.header, 'text')).join(',') + '\r\n',
-    linesOf: (plan) => { const rows = table.rowsOf(plan); return rows.length === 0 ? '' : `${rows.map(line).join('\r\n')}\r\n`; },
+    linesOf: (plan) => table.rowsOf(plan).map(line).join(''),
   };
 }
 
