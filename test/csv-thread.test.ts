@@ -1,8 +1,13 @@
 // The national Actions CSV as the service writes it from its store, on worker threads (server/collate/csvThread.ts):
 // byte for byte what the one-thread writer makes from the same store, on each engine; and a client that hangs up
-// midway stops it and gives the store's connection back; its workers run at the check workers' lower priority.
+// midway stops it and gives the store's connection back; its workers run at the check workers' lower priority; a
+// SQLite database kept in UTF-16 is read as text.
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { Writable } from 'node:stream';
 import { createHash } from 'node:crypto';
 import type { RawCell } from '../shared/cells';
@@ -14,6 +19,7 @@ import { writeActionsCsv } from '../server/collate/csv';
 import { writeStoreActionsCsv } from '../server/collate/csvThread';
 import { storeCollation } from '../server/collate/fromStore';
 import { loadOrganisations } from '../server/organisations';
+import { SqliteStore } from '../server/store/sqlite/store';
 import type { Store } from '../server/store/types';
 import { WORKER_NICE } from '../server/threadPriority';
 import { ENGINES, skipUnlessAvailable, type TestDatabase } from './helpers/engines';
@@ -138,3 +144,34 @@ for (const engine of ENGINES) {
     });
   });
 }
+
+describe('National CSV on worker threads: a SQLite database in UTF-16', function () {
+  this.timeout(60_000);
+  it('reads a SQLite database kept in UTF-16 as text, not as bytes taken for UTF-8', async () => {
+    // A database made elsewhere in UTF-16 (SQLite fixes the encoding when the first table is made): a plan handed over
+    // as its bytes would be UTF-16 there, which a worker reading UTF-8 would turn into other text.
+    const dir = await mkdtemp(join(tmpdir(), 'naome-utf16-'));
+    try {
+      const made = new Database(join(dir, 'naome.sqlite'));
+      made.pragma("encoding = 'UTF-16le'");
+      made.exec('CREATE TABLE made_elsewhere (x)');
+      made.close();
+      const utf16 = new SqliteStore(dir);
+      try {
+        assert.equal(utf16.db.pragma('encoding', { simple: true }), 'UTF-16le');
+        await utf16.seedOrganisations(() => organisations);
+        const code = organisations.find((o) => o.nation === 'Wales')!.code;
+        const content = goodPlanContent(code);
+        content.actions[0]!.responsible = 'Siân O’Neill – Ysbyty Gwynedd 🩺';
+        await store(utf16, code, content, 0);
+        const out = collect();
+        await writeStoreActionsCsv(utf16, { today, template }, out.stream);
+        assert.ok(out.text().includes(',Siân O’Neill – Ysbyty Gwynedd 🩺,'), out.text().slice(0, 600));
+      } finally {
+        await utf16.close();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
