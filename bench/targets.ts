@@ -18,7 +18,9 @@ import { loadOrganisations } from '../server/organisations';
 import { SqliteStore } from '../server/store/sqlite/store';
 import { checkWorkbook } from '../server/xlsx/checkWorkbook';
 import { writePlanWorkbook } from '../server/xlsx/writePlanWorkbook';
+import { addDays } from '../shared/cells';
 import { planLayout } from '../shared/layout';
+import type { Plan } from '../shared/plan';
 import { currentTemplate } from '../shared/template';
 import { dateFromToday, fillWorkbook, goodPlanContent, type PlanContent } from '../test/helpers/plans';
 import { generate, runCli } from './collate';
@@ -172,7 +174,16 @@ export async function openLoop(url: string, body: Buffer, type: string, rate: nu
 }
 
 /** A data directory holding `plans` organisations' latest plans of 75 actions each, written straight into SQLite. */
-export async function nationalStore(plans: number): Promise<{ dir: string; adminKey: string; actions: number }> {
+/** The same plan a quarter later: a fifth of its actions started (status 2) with their deadlines a month later. */
+function quarterLater(plan: Plan): Plan {
+  return { ...plan, actions: plan.actions.map((a, i) => (i % 5 === 0 ? { ...a, status: '2. Action in progress', deadline: a.deadline && addDays(a.deadline, 30) } : a)) };
+}
+
+/**
+ * A store of `plans` organisations' plans of 75 actions each; with `versions` 2, each has a second version a quarter
+ * later, so the national workbook's Changes sheet compares every organisation's latest version with the one before.
+ */
+export async function nationalStore(plans: number, versions: 1 | 2 = 1): Promise<{ dir: string; adminKey: string; actions: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'naome-bench-national-'));
   const organisations = loadOrganisations();
   const xlsx = await fillWorkbook(await writePlanWorkbook({ organisations }), fullPlanContent('RGT'));
@@ -184,18 +195,24 @@ export async function nationalStore(plans: number): Promise<{ dir: string; admin
       code: `Z${String(i).padStart(4, '0')}`, name: `Bench trust ${i}`, nation: i % 8 === 0 ? 'Wales' : 'England', region: `Region ${i % 7}`,
     }));
     await store.replaceOrganisations(list);
-    const bytes = Buffer.from(JSON.stringify(plan));
-    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    const stored = (p: Plan) => {
+      const bytes = Buffer.from(JSON.stringify(p));
+      return { bytes, sha256: createHash('sha256').update(bytes).digest('hex') };
+    };
+    const plansOf = versions === 1 ? [plan] : [plan, quarterLater(plan)];
     // One outer transaction (one fsync, not one per plan): the SQLite engine's methods do their work synchronously, so
     // every insert runs inside it; their promises are awaited after, to surface any failure.
     const added: Array<Promise<unknown>> = [];
     store.db.transaction(() => {
-      for (const [i, o] of list.entries()) {
-        const organisation = { code: o.code, name: o.name };
-        added.push(store.addSubmission({
-          organisation, receivedAt: new Date(Date.UTC(2026, 0, 1, 0, i)).toISOString(), sha256, format: 'json', fileName: null, bytes,
-          plan: { ...plan, header: { ...plan.header, organisation: o.code } }, result: { ...result, organisation },
-        }));
+      for (const [v, p] of plansOf.entries()) {
+        for (const [i, o] of list.entries()) {
+          const organisation = { code: o.code, name: o.name };
+          const withCode = { ...p, header: { ...p.header, organisation: o.code } };
+          added.push(store.addSubmission({
+            organisation, receivedAt: new Date(Date.UTC(2026, 3 * v, 1, 0, i)).toISOString(), ...stored(p), format: 'json', fileName: null,
+            plan: withCode, result: { ...result, organisation },
+          }));
+        }
       }
     })();
     await Promise.all(added);
@@ -302,6 +319,29 @@ export async function bench(): Promise<void> {
       }
     } finally {
       rmSync(national.dir, { recursive: true, force: true });
+    }
+
+    // ── the national workbook once every organisation has a version before its latest (no target: the issue's is for
+    // one version each). Its Changes sheet then compares 1,334 pairs of plans: what the national team meets from the
+    // second quarter on. ──────────────────────────────────────────────────────────────────────────────────────────
+    const history = await nationalStore(1334, 2);
+    try {
+      const server = await serve(history.dir);
+      try {
+        const admin = { authorization: `Bearer ${history.adminKey}` };
+        await get(`${server.url}/api/collation.xlsx`, admin); // warm-up
+        const { median: took } = await threeRuns('/api/collation.xlsx, a version before each latest', async () => {
+          const t = performance.now();
+          const r = await get(`${server.url}/api/collation.xlsx`, admin);
+          if (r.status !== 200) throw new Error(`/api/collation.xlsx: ${r.status}`);
+          return performance.now() - t;
+        }, (ms) => ms);
+        rows.push([`national collation .xlsx, ${history.actions.toLocaleString('en-GB')} stored actions, each with a version before (Changes), median of 3`, s(took), '—', '—', null]);
+      } finally {
+        await server.stop();
+      }
+    } finally {
+      rmSync(history.dir, { recursive: true, force: true });
     }
 
     // Open loop on a fresh service (the shipped organisations list): a typical plan as an .xlsx upload at 300/s and
