@@ -301,6 +301,24 @@ describe('planDiff: what changed between two plans', () => {
     ]);
   });
 
+  it('pairs actions with the same text by their order, in place or moved (two actions may have one text)', () => {
+    const twice: Plan = structuredClone(base);
+    twice.actions.splice(2, 0, { ...base.actions[1]!, row: 32, responsible: 'E Five' }); // "Train coordinators" twice
+    // The same texts in the same order: the second of the two is the one whose status changed.
+    const updated = structuredClone(twice);
+    updated.actions[2]!.status = '3';
+    updated.actions[0]!.progress = 'Listed weekly';
+    assert.deepEqual(diffPlans(currentTemplate, twice, updated).map((c) => [c.kind, c.row, c.field, c.from, c.to]), [
+      ['changed', 30, 'progress', null, 'Listed weekly'],
+      ['changed', 32, 'status', '1', '3'],
+    ]);
+    // The same texts in another order (the rows swapped): each action still pairs with its own text, so nothing changed.
+    const swapped = structuredClone(twice);
+    [swapped.actions[0]!.row, swapped.actions[1]!.row] = [31, 30];
+    [swapped.actions[0], swapped.actions[1]] = [swapped.actions[1]!, swapped.actions[0]!];
+    assert.deepEqual(diffPlans(currentTemplate, twice, swapped), []);
+  });
+
   it('pairs a reworded action by its row', () => {
     const next = structuredClone(base);
     next.actions[1]!.action = 'Train all MDT coordinators';
