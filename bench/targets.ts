@@ -197,20 +197,19 @@ export async function nationalStore(plans: number, versions: 1 | 2 = 1): Promise
     await store.replaceOrganisations(list);
     const stored = (p: Plan) => {
       const bytes = Buffer.from(JSON.stringify(p));
-      return { bytes, sha256: createHash('sha256').update(bytes).digest('hex') };
+      return { plan: p, bytes, sha256: createHash('sha256').update(bytes).digest('hex') };
     };
-    const plansOf = versions === 1 ? [plan] : [plan, quarterLater(plan)];
+    const plansOf = (versions === 1 ? [plan] : [plan, quarterLater(plan)]).map(stored);
     // One outer transaction (one fsync, not one per plan): the SQLite engine's methods do their work synchronously, so
     // every insert runs inside it; their promises are awaited after, to surface any failure.
     const added: Array<Promise<unknown>> = [];
     store.db.transaction(() => {
-      for (const [v, p] of plansOf.entries()) {
+      for (const [v, { plan: p, bytes, sha256 }] of plansOf.entries()) {
         for (const [i, o] of list.entries()) {
           const organisation = { code: o.code, name: o.name };
-          const withCode = { ...p, header: { ...p.header, organisation: o.code } };
           added.push(store.addSubmission({
-            organisation, receivedAt: new Date(Date.UTC(2026, 3 * v, 1, 0, i)).toISOString(), ...stored(p), format: 'json', fileName: null,
-            plan: withCode, result: { ...result, organisation },
+            organisation, receivedAt: new Date(Date.UTC(2026, 3 * v, 1, 0, i)).toISOString(), sha256, format: 'json', fileName: null, bytes,
+            plan: { ...p, header: { ...p.header, organisation: o.code } }, result: { ...result, organisation },
           }));
         }
       }

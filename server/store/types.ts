@@ -242,9 +242,10 @@ export interface Store {
   latestSubmissions(): Promise<StoredSubmission[]>;
   /**
    * The same, one at a time in code order, as stored (plan and result still JSON, the plan as text or as its UTF-8
-   * bytes: eachLatestSubmission in rows.ts reads them; a reader on another thread parses them there), from one consistent snapshot read on a connection (or
-   * cursor) of its own, so other requests are served between items and only one plan is in memory at a time. Breaking
-   * off the loop (or an exception in it) releases that connection/cursor.
+   * bytes: eachLatestSubmission in rows.ts reads them; a reader on another thread parses them there), from one
+   * consistent snapshot read on a connection (or cursor) of its own, so other requests are served between items and
+   * only one plan is in memory at a time. Breaking off the loop (or an exception in it) releases that
+   * connection/cursor.
    */
   eachLatestSubmissionRow(): AsyncIterable<SubmissionRow>;
 
