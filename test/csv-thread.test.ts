@@ -1,7 +1,8 @@
 // The national Actions CSV as the service writes it from its store, on worker threads (server/collate/csvThread.ts):
 // byte for byte what the one-thread writer makes from the same store, on each engine; and a client that hangs up
 // midway stops it and gives the store's connection back; its workers run at the check workers' lower priority; a
-// SQLite database kept in UTF-16 is read as text.
+// SQLite database kept in UTF-16 is read as text. The same stores also give each latest version with the plan of the
+// version before it, in one pass (the national workbook's Changes sheet).
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -19,6 +20,7 @@ import { writeActionsCsv } from '../server/collate/csv';
 import { writeStoreActionsCsv } from '../server/collate/csvThread';
 import { storeCollation } from '../server/collate/fromStore';
 import { loadOrganisations } from '../server/organisations';
+import { planOf, storedOf } from '../server/store/rows';
 import { SqliteStore } from '../server/store/sqlite/store';
 import type { Store } from '../server/store/types';
 import { WORKER_NICE } from '../server/threadPriority';
@@ -107,6 +109,19 @@ for (const engine of ENGINES) {
       assert.ok(lines.length > 40 * 5, `${lines.length} lines`);
       assert.ok(one.text().includes(`"'=HYPERLINK(""http://example.com"", ""click"")"`), 'a formula made inert and quoted');
       assert.ok(one.text().includes(',Siân O’Neill – Ysbyty Gwynedd 🩺,'), 'text beyond ASCII as it was typed');
+    });
+
+    it('reads each latest version with the plan of the version before it in one pass (none for a first version)', async () => {
+      let withBefore = 0;
+      let first = 0;
+      for await (const row of s.eachLatestSubmissionRow({ previous: true })) {
+        assert.deepEqual(storedOf(row), await s.submissionByVersion(row.organisation, row.version), row.organisation);
+        const before = await s.submissionByVersion(row.organisation, row.version - 1);
+        assert.deepEqual(row.previous_plan_json ? planOf(row.previous_plan_json) : null, before?.plan ?? null, row.organisation);
+        if (before) withBefore++;
+        else first++;
+      }
+      assert.deepEqual([withBefore, first], [6, 35]);
     });
 
     it('its two workers run at the check workers\' lower priority (nice 10), the thread answering HTTP at its own', async function () {

@@ -3,7 +3,7 @@
 // before it. Used by the service's /api/collation.* and by `naome collate --from-database`.
 import type { Organisation } from '../../shared/organisations';
 import type { Template } from '../../shared/template';
-import { eachLatestSubmission } from '../store/rows';
+import { planOf, storedOf } from '../store/rows';
 import type { Review, Store, StoredSubmission } from '../store/types';
 import { Collator, type CollationSource, type CountedPlan, type LatestVersion } from './collator';
 
@@ -37,11 +37,13 @@ export async function storeCollation(store: Store, opts: { today: string; templa
   const [reviews, organisations] = await Promise.all([store.latestReviews(), store.round.organisations()]);
   const collator = storeCollator({ organisations, reviews, ...opts });
   async function* versions(changes: boolean): AsyncGenerator<LatestVersion> {
-    for await (const s of eachLatestSubmission(store)) {
+    // The version before each latest is read in the same pass, only its plan parsed.
+    for await (const row of store.eachLatestSubmissionRow({ previous: changes })) {
+      const s = storedOf(row);
       const { version, organisation } = s.receipt;
       const plan = addStored(collator, s);
-      const before = changes && version > 1 ? await store.submissionByVersion(organisation.code, version - 1) : undefined;
-      yield { plan, change: before ? { organisation, previous: { version: version - 1, plan: before.plan }, latest: { version, plan: s.plan } } : null };
+      const before = row.previous_plan_json ? planOf(row.previous_plan_json) : null;
+      yield { plan, change: before ? { organisation, previous: { version: version - 1, plan: before }, latest: { version, plan: s.plan } } : null };
     }
   }
   async function* plans() {

@@ -1,5 +1,6 @@
 // Rows as both engines read them (the same columns in SQLite and PostgreSQL), turned into what the Store returns.
 import type { ValidationResult } from '../../shared/findings';
+import type { Plan } from '../../shared/plan';
 import { warningsOf, type Receipt, type Review, type ReviewState, type Store, type StoredSubmission, type SubmissionFormat } from './types';
 
 export interface SubmissionRow {
@@ -12,6 +13,8 @@ export interface SubmissionRow {
   result_json: string;
   /** The plan as JSON text, or as its UTF-8 bytes (SQLite's eachLatestSubmissionRow). */
   plan_json?: string | Uint8Array;
+  /** eachLatestSubmissionRow({ previous: true }): the plan of the version before, as plan_json is; null for a first version. */
+  previous_plan_json?: string | Uint8Array | null;
 }
 
 export const RECEIPT_COLUMNS = 'id, organisation, version, received_at, sha256, format, result_json';
@@ -30,10 +33,12 @@ export function receiptOf(row: SubmissionRow, result: ValidationResult = JSON.pa
 
 const utf8 = new TextDecoder();
 
+/** A stored plan, from its JSON as text or as UTF-8 bytes. */
+export const planOf = (json: string | Uint8Array): Plan => JSON.parse(typeof json === 'string' ? json : utf8.decode(json));
+
 export function storedOf(row: SubmissionRow): StoredSubmission {
   const result = JSON.parse(row.result_json) as ValidationResult;
-  const plan = typeof row.plan_json === 'string' ? row.plan_json : utf8.decode(row.plan_json);
-  return { receipt: receiptOf(row, result), plan: JSON.parse(plan), result };
+  return { receipt: receiptOf(row, result), plan: planOf(row.plan_json!), result };
 }
 
 /** Each organisation's latest submission, read one at a time as store.eachLatestSubmissionRow() gives them. */

@@ -245,9 +245,10 @@ export interface Store {
    * bytes: eachLatestSubmission in rows.ts reads them; a reader on another thread parses them there), from one
    * consistent snapshot read on a connection (or cursor) of its own, so other requests are served between items and
    * only one plan is in memory at a time. Breaking off the loop (or an exception in it) releases that
-   * connection/cursor.
+   * connection/cursor. With `previous`, each row also holds the plan of the version before it (previous_plan_json),
+   * read in the same pass: the national workbook's Changes sheet.
    */
-  eachLatestSubmissionRow(): AsyncIterable<SubmissionRow>;
+  eachLatestSubmissionRow(opts?: { previous?: boolean }): AsyncIterable<SubmissionRow>;
 
   // ── reviews (append-only) ──────────────────────────────────────────────────────────────────────────────────────
   /** Appends a review of one submission (a later one supersedes it; nothing is changed). */

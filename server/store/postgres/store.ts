@@ -44,6 +44,13 @@ export function postgresErrorText(err: unknown): string | null {
 const LATEST_SUBMISSIONS = `SELECT * FROM (
     SELECT DISTINCT ON (organisation) ${RECEIPT_COLUMNS}, plan_json FROM submissions ORDER BY organisation, version DESC
   ) latest ORDER BY organisation`;
+// The same, each with the plan of the version before it (null for a first version).
+const LATEST_SUBMISSIONS_WITH_PREVIOUS = `SELECT * FROM (
+    SELECT DISTINCT ON (s.organisation) ${RECEIPT_COLUMNS.split(', ').map((c) => `s.${c}`).join(', ')}, s.plan_json,
+      p.plan_json AS previous_plan_json
+    FROM submissions s LEFT JOIN submissions p ON p.organisation = s.organisation AND p.version = s.version - 1
+    ORDER BY s.organisation, s.version DESC
+  ) latest ORDER BY organisation`;
 
 export class PostgresStore implements Store {
   readonly engine = 'postgres' as const;
@@ -379,8 +386,8 @@ export class PostgresStore implements Store {
     }
   }
 
-  eachLatestSubmissionRow(): AsyncIterable<SubmissionRow> {
-    return this.cursor<SubmissionRow>(LATEST_SUBMISSIONS);
+  eachLatestSubmissionRow({ previous = false }: { previous?: boolean } = {}): AsyncIterable<SubmissionRow> {
+    return this.cursor<SubmissionRow>(previous ? LATEST_SUBMISSIONS_WITH_PREVIOUS : LATEST_SUBMISSIONS);
   }
 
   // ── reviews (append-only) ──────────────────────────────────────────────────────────────────────────────────────

@@ -31,15 +31,22 @@ export function sqliteErrorText(err: unknown): string | null {
   return null;
 }
 
-const latestSubmissions = (plan: string) => `SELECT ${RECEIPT_COLUMNS}, ${plan} FROM submissions s
+/**
+ * Each organisation's latest version, its plan as `plan` reads a plan column, and with `previous` the plan of the
+ * version before it (null for a first version).
+ */
+const latestSubmissions = (plan: (column: string) => string, previous = false) => `SELECT ${RECEIPT_COLUMNS}, ${plan('plan_json')} AS plan_json${
+  previous ? `, (SELECT ${plan('p.plan_json')} FROM submissions p WHERE p.organisation = s.organisation AND p.version = s.version - 1) AS previous_plan_json` : ''}
+  FROM submissions s
   WHERE version = (SELECT MAX(version) FROM submissions WHERE organisation = s.organisation)
   ORDER BY organisation`;
-const LATEST_SUBMISSIONS = latestSubmissions('plan_json');
+const asText = (column: string) => column;
 /**
- * The same with each plan as its UTF-8 bytes, as SQLite holds it: no string made on the reading thread (a third of
- * its time in a national CSV), and bytes another thread can be given without a copy.
+ * A plan as its UTF-8 bytes, as SQLite holds it: no string made on the reading thread (a third of its time in a
+ * national CSV), and bytes another thread can be given without a copy.
  */
-const LATEST_SUBMISSION_BYTES = latestSubmissions('CAST(plan_json AS BLOB) AS plan_json');
+const asBytes = (column: string) => `CAST(${column} AS BLOB)`;
+const LATEST_SUBMISSIONS = latestSubmissions(asText);
 
 export class SqliteStore implements Store {
   readonly engine = 'sqlite' as const;
@@ -345,7 +352,7 @@ export class SqliteStore implements Store {
    * the caller may give the event loop a turn between submissions while this store's connection serves other
    * requests, and only one plan is in memory at a time. The connection closes when the iteration ends or is stopped.
    */
-  async *eachLatestSubmissionRow(): AsyncGenerator<SubmissionRow> {
+  async *eachLatestSubmissionRow({ previous = false }: { previous?: boolean } = {}): AsyncGenerator<SubmissionRow> {
     const db = new Database(this.path, { readonly: true, fileMustExist: true });
     // Pages read through a memory map, not a read() call each: a national collation reads every latest plan (~90 MB
     // of pages for 1,334 plans), and the calls were a third of SQLite's time. Past 1 GiB, pages are read as before.
@@ -353,7 +360,7 @@ export class SqliteStore implements Store {
     try {
       // The bytes are the text in the database's encoding: UTF-8 in every database this store makes.
       const utf8 = db.pragma('encoding', { simple: true }) === 'UTF-8';
-      yield* db.prepare(utf8 ? LATEST_SUBMISSION_BYTES : LATEST_SUBMISSIONS).iterate() as IterableIterator<SubmissionRow>;
+      yield* db.prepare(latestSubmissions(utf8 ? asBytes : asText, previous)).iterate() as IterableIterator<SubmissionRow>;
     } finally {
       db.close();
     }
