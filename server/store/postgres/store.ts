@@ -52,6 +52,12 @@ const LATEST_SUBMISSIONS_WITH_PREVIOUS = `SELECT * FROM (
     ORDER BY s.organisation, s.version DESC
   ) latest ORDER BY organisation`;
 
+/**
+ * Rows a cursor fetches per round trip: a national collation reads 1,334 latest plans (~33 KB each), and a round trip
+ * for each cost a fifth of a national CSV and a third of a workbook; eight at a time keep memory as small.
+ */
+const CURSOR_BATCH = 8;
+
 export class PostgresStore implements Store {
   readonly engine = 'postgres' as const;
   readonly round: RoundStore;
@@ -362,7 +368,7 @@ export class PostgresStore implements Store {
   }
 
   /**
-   * Rows of `query` one at a time through a server-side cursor, in a read-only REPEATABLE READ transaction (one
+   * Rows of `query` a few at a time through a server-side cursor, in a read-only REPEATABLE READ transaction (one
    * snapshot) on a connection of its own. Ending the loop early (or an exception) closes the transaction and gives the
    * connection back.
    */
@@ -374,9 +380,9 @@ export class PostgresStore implements Store {
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
       await client.query(`DECLARE latest_rows NO SCROLL CURSOR FOR ${query}`);
       for (;;) {
-        const { rows } = await client.query<R>('FETCH NEXT FROM latest_rows');
-        if (rows.length === 0) break;
-        yield rows[0]!;
+        const { rows } = await client.query<R>(`FETCH ${CURSOR_BATCH} FROM latest_rows`);
+        yield* rows;
+        if (rows.length < CURSOR_BATCH) break;
       }
     } finally {
       if (this.iterating.delete(client)) {
