@@ -244,9 +244,9 @@ export interface Store {
    * The same, one at a time in code order, as stored (plan and result still JSON, the plan as text or as its UTF-8
    * bytes: eachLatestSubmission in rows.ts reads them; a reader on another thread parses them there), from one
    * consistent snapshot read on a connection (or cursor) of its own, so other requests are served between items and
-   * only a few plans are in memory at a time (one in SQLite, PostgreSQL's cursor fetches eight). Breaking off the loop (or an exception in it) releases that
-   * connection/cursor. With `previous`, each row also holds the plan of the version before it (previous_plan_json),
-   * read in the same pass: the national workbook's Changes sheet.
+   * only a few plans are in memory at a time (one in SQLite; PostgreSQL's cursor fetches eight). Breaking off the
+   * loop (or an exception in it) releases that connection/cursor. With `previous`, each row also holds the plan of the
+   * version before it (previous_plan_json), read in the same pass: the national workbook's Changes sheet.
    */
   eachLatestSubmissionRow(opts?: { previous?: boolean }): AsyncIterable<SubmissionRow>;
 

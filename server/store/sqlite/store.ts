@@ -35,11 +35,13 @@ export function sqliteErrorText(err: unknown): string | null {
  * Each organisation's latest version, its plan as `plan` reads a plan column, and with `previous` the plan of the
  * version before it (null for a first version).
  */
-const latestSubmissions = (plan: (column: string) => string, previous = false) => `SELECT ${RECEIPT_COLUMNS}, ${plan('plan_json')} AS plan_json${
-  previous ? `, (SELECT ${plan('p.plan_json')} FROM submissions p WHERE p.organisation = s.organisation AND p.version = s.version - 1) AS previous_plan_json` : ''}
-  FROM submissions s
-  WHERE version = (SELECT MAX(version) FROM submissions WHERE organisation = s.organisation)
-  ORDER BY organisation`;
+function latestSubmissions(plan: (column: string) => string, previous = false): string {
+  const before = `(SELECT ${plan('p.plan_json')} FROM submissions p WHERE p.organisation = s.organisation AND p.version = s.version - 1)`;
+  return `SELECT ${RECEIPT_COLUMNS}, ${plan('plan_json')} AS plan_json${previous ? `, ${before} AS previous_plan_json` : ''}
+    FROM submissions s
+    WHERE version = (SELECT MAX(version) FROM submissions WHERE organisation = s.organisation)
+    ORDER BY organisation`;
+}
 const asText = (column: string) => column;
 /**
  * A plan as its UTF-8 bytes, as SQLite holds it: no string made on the reading thread (a third of its time in a
