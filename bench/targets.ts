@@ -23,6 +23,7 @@ import { planLayout } from '../shared/layout';
 import type { Plan } from '../shared/plan';
 import { currentTemplate } from '../shared/template';
 import { dateFromToday, fillWorkbook, goodPlanContent, type PlanContent } from '../test/helpers/plans';
+import { freshDatabase, postgresAvailable } from '../test/helpers/postgres';
 import { generate, runCli } from './collate';
 import { SOURCES, source } from './sources';
 
@@ -108,11 +109,12 @@ function get(url: string, headers: Record<string, string> = {}): Promise<{ statu
 interface Served { url: string; pid: number; startMs: number; stop(): Promise<void> }
 
 /** `naome serve --http` on a known port; resolves at its first health 200, timing spawn → that answer. */
-export async function serve(dataDir: string): Promise<Served> {
+/** Starts the built service on `dataDir`'s SQLite, or on the PostgreSQL database at `database` (a postgres:// URL). */
+export async function serve(dataDir: string, database?: string): Promise<Served> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const t = process.hrtime.bigint();
-  const child = spawn(process.execPath, [NAOME, 'serve', '--http', '--port', String(port), '--data', dataDir,
+  const child = spawn(process.execPath, [NAOME, 'serve', '--http', '--port', String(port), ...(database ? ['--database', database] : ['--data', dataDir]),
     '--client-limit', '100000000', '--key-limit', '100000000'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   child.stderr!.on('data', (c) => { err += c; });
@@ -323,21 +325,42 @@ export async function bench(): Promise<void> {
     // ── the national workbook once every organisation has a version before its latest (no target: the issue's is for
     // one version each). Its Changes sheet then compares 1,334 pairs of plans: what the national team meets from the
     // second quarter on. ──────────────────────────────────────────────────────────────────────────────────────────
+    // The same store copied into PostgreSQL (the tests' own server, when this machine has PostgreSQL's binaries), for
+    // the CSV and the workbook read through the other engine. No target: the issue's are for the default, SQLite.
     const history = await nationalStore(1334, 2);
     try {
-      const server = await serve(history.dir);
-      try {
+      const timed = async (server: Served, path: string, label: string) => {
         const admin = { authorization: `Bearer ${history.adminKey}` };
-        await get(`${server.url}/api/collation.xlsx`, admin); // warm-up
-        const { median: took } = await threeRuns('/api/collation.xlsx, a version before each latest', async () => {
+        await get(`${server.url}${path}`, admin); // warm-up
+        const { median } = await threeRuns(label, async () => {
           const t = performance.now();
-          const r = await get(`${server.url}/api/collation.xlsx`, admin);
-          if (r.status !== 200) throw new Error(`/api/collation.xlsx: ${r.status}`);
+          const r = await get(`${server.url}${path}`, admin);
+          if (r.status !== 200) throw new Error(`${path}: ${r.status}`);
           return performance.now() - t;
         }, (ms) => ms);
-        rows.push([`national collation .xlsx, ${history.actions.toLocaleString('en-GB')} stored actions, each with a version before (Changes), median of 3`, s(took), '—', '—', null]);
+        return median;
+      };
+      const n = history.actions.toLocaleString('en-GB');
+      const server = await serve(history.dir);
+      try {
+        const took = await timed(server, '/api/collation.xlsx', '/api/collation.xlsx, a version before each latest');
+        rows.push([`national collation .xlsx, ${n} stored actions, each with a version before (Changes), median of 3`, s(took), '—', '—', null]);
       } finally {
         await server.stop();
+      }
+      if (postgresAvailable()) {
+        const database = await freshDatabase('bench');
+        const copy = spawnSync(process.execPath, [NAOME, 'db', 'copy', '--from', `sqlite:${history.dir}`, '--to', database], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+        if (copy.status !== 0) throw new Error(`naome db copy: ${copy.stderr}`);
+        const onPostgres = await serve(history.dir, database);
+        try {
+          const csv = await timed(onPostgres, '/api/collation.csv', '/api/collation.csv on PostgreSQL');
+          const xlsx = await timed(onPostgres, '/api/collation.xlsx', '/api/collation.xlsx on PostgreSQL, a version before each latest');
+          rows.push([`national collation CSV from PostgreSQL, ${n} stored actions, median of 3`, s(csv), '—', '—', null]);
+          rows.push([`national collation .xlsx from PostgreSQL, each with a version before (Changes), median of 3`, s(xlsx), '—', '—', null]);
+        } finally {
+          await onPostgres.stop();
+        }
       }
     } finally {
       rmSync(history.dir, { recursive: true, force: true });
