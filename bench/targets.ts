@@ -108,8 +108,10 @@ function get(url: string, headers: Record<string, string> = {}): Promise<{ statu
 
 interface Served { url: string; pid: number; startMs: number; stop(): Promise<void> }
 
-/** `naome serve --http` on a known port; resolves at its first health 200, timing spawn → that answer. */
-/** Starts the built service on `dataDir`'s SQLite, or on the PostgreSQL database at `database` (a postgres:// URL). */
+/**
+ * `naome serve --http` on a known port, on `dataDir`'s SQLite or on the PostgreSQL database at `database` (a
+ * postgres:// URL); resolves at its first health 200, timing spawn → that answer.
+ */
 export async function serve(dataDir: string, database?: string): Promise<Served> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
@@ -175,15 +177,15 @@ export async function openLoop(url: string, body: Buffer, type: string, rate: nu
   return { sent: total, errors: errors + (total - latencies.length), p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99), max: latencies.at(-1)! };
 }
 
-/** A data directory holding `plans` organisations' latest plans of 75 actions each, written straight into SQLite. */
 /** The same plan a quarter later: a fifth of its actions started (status 2) with their deadlines a month later. */
 function quarterLater(plan: Plan): Plan {
   return { ...plan, actions: plan.actions.map((a, i) => (i % 5 === 0 ? { ...a, status: '2. Action in progress', deadline: a.deadline && addDays(a.deadline, 30) } : a)) };
 }
 
 /**
- * A store of `plans` organisations' plans of 75 actions each; with `versions` 2, each has a second version a quarter
- * later, so the national workbook's Changes sheet compares every organisation's latest version with the one before.
+ * A data directory holding `plans` organisations' plans of 75 actions each, written straight into SQLite; with
+ * `versions` 2, each has a second version a quarter later, so the national workbook's Changes sheet compares every
+ * organisation's latest version with the one before.
  */
 export async function nationalStore(plans: number, versions: 1 | 2 = 1): Promise<{ dir: string; adminKey: string; actions: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'naome-bench-national-'));
@@ -322,11 +324,10 @@ export async function bench(): Promise<void> {
       rmSync(national.dir, { recursive: true, force: true });
     }
 
-    // ── the national workbook once every organisation has a version before its latest (no target: the issue's is for
-    // one version each). Its Changes sheet then compares 1,334 pairs of plans: what the national team meets from the
-    // second quarter on. ──────────────────────────────────────────────────────────────────────────────────────────
-    // The same store copied into PostgreSQL (the tests' own server, when this machine has PostgreSQL's binaries), for
-    // the CSV and the workbook read through the other engine. No target: the issue's are for the default, SQLite.
+    // ── the national workbook once every organisation has a version before its latest: its Changes sheet then
+    // compares 1,334 pairs of plans, what the national team meets from the second quarter on. Then the same store
+    // copied into PostgreSQL (the tests' own server, when this machine has PostgreSQL's binaries), for the CSV and the
+    // workbook read through the other engine. No targets: the issue's are for one version each, in SQLite. ─────────
     const history = await nationalStore(1334, 2);
     try {
       const timed = async (server: Served, path: string, label: string) => {
