@@ -109,7 +109,9 @@ function trigrams(words: string[]): Set<string> {
 interface OrganisationIndex {
   byCode: Map<string, Organisation>;
   byName: Map<string, Organisation>;
-  grams: Array<{ organisation: Organisation; grams: Set<string> }>;
+  organisations: Organisation[];
+  /** Each name's letter triples, made for the first suggestion: a cell that names its organisation needs none. */
+  grams?: Array<{ organisation: Organisation; grams: Set<string> }>;
 }
 // Built once per list: the rules, validatePlan and the collator all match against the same list many times.
 const indexes = new WeakMap<Organisation[], OrganisationIndex>();
@@ -119,7 +121,7 @@ function indexOf(organisations: Organisation[]): OrganisationIndex {
     index = {
       byCode: new Map(organisations.map((o) => [o.code, o])),
       byName: new Map(organisations.map((o) => [fold(o.name), o])),
-      grams: organisations.map((o) => ({ organisation: o, grams: trigrams(distinctive(o.name)) })),
+      organisations,
     };
     indexes.set(organisations, index);
   }
@@ -145,6 +147,7 @@ const SUGGEST_AT_MOST = 3;
 function suggestions(value: string, index: OrganisationIndex): Organisation[] {
   const grams = trigrams(distinctive(value.slice(0, 100)));
   if (grams.size === 0) return [];
+  index.grams ??= index.organisations.map((o) => ({ organisation: o, grams: trigrams(distinctive(o.name)) }));
   return index.grams
     .map((g) => ({ organisation: g.organisation, score: dice(grams, g.grams) }))
     .filter((s) => s.score >= SUGGEST_FROM)
