@@ -227,11 +227,25 @@ export async function nationalStore(plans: number, versions: 1 | 2 = 1): Promise
 
 type Row = [measure: string, ours: string, peer: string, target: string, met: boolean | null];
 
+/**
+ * The whole machine's CPU time so far (Linux /proc/stat, all CPUs, in ticks), and of it the steal: time the
+ * hypervisor gave other guests while this one had work. Null where there is no /proc/stat.
+ */
+function cpuTimes(): { total: number; steal: number } | null {
+  try {
+    const ticks = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1, 9).map(Number);
+    return { total: ticks.reduce((a, b) => a + b, 0), steal: ticks[7] ?? 0 };
+  } catch {
+    return null;
+  }
+}
+
 export async function bench(): Promise<void> {
   const rows: Row[] = [];
   const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
   const ms = (x: number) => `${x.toFixed(0)} ms`;
   const started = new Date();
+  const cpuBefore = cpuTimes();
   console.log(`machine: ${availableParallelism()} CPUs, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} at ${started.toISOString()}`);
   const work = mkdtempSync(join(tmpdir(), 'naome-bench-targets-'));
   try {
@@ -402,7 +416,10 @@ export async function bench(): Promise<void> {
   }
   console.log(`\n| measure | naome | peer | target | met |\n| --- | --- | --- | --- | --- |`);
   for (const [m, o, p, t, met] of rows) console.log(`| ${m} | ${o} | ${p} | ${t} | ${met === null ? '' : met ? 'yes' : '**no**'} |`);
-  console.log(`(measured ${started.toISOString()}, load average now ${loadavg().map((l) => l.toFixed(1)).join(' ')})`);
+  // A shared machine's speed moves with its neighbours: what they took is printed beside the figures.
+  const cpuAfter = cpuTimes();
+  const steal = cpuBefore && cpuAfter ? `; ${(100 * (cpuAfter.steal - cpuBefore.steal) / Math.max(1, cpuAfter.total - cpuBefore.total)).toFixed(1)} % of the CPU time went to other guests (steal)` : '';
+  console.log(`(measured ${started.toISOString()}, load average now ${loadavg().map((l) => l.toFixed(1)).join(' ')}${steal})`);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await bench();
