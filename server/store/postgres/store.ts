@@ -40,17 +40,20 @@ export function postgresErrorText(err: unknown): string | null {
   return null;
 }
 
-// A version's latest row per organisation, in code order (the same order SQLite gives: "C" collation).
-const LATEST_SUBMISSIONS = `SELECT * FROM (
-    SELECT DISTINCT ON (organisation) ${RECEIPT_COLUMNS}, plan_json FROM submissions ORDER BY organisation, version DESC
-  ) latest ORDER BY organisation`;
-// The same, each with the plan of the version before it (null for a first version).
-const LATEST_SUBMISSIONS_WITH_PREVIOUS = `SELECT * FROM (
-    SELECT DISTINCT ON (s.organisation) ${RECEIPT_COLUMNS.split(', ').map((c) => `s.${c}`).join(', ')}, s.plan_json,
-      p.plan_json AS previous_plan_json
-    FROM submissions s LEFT JOIN submissions p ON p.organisation = s.organisation AND p.version = s.version - 1
+/**
+ * Each organisation's latest version, in code order (the same order SQLite gives: "C" collation); with `previous`, the
+ * plan of the version before it too (null for a first version).
+ */
+function latestSubmissions(previous = false): string {
+  const columns = RECEIPT_COLUMNS.split(', ').map((c) => `s.${c}`).join(', ');
+  return `SELECT * FROM (
+    SELECT DISTINCT ON (s.organisation) ${columns}, s.plan_json${previous ? ', p.plan_json AS previous_plan_json' : ''}
+    FROM submissions s${previous ? ' LEFT JOIN submissions p ON p.organisation = s.organisation AND p.version = s.version - 1' : ''}
     ORDER BY s.organisation, s.version DESC
   ) latest ORDER BY organisation`;
+}
+const LATEST_SUBMISSIONS = latestSubmissions();
+const LATEST_SUBMISSIONS_WITH_PREVIOUS = latestSubmissions(true);
 
 /**
  * Rows a cursor fetches per round trip: a national collation reads 1,334 latest plans (~33 KB each), and a round trip
