@@ -46,6 +46,13 @@ function day(iso: string): Date {
   return d;
 }
 
+/**
+ * The order of a plan's actions on the Actions sheet: by recommendation, its plan-sheet rows before its "More actions"
+ * rows, then by row.
+ */
+const rowOrder = (a: PlanAction, b: PlanAction) =>
+  a.recommendation - b.recommendation || Number(a.sheet !== undefined) - Number(b.sheet !== undefined) || a.row - b.row;
+
 /** The Summary, from the tallies of every counted plan (so it is written after them). */
 export function summaryTable(c: Collator, summary: SummaryTally): Table {
   const { statusKey, priorityKey } = c.template;
@@ -125,11 +132,9 @@ export function actionsTable(c: Collator): ActionsTable {
     rowsOf(plan, collated = collatedActions(c, plan)) {
       const { organisation: o, entry, actions } = plan;
       const leads = leadValues(c, plan);
-      // By recommendation, its plan-sheet rows before its "More actions" rows, then by row (most plans are in that order already).
-      const before = (a: PlanAction, b: PlanAction) =>
-        a.recommendation - b.recommendation || Number(a.sheet !== undefined) - Number(b.sheet !== undefined) || a.row - b.row;
+      // Sorted only when out of order: most plans are in that order already.
       const order = actions.map((_, i) => i);
-      if (actions.some((a, i) => i > 0 && before(actions[i - 1]!, a) > 0)) order.sort((i, j) => before(actions[i]!, actions[j]!));
+      if (actions.some((a, i) => i > 0 && rowOrder(actions[i - 1]!, a) > 0)) order.sort((i, j) => rowOrder(actions[i]!, actions[j]!));
       return order.map((i) => {
         const a = actions[i]!;
         // Key values and dates only where the rules accepted them; otherwise the text typed (rows.ts).
