@@ -4,6 +4,9 @@ import assert from 'node:assert/strict';
 import yauzl from 'yauzl';
 import { loadOrganisations } from '../server/organisations';
 import { checkWorkbook, type CheckOutcome } from '../server/xlsx/checkWorkbook';
+import { guardWorkbook } from '../server/xlsx/guard';
+import { DEFAULT_LIMITS } from '../server/xlsx/limits';
+import { readWorkbook } from '../server/xlsx/readWorkbook';
 import { writePlanWorkbook } from '../server/xlsx/writePlanWorkbook';
 import { PLAN_SHEET } from '../shared/layout';
 import { contentTypes, deflatedZeros, MB, workbookWithSheet, zip } from './helpers/hostile';
@@ -129,17 +132,49 @@ describe('hostile uploads', function () {
     await assertRefused(laughs, 'XML_UNSAFE', /billion laughs/);
   });
 
-  it('refuses XML nested deeper than the limit', async () => {
-    const deep = await editPart(plan, 'xl/worksheets/sheet1.xml', (xml) => xml.replace('</sheetData>', `</sheetData>${'<extLst>'.repeat(5000)}${'</extLst>'.repeat(5000)}`));
-    await assertRefused(deep, 'XML_TOO_DEEP', /more than 64 levels/);
+  it('refuses XML nested deeper than the limit where it is read: in a sheet or the shared strings', async () => {
+    const nest = (n: number) => `${'<extLst>'.repeat(n)}${'</extLst>'.repeat(n)}`;
+    const deep = await editPart(plan, 'xl/worksheets/sheet1.xml', (xml) => xml.replace('</sheetData>', `${nest(5000)}</sheetData>`));
+    const { result } = await assertRefused(deep, 'XML_TOO_DEEP', /^The sheet "Action plan" nests its XML more than 64 levels/);
+    assert.equal(result.findings[0]!.sheet, PLAN_SHEET);
+    const deepStrings = await editPart(plan, 'xl/sharedStrings.xml', (xml) => xml.replace('</sst>', `<si>${nest(100)}</si></sst>`));
+    await assertRefused(deepStrings, 'XML_TOO_DEEP', /^The shared strings table nests its XML more than 64 levels/);
+    // Within the limit, the same nesting is read.
+    const within = await editPart(plan, 'xl/sharedStrings.xml', (xml) => xml.replace('</sst>', `<si>${nest(60)}</si></sst>`));
+    assert.equal((await checkWorkbook(within, { organisations })).result.readable, true);
   });
 
-  it('refuses a sheet of 1,000,000 rows after counting, without parsing it', async () => {
+  it('refuses a declaration anywhere in a part the reader reads, even where it never reads', async () => {
+    const strings = await editPart(plan, 'xl/sharedStrings.xml', (xml) => xml.replace('<sst', '<!DOCTYPE sst [<!ENTITY a "b">]><sst'));
+    await assertRefused(strings, 'XML_UNSAFE', /^The part "xl\/sharedStrings\.xml" contains a DOCTYPE/);
+    const past = await editPart(plan, 'xl/worksheets/sheet1.xml', (xml) => xml.replace('</worksheet>', '<!ENTITY a "b"></worksheet>'));
+    await assertRefused(past, 'XML_UNSAFE', /^The sheet "Action plan" contains a DOCTYPE or ENTITY/);
+    // In a comment or a CDATA section "<!" declares nothing.
+    const commented = await editPart(plan, 'xl/worksheets/sheet1.xml', (xml) => xml.replace('</worksheet>', '<!-- <!DOCTYPE x> --></worksheet>'));
+    assert.equal((await checkWorkbook(commented, { organisations })).result.readable, true);
+  });
+
+  it('reads a plan sheet only as far as its rows: 1,000,000 rows below them are never parsed', async () => {
+    const rows: string[] = [];
+    for (let r = 1000; r < 1_001_000; r++) rows.push(`<row r="${r}"><c r="A${r}"><v>1</v></c></row>`);
+    const long = await editPart(plan, 'xl/worksheets/sheet1.xml', (xml) => xml.replace('</sheetData>', `${rows.join('')}</sheetData>`));
+    const { outcome, grewMb } = await checkMeasured(long);
+    const original = await checkWorkbook(plan, { organisations, file: 'upload.xlsx' });
+    assert.deepEqual(outcome, original);
+    assert.ok(grewMb < 300, `memory grew by ${grewMb.toFixed(0)} MB`);
+  });
+
+  it('refuses a sheet of 1,000,000 rows when every row is asked for, after reading 10,000 of them', async () => {
     const rows: string[] = [];
     for (let r = 1; r <= 1_000_000; r++) rows.push(`<row r="${r}"><c><v>1</v></c></row>`);
     const sheet = `<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>${rows.join('')}</sheetData></worksheet>`;
-    const { result } = await assertRefused(workbookWithSheet({ data: sheet }), 'SHEET_TOO_LARGE', /more than 10,000 rows/);
-    assert.equal(result.findings[0]!.sheet, PLAN_SHEET);
+    const guarded = guardWorkbook(workbookWithSheet({ data: sheet }), DEFAULT_LIMITS, { [PLAN_SHEET]: null });
+    assert.ok(guarded.ok);
+    const read = readWorkbook(guarded.workbook);
+    assert.ok(!read.ok);
+    assert.equal(read.finding.code, 'SHEET_TOO_LARGE');
+    assert.match(read.finding.message, /^The sheet "Action plan" has more than 10,000 rows/);
+    assert.equal(read.finding.sheet, PLAN_SHEET);
   });
 
   it('reads a real plan correctly although its validations cover whole columns', async () => {
@@ -217,8 +252,8 @@ describe('hostile uploads', function () {
     await assertRefused(big, 'FILE_TOO_LARGE', /limited to 10 MB/);
     const { result } = await checkWorkbook(plan, { organisations, limits: { maxRows: 50 } });
     assert.equal(result.findings[0]!.code, 'SHEET_TOO_LARGE');
-    // A plan carrying 150,000 distinct shared strings (within every size limit) takes the reader far longer than a
-    // millisecond to scan, so a 1 ms budget must run out, with its own finding. (A bare plan now reads in about 1 ms.)
+    // A plan carrying 150,000 distinct shared strings (within every size limit) takes far longer than a millisecond to
+    // inflate and read, so a 1 ms budget must run out, with its own finding. (A bare plan now reads in about 1 ms.)
     const padding = Array.from({ length: 150_000 }, (_, i) => `<si><t>${(i * 2654435761 % 4294967296).toString(16)}-${i}</t></si>`).join('');
     const slow = await editPart(plan, 'xl/sharedStrings.xml', (xml) => xml.replace('</sst>', `${padding}</sst>`));
     const late = await checkWorkbook(slow, { organisations, limits: { timeoutMs: 1, maxCells: 200_000 } });

@@ -29,9 +29,9 @@ export interface CheckOutcome {
 export async function checkWorkbook(bytes: Buffer, opts: CheckOptions): Promise<CheckOutcome> {
   const limits = resolveLimits(opts.limits);
   try {
-    // The guard bounds the work (sizes, counts) and checks the time against the deadline as it inflates each part. A
-    // check is synchronous, so a timer could never stop it: a check that never ends (a bug) is stopped from outside,
-    // by the check pool's watchdog.
+    // The guard and the reader bound the work (sizes, counts) and check the time against the deadline after each part
+    // they inflate or read. A check is synchronous, so a timer could never stop it: a check that never ends (a bug) is
+    // stopped from outside, by the check pool's watchdog.
     return check(bytes, opts, limits, Date.now() + limits.timeoutMs);
   } catch (err) {
     // Nothing above should throw; if something does, the caller still gets one finding instead of a crash.
@@ -49,7 +49,7 @@ function check(bytes: Buffer, opts: CheckOptions, limits: ReadLimits, deadline: 
     return sheetsToRead(reading);
   }, deadline);
   if (!guarded.ok) return refused(opts, guarded.finding);
-  const read = readWorkbook(guarded.workbook);
+  const read = readWorkbook(guarded.workbook, limits, deadline);
   if (!read.ok) return refused(opts, read.finding);
   const located = readLocatedPlan(read.workbook, reading!, templates);
   if (!located.ok) return { result: { ...emptyResult(opts), readable: true, findings: [located.finding] }, plan: null };

@@ -1,7 +1,10 @@
 // The guard in front of the cell reader. An upload is untrusted: before the reader (sheetCells.ts) sees it, this
 // decides what kind of file it is, refuses anything that is not a plain .xlsx with a specific reason, and bounds the
-// work — upload size, zip entries and their paths, declared AND actually inflated sizes, compression ratio, XML
-// nesting, rows and cells. Only the parts a plan is read from are ever inflated, each at most to its limit.
+// work — upload size, zip entries and their paths, declared AND actually inflated sizes, compression ratio, and for
+// the parts it reads itself XML nesting. Only the parts a plan is read from are ever inflated, each at most to its
+// limit. No part may declare a DOCTYPE. The sheets, styles and shared strings are bounded by the cell reader, which
+// counts their nesting, rows, cells and strings as it reads (sheetCells.ts): scanning them here first walked every
+// byte twice, and the bytes of a sheet past the rows a plan needs are never read at all.
 import { inflateRawSync } from 'node:zlib';
 import yauzl from 'yauzl';
 import { finding, type Finding } from '../../shared/findings';
@@ -9,7 +12,7 @@ import { RATIO_FLOOR_BYTES, formatBytes, type ReadLimits } from './limits';
 import type { DefinedName } from '../../shared/locate';
 import { attributes, decodeXmlText, dirOf, findTags, readDefinedNames, resolvePart } from './parts';
 import { sniff } from './sniff';
-import { scanXml } from './xmlScan';
+import { firstDeclaration, scanXml, type XmlProblem } from './xmlScan';
 import { openZipDirectory, type ZipDirectory, type ZipEntry } from './zipDirectory';
 
 /** The parts of a workbook the reader needs, inflated, checked, and named by what they are. */
@@ -42,7 +45,7 @@ const refuse = (code: Parameters<typeof finding>[0], message: string, where: Par
   throw new Refusal(finding(code, message, where));
 };
 
-const timeoutFinding = (limits: ReadLimits): Finding => finding('READ_TIMEOUT',
+export const timeoutFinding = (limits: ReadLimits): Finding => finding('READ_TIMEOUT',
   `Reading the file took longer than ${limits.timeoutMs} ms, so it was stopped. An action plan reads in a few milliseconds: check that this is the action plan workbook, or save it again from Excel as .xlsx.`);
 
 const SAVE_AS_XLSX = 'open it in Excel and use File > Save As > Excel Workbook (.xlsx), then send the .xlsx file';
@@ -71,7 +74,7 @@ function guard(bytes: Buffer, limits: ReadLimits, chooseSheets: ChooseSheets, de
   const inflater = new Inflater(bytes, entries, limits, deadline);
 
   if (entries.has('mimetype') && !entries.has('[content_types].xml')) {
-    const mimetype = inflater.part('mimetype', false).toString('latin1').trim();
+    const mimetype = inflater.part('mimetype', 'bytes').toString('latin1').trim();
     if (mimetype === 'application/vnd.oasis.opendocument.spreadsheet') {
       refuse('FILE_ODS', 'This is an OpenDocument spreadsheet (.ods), not an Excel workbook. In LibreOffice use File > Save As, choose "Excel 2007-365 (.xlsx)", and send the .xlsx file.');
     }
@@ -79,9 +82,9 @@ function guard(bytes: Buffer, limits: ReadLimits, chooseSheets: ChooseSheets, de
   }
   classifyPackage(entries);
   // The workbook part is wherever the package relationships say (Excel: xl/workbook.xml); what it is, its content type.
-  const rootRels = entries.has('_rels/.rels') ? relationships(inflater.part('_rels/.rels', true), '', limits) : [];
+  const rootRels = entries.has('_rels/.rels') ? relationships(inflater.part('_rels/.rels', 'scan'), '', limits) : [];
   const workbookPath = rootRels.find((r) => /\/officeDocument$/.test(r.type))?.target ?? 'xl/workbook.xml';
-  const mainType = contentTypeOf(workbookPath, inflater.part('[Content_Types].xml', true).toString('utf8'));
+  const mainType = contentTypeOf(workbookPath, inflater.part('[Content_Types].xml', 'scan').toString('utf8'));
   if (/sheet\.binary/i.test(mainType)) refuse('FILE_XLSB', `This is an Excel Binary Workbook (.xlsb), which cannot be checked: ${SAVE_AS_XLSX}.`);
   if (/macroEnabled/i.test(mainType)) refuse('FILE_MACRO_ENABLED', `This is a macro-enabled workbook (.xlsm); files with macros are not accepted. To remove the macros, ${SAVE_AS_XLSX}.`);
   if (/wordprocessingml/i.test(mainType)) refuse('FILE_NOT_XLSX', 'This is a Word document, not an Excel workbook. Send the action plan workbook (.xlsx).');
@@ -89,9 +92,9 @@ function guard(bytes: Buffer, limits: ReadLimits, chooseSheets: ChooseSheets, de
   if (!/spreadsheetml\.(sheet|template)\.main/i.test(mainType) || !entries.has(workbookPath.toLowerCase())) {
     refuse('FILE_NOT_XLSX', 'This file is a zip archive but not an Excel workbook (it has no workbook part). Send the action plan workbook (.xlsx).');
   }
-  const workbookXml = inflater.part(workbookPath, true);
+  const workbookXml = inflater.part(workbookPath, 'scan');
   const relsPath = `${dirOf(workbookPath)}_rels/${workbookPath.split('/').pop()}.rels`;
-  const rels = entries.has(relsPath.toLowerCase()) ? relationships(inflater.part(relsPath, true), dirOf(workbookPath), limits) : [];
+  const rels = entries.has(relsPath.toLowerCase()) ? relationships(inflater.part(relsPath, 'scan'), dirOf(workbookPath), limits) : [];
   // Indexed by id once, so each sheet finds its part in constant time (matching every sheet against every
   // relationship was quadratic: 40,000 of each held a worker for 20 s).
   const relById = new Map<string, Relationship>();
@@ -117,15 +120,15 @@ function guard(bytes: Buffer, limits: ReadLimits, chooseSheets: ChooseSheets, de
     const rel = relById.get(rId);
     const target = rel && /\/worksheet$/.test(rel.type) ? rel.target : undefined;
     const wanted = Object.hasOwn(wantedSheets, name) && target && entries.has(target.toLowerCase());
-    const xml = wanted ? inflater.part(target, true, name) : null;
+    const xml = wanted ? inflater.part(target, 'read', name) : null;
     sheets.push({ name, rId, xml, lastRow: wanted ? wantedSheets[name] ?? null : null });
   }
   const stylesRel = relOf('/styles');
   const stringsRel = relOf('/sharedStrings');
   // Styles (which numbers are dates) and shared strings matter only when there is a sheet to read.
   const wanted = sheets.some((s) => s.xml);
-  const styles = wanted && stylesRel && entries.has(stylesRel.target.toLowerCase()) ? inflater.part(stylesRel.target, true) : null;
-  const sharedStrings = wanted && stringsRel && entries.has(stringsRel.target.toLowerCase()) ? inflater.part(stringsRel.target, true) : null;
+  const styles = wanted && stylesRel && entries.has(stylesRel.target.toLowerCase()) ? inflater.part(stylesRel.target, 'read') : null;
+  const sharedStrings = wanted && stringsRel && entries.has(stringsRel.target.toLowerCase()) ? inflater.part(stringsRel.target, 'read') : null;
   const workbookPr = findTags(workbookText, 'workbookPr')[0];
   const date1904 = workbookPr ? /^(1|true)$/i.test(attributes(workbookPr).date1904 ?? '') : false;
   return { names, styles, sharedStrings, sheets, date1904 };
@@ -199,6 +202,12 @@ function checkSize(name: string, size: number, compressed: number, limits: ReadL
 /** The largest output buffer zlib is given at once: a plan's parts are each under 100 KB. */
 const INFLATE_CHUNK_MAX = 1024 * 1024;
 
+/**
+ * What is checked of a part once inflated: `scan`, an XML part the guard reads by pattern (scanXml); `read`, an XML
+ * part the cell reader reads, which bounds it as it goes (only declarations are refused here); `bytes`, not XML.
+ */
+type PartCheck = 'scan' | 'read' | 'bytes';
+
 /** Inflates parts one at a time, counting the bytes really produced and stopping the moment a limit is passed. */
 class Inflater {
   private total = 0;
@@ -209,7 +218,7 @@ class Inflater {
     private readonly deadline: number,
   ) {}
 
-  part(path: string, xml: boolean, sheet?: string): Buffer {
+  part(path: string, check: PartCheck, sheet?: string): Buffer {
     if (Date.now() > this.deadline) throw new Refusal(timeoutFinding(this.limits));
     const entry = this.entries.get(path.toLowerCase());
     if (!entry) return refuse('FILE_CORRUPT', `The workbook refers to a part "${path}" that is missing. Save it again from Excel as .xlsx and send the new copy.`);
@@ -238,7 +247,7 @@ class Inflater {
       refuse('FILE_CORRUPT', `The part "${path}" inflates to ${data.length} bytes but its header says ${entry.uncompressedSize}: the file is damaged. Save it again from Excel as .xlsx.`);
     }
     this.total += data.length;
-    const part = xml ? checkXml(path, toUtf8(data), this.limits, sheet) : data;
+    const part = check === 'bytes' ? data : checkXml(path, toUtf8(data), check === 'scan', this.limits, sheet);
     // Checked after the work too: the last part's inflating and scanning count against the limit as well.
     if (Date.now() > this.deadline) throw new Refusal(timeoutFinding(this.limits));
     return part;
@@ -265,22 +274,33 @@ function toUtf8(data: Buffer): Buffer {
   return data;
 }
 
-function checkXml(path: string, xml: Buffer, limits: ReadLimits, sheet?: string): Buffer {
-  const scan = scanXml(xml, { maxDepth: limits.maxXmlDepth, maxRows: limits.maxRows, maxCells: limits.maxCells });
-  if (scan.ok) return xml;
+function checkXml(path: string, xml: Buffer, scan: boolean, limits: ReadLimits, sheet?: string): Buffer {
+  if (scan) {
+    const scanned = scanXml(xml, { maxDepth: limits.maxXmlDepth, maxRows: limits.maxRows, maxCells: limits.maxCells });
+    if (!scanned.ok) throw new Refusal(xmlProblemFinding(scanned.problem, limits, `the part "${path}"`, sheet));
+  } else if (firstDeclaration(xml) !== -1) throw new Refusal(xmlProblemFinding('doctype', limits, `the part "${path}"`, sheet));
+  return xml;
+}
+
+/**
+ * The finding for a part refused before it was parsed (here) or as it was read (the cell reader): `part` says which
+ * ("the part "xl/styles.xml""), unless it is the sheet `sheet`.
+ */
+export function xmlProblemFinding(problem: XmlProblem, limits: ReadLimits, part: string, sheet?: string): Finding {
   const where = sheet ? { sheet } : {};
-  const what = sheet ? `the sheet "${sheet}"` : `the part "${path}"`;
-  switch (scan.problem) {
+  const what = sheet ? `the sheet "${sheet}"` : part;
+  const What = what[0]!.toUpperCase() + what.slice(1);
+  switch (problem) {
     case 'doctype':
-      return refuse('XML_UNSAFE', `${what[0]!.toUpperCase()}${what.slice(1)} contains a DOCTYPE or ENTITY declaration. Excel never writes these; they are used to read files from the server (XXE) or to exhaust memory ("billion laughs"), so the file is refused. Save the workbook again from Excel.`, where);
+      return finding('XML_UNSAFE', `${What} contains a DOCTYPE or ENTITY declaration. Excel never writes these; they are used to read files from the server (XXE) or to exhaust memory ("billion laughs"), so the file is refused. Save the workbook again from Excel.`, where);
     case 'depth':
-      return refuse('XML_TOO_DEEP', `${what[0]!.toUpperCase()}${what.slice(1)} nests its XML more than ${limits.maxXmlDepth} levels deep (a workbook needs fewer than 10), so it was not parsed. Save the workbook again from Excel.`, where);
+      return finding('XML_TOO_DEEP', `${What} nests its XML more than ${limits.maxXmlDepth} levels deep (a workbook needs fewer than 10), so it was not parsed. Save the workbook again from Excel.`, where);
     case 'rows':
-      return refuse('SHEET_TOO_LARGE', `${what[0]!.toUpperCase()}${what.slice(1)} has more than ${limits.maxRows.toLocaleString('en-GB')} rows; an action plan's sheets have about 200. Delete the extra rows (or send the action plan workbook itself).`, where);
+      return finding('SHEET_TOO_LARGE', `${What} has more than ${limits.maxRows.toLocaleString('en-GB')} rows; an action plan's sheets have about 200. Delete the extra rows (or send the action plan workbook itself).`, where);
     case 'cells':
-      return refuse('SHEET_TOO_LARGE', `${what[0]!.toUpperCase()}${what.slice(1)} has more than ${limits.maxCells.toLocaleString('en-GB')} cells; an action plan's sheets have about 2,000. Delete the extra rows and columns (or send the action plan workbook itself).`, where);
+      return finding('SHEET_TOO_LARGE', `${What} has more than ${limits.maxCells.toLocaleString('en-GB')} cells; an action plan's sheets have about 2,000. Delete the extra rows and columns (or send the action plan workbook itself).`, where);
     default:
-      return refuse('SHEET_TOO_LARGE', `The workbook holds more than ${limits.maxCells.toLocaleString('en-GB')} different texts; an action plan has a few hundred. Send the action plan workbook itself.`);
+      return finding('SHEET_TOO_LARGE', `The workbook holds more than ${limits.maxCells.toLocaleString('en-GB')} different texts; an action plan has a few hundred. Send the action plan workbook itself.`);
   }
 }
 

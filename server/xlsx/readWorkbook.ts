@@ -5,9 +5,10 @@
 import { finding, type Finding } from '../../shared/findings';
 import type { CellReader, RowHasCells } from '../../shared/plan';
 import type { RawCell } from '../../shared/cells';
-import type { GuardedWorkbook } from './guard';
+import { timeoutFinding, xmlProblemFinding, type GuardedWorkbook } from './guard';
+import { DEFAULT_LIMITS, type ReadLimits } from './limits';
 import type { DefinedName } from '../../shared/locate';
-import { MalformedPart, readDateStyles, readSharedStrings, readWorksheet } from './sheetCells';
+import { MalformedPart, PartOverLimit, readDateStyles, readSharedStrings, readWorksheet } from './sheetCells';
 
 export interface ReadWorkbook {
   read: CellReader;
@@ -25,12 +26,16 @@ export interface ReadWorkbook {
 export type ReadOutcome = { ok: true; workbook: ReadWorkbook } | { ok: false; finding: Finding };
 
 /**
- * Reads the cells of the guarded sheets, each up to the last row the guard was asked for. Never throws: a part that
- * cannot be read is one finding saying why.
+ * Reads the cells of the guarded sheets, each up to the last row the guard was asked for, within `limits`; the time
+ * is checked against `deadline` after each part, as the guard checks it. Never throws: a part that cannot be read,
+ * or passes a limit, is one finding saying why.
  */
-export function readWorkbook(guarded: GuardedWorkbook): ReadOutcome {
+export function readWorkbook(guarded: GuardedWorkbook, limits: ReadLimits = DEFAULT_LIMITS, deadline = Infinity): ReadOutcome {
   const sheetNames = guarded.sheets.map((s) => s.name);
   const { date1904 } = guarded;
+  // Which part is being read, for a finding when one passes a limit.
+  let part = 'the shared strings table';
+  let sheetName: string | undefined;
   try {
     const sheets = new Map<string, Map<string, RawCell>>();
     const merges = new Map<string, string[]>();
@@ -38,20 +43,24 @@ export function readWorkbook(guarded: GuardedWorkbook): ReadOutcome {
     const rows = new Map<string, Set<number>>();
     // Shared strings and styles matter only when there is a sheet to read (the guard inflates them only then).
     if (guarded.sheets.some((s) => s.xml)) {
-      const sharedStrings = guarded.sharedStrings ? readSharedStrings(guarded.sharedStrings) : [];
-      const dateStyles = guarded.styles ? readDateStyles(guarded.styles) : [];
+      const sharedStrings = guarded.sharedStrings ? readSharedStrings(guarded.sharedStrings, limits) : [];
+      if (Date.now() > deadline) return { ok: false, finding: timeoutFinding(limits) };
+      part = 'the styles part';
+      const dateStyles = guarded.styles ? readDateStyles(guarded.styles, limits) : [];
       for (const sheet of guarded.sheets) {
         if (!sheet.xml) continue;
+        sheetName = sheet.name;
         const sheetFormulas = new Map<string, string>();
         const sheetRows = new Set<number>();
         const read = readWorksheet(sheet.xml, {
           sharedStrings, dateStyles, date1904, part: `the sheet "${sheet.name}"`, lastRow: sheet.lastRow ?? undefined,
-          formulas: sheetFormulas, rows: sheetRows,
+          formulas: sheetFormulas, rows: sheetRows, limits,
         });
         sheets.set(sheet.name, read.cells);
         rows.set(sheet.name, sheetRows);
         merges.set(sheet.name, read.merges);
         formulas.set(sheet.name, sheetFormulas);
+        if (Date.now() > deadline) return { ok: false, finding: timeoutFinding(limits) };
       }
     }
     const read: CellReader = (sheet, cell) => sheets.get(sheet)?.get(cell) ?? null;
@@ -65,6 +74,7 @@ export function readWorkbook(guarded: GuardedWorkbook): ReadOutcome {
       },
     };
   } catch (err) {
+    if (err instanceof PartOverLimit) return { ok: false, finding: xmlProblemFinding(err.problem, limits, part, sheetName) };
     const why = err instanceof MalformedPart ? err.message : describe(err);
     return { ok: false, finding: finding('FILE_CORRUPT', `The workbook could not be read: its contents are not valid spreadsheet XML (${why}). Open it in Excel, save it again as Excel Workbook (.xlsx), and send the new copy.`) };
   }

@@ -2,15 +2,30 @@
 // are dates (styles.xml), and each wanted sheet's <sheetData>. It gives each cell the RawCell exceljs gave (see
 // docs/reading.md for the few deliberate differences), at a fraction of exceljs's cost: one linear pass over each
 // part's bytes, decoding only the values kept, no DOM, no cell objects, no style models. It runs only after the
-// guard (no DOCTYPE, bounded nesting, rows and cells), so it never meets entity declarations, and every loop below
-// moves forward through the bytes (a blank cell's tag is read again at most once): no input can make it quadratic.
+// guard, which refuses any part that declares a DOCTYPE, so it never meets entity declarations. It bounds the rest
+// itself, as it reads (the guard used to walk every byte first to count): nesting (the cursor), rows and cells of a
+// sheet, strings of the shared strings table — a part that passes a limit is a PartOverLimit. Every loop below moves
+// forward through the bytes (a blank cell's tag is read again at most once): no input can make it quadratic. A
+// sheet is read only as far as the rows asked for, and what lies past them is never parsed.
 // Damaged XML (an unclosed tag, mismatched tags) is a MalformedPart, never a crash.
 import { colIndex, colName } from '../../shared/a1';
 import type { RawCell } from '../../shared/cells';
+import { DEFAULT_LIMITS, type ReadLimits } from './limits';
 import { attributes, decodeXmlText, findTags } from './parts';
+import type { XmlProblem } from './xmlScan';
 
 /** A part that is not well-formed enough to read; the reader turns it into one FILE_CORRUPT finding. */
 export class MalformedPart extends Error {}
+
+/** The limits the reader holds a part to as it reads. */
+export type ReaderLimits = Pick<ReadLimits, 'maxXmlDepth' | 'maxRows' | 'maxCells'>;
+
+/** A part that passes one of the reader's limits, found while reading it: the reader turns it into one finding. */
+export class PartOverLimit extends Error {
+  constructor(readonly problem: Exclude<XmlProblem, 'doctype'>) {
+    super(`over the ${problem} limit`);
+  }
+}
 
 const OPEN = 1, CLOSE = 2, TEXT = 3, END = 0;
 
@@ -36,8 +51,12 @@ class XmlCursor {
   private pendingClose = false;
   /** Start and length of each open element's name: compared in place, as slicing every name costs more than the rest. */
   private readonly open: number[] = [];
+  /** this.open's length at the deepest nesting allowed (two numbers an element). */
+  private readonly maxOpen: number;
 
-  constructor(private readonly xml: Buffer, private pos: number, private readonly to: number, private readonly part: string) {}
+  constructor(private readonly xml: Buffer, private pos: number, private readonly to: number, private readonly part: string, maxDepth: number) {
+    this.maxOpen = 2 * maxDepth;
+  }
 
   next(): number {
     const { xml, to } = this;
@@ -112,7 +131,7 @@ class XmlCursor {
     }
     this.selfClosing = xml[i - 1] === 0x2f;
     if (this.selfClosing) this.pendingClose = true;
-    else this.open.push(nameStart, nameEnd - nameStart);
+    else if (this.open.push(nameStart, nameEnd - nameStart) > this.maxOpen) throw new PartOverLimit('depth');
     return (this.kind = OPEN);
   }
 
@@ -264,11 +283,14 @@ function readStringItem(cur: XmlCursor, decodeX: boolean): string | null {
 }
 
 /** The shared strings table, by index. */
-export function readSharedStrings(xml: Buffer): Array<string | null> {
+export function readSharedStrings(xml: Buffer, limits: ReaderLimits = DEFAULT_LIMITS): Array<string | null> {
   const strings: Array<string | null> = [];
-  const cur = new XmlCursor(xml, 0, xml.length, 'the shared strings');
+  const cur = new XmlCursor(xml, 0, xml.length, 'the shared strings', limits.maxXmlDepth);
   while (cur.next() !== END) {
-    if (cur.kind === OPEN && cur.is('si')) strings.push(cur.selfClosing ? (cur.next(), null) : readStringItem(cur, true));
+    if (cur.kind === OPEN && cur.is('si')) {
+      if (strings.length === limits.maxCells) throw new PartOverLimit('strings');
+      strings.push(cur.selfClosing ? (cur.next(), null) : readStringItem(cur, true));
+    }
   }
   return strings;
 }
@@ -289,12 +311,12 @@ export function isDateFormat(code: string | undefined): boolean {
 }
 
 /** For each cell style (cellXfs, by index): whether its number format shows a date. */
-export function readDateStyles(xml: Buffer): boolean[] {
+export function readDateStyles(xml: Buffer, limits: ReaderLimits = DEFAULT_LIMITS): boolean[] {
   const custom = new Map<number, string>();
   const latin1 = xml.toString('latin1'); // decoded once for both sections
   const numFmts = section(latin1, 'numFmts');
   if (numFmts !== -1) {
-    const cur = new XmlCursor(xml, numFmts, xml.length, 'the styles');
+    const cur = new XmlCursor(xml, numFmts, xml.length, 'the styles', limits.maxXmlDepth);
     cur.next();
     if (!cur.selfClosing) {
       while (cur.next() !== END && !(cur.kind === CLOSE && cur.is('numFmts'))) {
@@ -309,7 +331,7 @@ export function readDateStyles(xml: Buffer): boolean[] {
   const dates: boolean[] = [];
   const cellXfs = section(latin1, 'cellXfs');
   if (cellXfs === -1) return dates;
-  const cur = new XmlCursor(xml, cellXfs, xml.length, 'the styles');
+  const cur = new XmlCursor(xml, cellXfs, xml.length, 'the styles', limits.maxXmlDepth);
   cur.next();
   if (cur.selfClosing) return dates;
   let depth = 0;
@@ -339,6 +361,8 @@ export interface SheetContext {
   formulas?: Map<string, string>;
   /** When given, filled with the number of every row that has a cell with a value (by the cell's own address). */
   rows?: Set<number>;
+  /** The nesting, rows and cells allowed in what is read (default: DEFAULT_LIMITS). */
+  limits?: ReaderLimits;
 }
 
 /** exceljs's utils.excelToDate: a serial day number as a Date, to the millisecond. */
@@ -368,10 +392,12 @@ export function readSheetCells(xml: Buffer, ctx: SheetContext): Map<string, RawC
   const cells = new Map<string, RawCell>();
   const start = section(xml.toString('latin1'), 'sheetData');
   if (start === -1) return cells;
-  const cur = new XmlCursor(xml, start, xml.length, ctx.part);
+  const limits = ctx.limits ?? DEFAULT_LIMITS;
+  const cur = new XmlCursor(xml, start, xml.length, ctx.part, limits.maxXmlDepth);
   cur.next();
   if (cur.selfClosing) return cells;
   let row = 0;
+  let rowsRead = 0, cellsRead = 0;
   // Where a cell is: its r, or (without one) the place after the last cell in the row that had one. Worked out
   // only for cells with a value: most cells in a formatted sheet are blanks (<c r="B7" s="3"/>), whose tags are only
   // noted, and read back (the latest first) only when a cell without r follows them.
@@ -394,10 +420,12 @@ export function readSheetCells(xml: Buffer, ctx: SheetContext): Map<string, RawC
         if (ctx.lastRow !== undefined && numbered && Number(r) > ctx.lastRow) break;
         row = numbered && r.length <= 7 ? Number(r) : row + 1;
         if (ctx.lastRow !== undefined && row > ctx.lastRow) break;
+        if (++rowsRead > limits.maxRows) throw new PartOverLimit('rows');
         lastR = undefined;
         sinceR = 0;
         blankEnd = 0;
       } else if (depth === 2 && cur.is('c')) {
+        if (++cellsRead > limits.maxCells) throw new PartOverLimit('cells');
         if (cur.selfClosing) { // no value (a formatted blank): only its place counts
           blanks[blankEnd++] = cur.attrsStart;
           blanks[blankEnd++] = cur.tagEnd;

@@ -1,14 +1,18 @@
-// A cheap pass over an XML part before any parser sees it: no DOCTYPE (so no external entities and no entity
-// expansion), bounded nesting, and a count of rows, cells and shared strings — all from the bytes, in one pass that
-// stops as soon as a limit is passed. It does not check well-formedness: the real parser does that afterwards.
+// Cheap checks of an XML part before anything reads it. scanXml, for the parts the guard reads by pattern: no DOCTYPE
+// (so no external entities and no entity expansion), bounded nesting, and a count of rows, cells and shared strings —
+// all from the bytes, in one pass that stops as soon as a limit is passed. firstDeclaration, for the parts the cell
+// reader's cursor reads, which bounds nesting and counts as it reads (sheetCells.ts): only the DOCTYPE, found by a
+// native search rather than a walk over every byte. Neither checks well-formedness: the reader does that.
 export interface XmlScanLimits {
   maxDepth: number;
   maxRows: number;
   maxCells: number;
 }
+/** What can be wrong with a part before it is parsed: a declaration, or a limit passed. */
+export type XmlProblem = 'doctype' | 'depth' | 'rows' | 'cells' | 'strings';
 export type XmlScan =
   | { ok: true; rows: number; cells: number; strings: number }
-  | { ok: false; problem: 'doctype' | 'depth' | 'rows' | 'cells' | 'strings'; at: number };
+  | { ok: false; problem: XmlProblem; at: number };
 
 const LT = 0x3c, GT = 0x3e, SLASH = 0x2f, BANG = 0x21, QUERY = 0x3f, COLON = 0x3a, QUOTE = 0x22, APOS = 0x27;
 
@@ -64,4 +68,19 @@ export function scanXml(xml: Buffer, limits: XmlScanLimits): XmlScan {
     i = nextTag(xml, j);
   }
   return { ok: true, rows, cells, strings };
+}
+
+/**
+ * Where the part's first declaration (<!DOCTYPE, <!ENTITY, <!ELEMENT…) starts, -1 when it has none: every "<!" that
+ * does not open a comment or a CDATA section, which are stepped over whole, as scanXml steps over them. Excel writes
+ * none, so a part usually has no "<!" at all and this is one native search.
+ */
+export function firstDeclaration(xml: Buffer): number {
+  for (let i = xml.indexOf('<!'); i !== -1; i = xml.indexOf('<!', i)) {
+    if (xml[i + 2] === 0x2d && xml[i + 3] === 0x2d) { const end = xml.indexOf('-->', i + 4); i = end === -1 ? -1 : end + 3; }
+    else if (xml.subarray(i + 2, i + 9).toString('latin1') === '[CDATA[') { const end = xml.indexOf(']]>', i + 9); i = end === -1 ? -1 : end + 3; }
+    else return i;
+    if (i === -1) return -1;
+  }
+  return -1;
 }
