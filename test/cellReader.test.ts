@@ -121,6 +121,19 @@ describe('the cell reader places cells among blanks and reads the bytes as the t
     assert.deepEqual(readDateStyles(Buffer.from('<styleSheet><cellXfs\u00a0><xf numFmtId="0"/><xf numFmtId="14"/></cellXfs\u00a0></styleSheet>', 'utf8')), [false, true]);
   });
 
+  it('reads every form a shared string takes to its text: plain, kept spaces, entities, line ends, runs, comments, CDATA', () => {
+    const items = [
+      '<t>plain</t>', '<t xml:space="preserve"> kept </t>', '<t>a &amp; b &#233; a&gt;b</t>', '<t>line\r\nend\rx</t>', '<t></t>',
+      '<t>_x000D_ escaped</t>', '<t>a<!-- c -->b</t>', '<t><![CDATA[<c>\r\n]]></t>', '<x:t>prefixed</x:t>', '<t/>',
+      '<r><t>rich</t></r><r><t xml:space="preserve"> runs</t></r>', '<t>with</t><rPh><t>reading</t></rPh>', '<t xml:lang="en">other attribute</t>',
+    ];
+    const expected = ['plain', ' kept ', 'a & b é a>b', 'line\nend\nx', '', '\r escaped', 'ab', '<c>\n', 'prefixed', '', 'rich runs', 'with', 'other attribute'];
+    const xml = `<sst>${items.map((t) => `<si>${t}</si>`).join('')}<si/><si><t>last</t></si></sst>`;
+    assert.deepEqual(readSharedStrings(Buffer.from(xml, 'utf8')), [...expected, null, 'last']);
+    // An item cut short is damaged whichever way it is read.
+    assert.throws(() => readSharedStrings(Buffer.from('<sst><si><t>cut</t></s', 'utf8')), MalformedPart);
+  });
+
   it('reads CDATA, line ends and processing instructions inside values as before', () => {
     assert.deepEqual(entries(sheet('<row r="1"><c r="A1" t="str"><v><![CDATA[a<b\r\nc]]></v></c><c r="B1"><v>1<?pi x?>2</v></c><c r="C1" t="str"><v>p\rq</v></c></row>')), [['A1', 'a<b\nc'], ['B1', 12], ['C1', 'p\nq']]);
     assert.throws(() => readSheetCells(sheet('<row r="1"><c r="A1"><v><![CDATA[1</v></c></row>'), ctx()), /a comment, declaration or CDATA section is not closed/);
