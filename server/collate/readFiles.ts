@@ -1,11 +1,10 @@
 // Reads the returned files of a collation and hands back their entries in input order. Each file's bytes are read
 // here (regular files only, refused by size before reading: readLocalFile) and checked either here or on a worker of
-// the check pool (server/xlsx/checkPool.ts): this thread checks whatever the workers cannot take at once, so every
-// thread checks. Only a few files are in flight at once (never all of them), so memory stays bounded however many
-// files there are.
+// the check pool (workers.ts): this thread checks whatever the workers cannot take at once, so every thread checks.
+// Only a few files are in flight at once (never all of them), so memory stays bounded however many files there are.
 import { finding, type Finding } from '../../shared/findings';
 import type { Organisation } from '../../shared/organisations';
-import { CheckPool } from '../xlsx/checkPool';
+import type { CheckPool } from '../xlsx/checkPool';
 import { checkWorkbook, type CheckOutcome } from '../xlsx/checkWorkbook';
 import { readLocalFile } from '../xlsx/readLocalFile';
 import type { CollationEntry } from './collator';
@@ -16,31 +15,8 @@ export interface ReadSetup {
   today: string;
 }
 
-/** A worker's heap ceiling: a plan needs a few MB; a file that needs far more is refused rather than exhaust RAM. */
-const WORKER_HEAP_MB = 128;
-/**
- * Files a worker is sent beyond the one it is checking: this thread hands out files only between its own checks
- * (a few ms each), and a worker with files queued need not wait for it.
- */
-const AHEAD = 2;
 /** Entries in flight per thread (checked or being checked, not yet handed back in order): bounds the memory. */
 const IN_FLIGHT_PER_THREAD = 8;
-
-/**
- * Files a worker must have to pay for itself. A worker costs ~0.25 s of CPU to start (Node's own modules, then the
- * checker), taken on another core while this thread checks from the first file on; until it is ready, this thread
- * checks alone.
- */
-export const FILES_PER_WORKER = 100;
-
-/** How many worker threads, besides this one, pay for themselves on `files` files with `jobs` threads in all. */
-export const workersFor = (files: number, jobs: number) => Math.max(0, Math.min(jobs - 1, Math.floor(files / FILES_PER_WORKER)));
-
-/** The check pool for `files` files with `jobs` threads in all, or null when this thread is to check them alone. */
-export function checkPoolFor(files: number, jobs: number): CheckPool | null {
-  const workers = workersFor(files, jobs);
-  return workers > 0 ? new CheckPool(workers, WORKER_HEAP_MB, 0, AHEAD) : null;
-}
 
 /** One file in flight: its entry once checked. */
 interface Pending {
@@ -49,7 +25,7 @@ interface Pending {
 }
 
 /**
- * The entries of `files`, in input order, checked by this thread and by the workers of `pool` (checkPoolFor), which
+ * The entries of `files`, in input order, checked by this thread and by the workers of `pool` (workers.ts checkPoolFor), which
  * is closed when they are all read.
  */
 export async function* readFiles(files: Input[], setup: ReadSetup, pool: CheckPool | null): AsyncGenerator<CollationEntry> {
