@@ -1,7 +1,7 @@
-// The guard's byte scan of an XML part (server/xlsx/xmlScan.ts): what it counts as rows, cells and shared strings,
+// The guard's byte scan of an XML part and its search for declarations (server/xlsx/xmlScan.ts): what the scan counts as rows, cells and shared strings,
 // with or without a namespace prefix, and where it stops.
 import assert from 'node:assert/strict';
-import { scanXml } from '../server/xlsx/xmlScan';
+import { firstDeclaration, scanXml } from '../server/xlsx/xmlScan';
 
 const roomy = { maxDepth: 20, maxRows: 100, maxCells: 100 };
 const scan = (xml: string, limits = roomy) => scanXml(Buffer.from(xml, 'utf8'), limits);
@@ -42,5 +42,19 @@ describe('the XML scan before parsing', () => {
     assert.deepEqual(scan('<sheetData><row r="1><c r="A1"/></row></sheetData>'), { ok: true, rows: 1, cells: 0, strings: 0 });
     assert.equal((scan('<a><b x="/>', { ...roomy, maxDepth: 1 }) as { problem: string }).problem, 'depth');
     assert.deepEqual(scan('<a x=\'"\'/><c/>'), { ok: true, rows: 0, cells: 1, strings: 0 });
+  });
+
+  it('finds the first declaration as the scan does, stepping over comments and CDATA, whatever "!" the text holds', () => {
+    const at = (xml: string) => firstDeclaration(Buffer.from(xml, 'utf8'));
+    assert.equal(at('<sst><si><t>Urgent! Now!</t></si></sst>'), -1);
+    assert.equal(at('<!DOCTYPE x><x/>'), 0);
+    assert.equal(at('<?xml version="1.0"?>\n<!DOCTYPE x [<!ENTITY a "b">]><x/>'), 22);
+    assert.equal(at('<x><!-- <!DOCTYPE x> --><![CDATA[<!ENTITY a "b">]]></x>'), -1);
+    assert.equal(at('<x><!-- ok --><!ELEMENT x ANY></x>'), 14);
+    assert.equal(at('<x><!-- never closed <!DOCTYPE x></x>'), -1); // as the scan: the rest is a comment
+    for (const xml of ['<sst><si><t>Urgent!</t></si></sst>', '<!DOCTYPE x><x/>', '<x><!-- <!DOCTYPE x> --><![CDATA[<!ENTITY a>]]></x>', '<x><!-- ok --><!ELEMENT x ANY></x>']) {
+      const scanned = scanXml(Buffer.from(xml, 'utf8'), roomy);
+      assert.equal(at(xml) === -1, scanned.ok, xml);
+    }
   });
 });
