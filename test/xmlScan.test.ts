@@ -1,5 +1,5 @@
-// The guard's byte scan of an XML part and its search for declarations (server/xlsx/xmlScan.ts): what the scan counts as rows, cells and shared strings,
-// with or without a namespace prefix, and where it stops.
+// The guard's byte scan of an XML part and its search for declarations (server/xlsx/xmlScan.ts): what the scan
+// counts as rows, cells and shared strings, with or without a namespace prefix, and where each stops.
 import assert from 'node:assert/strict';
 import { firstDeclaration, scanXml } from '../server/xlsx/xmlScan';
 
