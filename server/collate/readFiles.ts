@@ -25,8 +25,8 @@ interface Pending {
 }
 
 /**
- * The entries of `files`, in input order, checked by this thread and by the workers of `pool` (workers.ts checkPoolFor), which
- * is closed when they are all read.
+ * The entries of `files`, in input order, checked by this thread and by the workers of `pool` (workers.ts
+ * checkPoolFor), which is closed when they are all read.
  */
 export async function* readFiles(files: Input[], setup: ReadSetup, pool: CheckPool | null): AsyncGenerator<CollationEntry> {
   const options = (file: string) => ({ file, organisations: setup.organisations, today: setup.today });
