@@ -26,6 +26,21 @@ function nextTag(xml: Buffer, from: number): number {
   return near === xml.length ? -1 : xml.indexOf(LT, near);
 }
 
+const DECLARATION = -2;
+
+/**
+ * At a "<!" (`lt` is its "<"): where the comment or CDATA section it opens ends, which is stepped over whole (-1: it
+ * is never closed, so the rest of the part is inside it), or DECLARATION for anything else (<!DOCTYPE, <!ENTITY,
+ * <!ELEMENT…), which is refused.
+ */
+function pastSection(xml: Buffer, lt: number): number {
+  let end: number;
+  if (xml[lt + 2] === 0x2d && xml[lt + 3] === 0x2d) end = xml.indexOf('-->', lt + 4);
+  else if (xml.subarray(lt + 2, lt + 9).toString('latin1') === '[CDATA[') end = xml.indexOf(']]>', lt + 9);
+  else return DECLARATION;
+  return end === -1 ? -1 : end + 3;
+}
+
 export function scanXml(xml: Buffer, limits: XmlScanLimits): XmlScan {
   let depth = 0, rows = 0, cells = 0, strings = 0;
   const length = xml.length;
@@ -33,10 +48,10 @@ export function scanXml(xml: Buffer, limits: XmlScanLimits): XmlScan {
   while (i !== -1) {
     const next = xml[i + 1];
     if (next === BANG) {
-      // Comments and CDATA are skipped whole; any declaration (<!DOCTYPE, <!ENTITY, <!ELEMENT…) is refused.
-      if (xml[i + 2] === 0x2d && xml[i + 3] === 0x2d) { const end = xml.indexOf('-->', i + 4); i = end === -1 ? -1 : nextTag(xml, end + 3); continue; }
-      if (xml.subarray(i + 2, i + 9).toString('latin1') === '[CDATA[') { const end = xml.indexOf(']]>', i + 9); i = end === -1 ? -1 : nextTag(xml, end + 3); continue; }
-      return { ok: false, problem: 'doctype', at: i };
+      const past = pastSection(xml, i);
+      if (past === DECLARATION) return { ok: false, problem: 'doctype', at: i };
+      i = past === -1 ? -1 : nextTag(xml, past);
+      continue;
     }
     if (next === QUERY) { i = nextTag(xml, i + 2); continue; }
     if (next === SLASH) { depth--; i = nextTag(xml, i + 2); continue; }
@@ -78,10 +93,10 @@ export function scanXml(xml: Buffer, limits: XmlScanLimits): XmlScan {
 export function firstDeclaration(xml: Buffer): number {
   for (let i = xml.indexOf(BANG, 1); i !== -1; i = xml.indexOf(BANG, i)) {
     if (xml[i - 1] !== LT) { i++; continue; }
-    if (xml[i + 1] === 0x2d && xml[i + 2] === 0x2d) i = xml.indexOf('-->', i + 3);
-    else if (xml.subarray(i + 1, i + 8).toString('latin1') === '[CDATA[') i = xml.indexOf(']]>', i + 8);
-    else return i - 1;
-    if (i === -1) return -1;
+    const past = pastSection(xml, i - 1);
+    if (past === DECLARATION) return i - 1;
+    if (past === -1) return -1;
+    i = past;
   }
   return -1;
 }
